@@ -1,0 +1,236 @@
+"""Command line: a thin layer that parses arguments, calls the library and picks exit codes.
+
+Exit codes: 0 success, 1 invalid content or failed build, 2 usage error.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TextIO
+
+from . import __version__
+from .diagnostics import Diagnostic, Severity, has_errors
+
+EXIT_OK, EXIT_INVALID, EXIT_USAGE = 0, 1, 2
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse that raises instead of exiting, so main() stays a pure function."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        raise _UsageError(f"{self.prog}: error: {message}\n{self.format_usage()}")
+
+
+class _UsageError(Exception):
+    pass
+
+
+def _parser() -> _Parser:
+    p = _Parser(prog="briefgen", description="Turn policy-issue YAML into briefs.")
+    p.add_argument("--version", action="version", version=f"briefgen {__version__}")
+    p.add_argument("-C", "--project", type=Path, help="project directory (default: search upward)")
+    sub = p.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+
+    v = sub.add_parser("validate", help="check every input file; report all problems")
+    v.add_argument("paths", nargs="*", type=Path, help="only report problems in these files")
+    v.add_argument("--format", choices=("text", "github"), default="text")
+    v.add_argument("--strict", action="store_true", help="stale briefs are errors, not warnings")
+    v.add_argument("--today", help="date to measure staleness from (YYYY-MM-DD; default: today)")
+
+    s = sub.add_parser("schema", help="print the JSON Schema of a file kind")
+    s.add_argument("kind", choices=("issue", "book", "actors", "sources", "config"))
+
+    b = sub.add_parser("build", help="render Markdown, HTML and PDF for every issue and book")
+    b.add_argument("--format", default="md,html,pdf", help="comma-separated: md,html,pdf")
+    b.add_argument("--out", type=Path, default=None, help="output directory (default: build/)")
+    b.add_argument("--page-size", choices=("A4", "Letter"), default=None)
+    b.add_argument("-j", "--jobs", type=int, default=0, help="worker processes (default: all cores)")
+    b.add_argument("--force", action="store_true", help="rebuild everything")
+    b.add_argument("--quiet", "-q", action="store_true")
+
+    site = sub.add_parser("site", help="publish the static HTML site into build/site/")
+    site.add_argument("--out", type=Path, default=None, help="site directory (default: build/site)")
+    site.add_argument("-j", "--jobs", type=int, default=0)
+    site.add_argument("--force", action="store_true")
+    site.add_argument("--quiet", "-q", action="store_true")
+
+    serve = sub.add_parser("serve", help="serve the site on localhost; rebuild on change")
+    serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument("--host", default="127.0.0.1")
+
+    d = sub.add_parser("diff", help="what changed in substance between two git revisions")
+    d.add_argument("base")
+    d.add_argument("head", nargs="?", default=None, help="default: the working tree")
+    d.add_argument("--format", choices=("markdown", "json"), default="markdown")
+
+    n = sub.add_parser("new", help="scaffold a new issue or book file")
+    n.add_argument("kind", choices=("issue", "book"))
+    n.add_argument("id")
+    return p
+
+
+def _print_diags(diags: Sequence[Diagnostic], fmt: str, err: TextIO) -> None:
+    for d in diags:
+        print(d.format_github() if fmt == "github" else d.format(), file=err)
+    n_err = sum(d.severity is Severity.ERROR for d in diags)
+    n_warn = len(diags) - n_err
+    if diags and fmt == "text":
+        print(f"{n_err} error(s), {n_warn} warning(s)", file=err)
+
+
+def _root(args: argparse.Namespace) -> Path:
+    from .project import find_root
+
+    return find_root(args.project)
+
+
+def _today(args: argparse.Namespace) -> dt.date:
+    if getattr(args, "today", None):
+        return dt.date.fromisoformat(args.today)
+    env = os.environ.get("BRIEFGEN_TODAY")
+    return dt.date.fromisoformat(env) if env else dt.date.today()
+
+
+def cmd_validate(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from .validate import load_project
+
+    root = _root(args)
+    loaded = load_project(root, today=_today(args), strict_freshness=args.strict)
+    diags = loaded.diagnostics
+    if args.paths:
+        wanted = {Path(p).resolve().relative_to(root).as_posix() for p in args.paths}
+        diags = [d for d in diags if d.path in wanted]
+    _print_diags(diags, args.format, err)
+    if has_errors(diags) or (not args.paths and loaded.corpus is None):
+        return EXIT_INVALID
+    if args.format == "text":
+        counts = ""
+        if loaded.corpus is not None:
+            c = loaded.corpus
+            counts = f": {len(c.issues)} issues, {len(c.books)} books"
+        print(f"ok{counts}", file=out)
+    return EXIT_OK
+
+
+def cmd_schema(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from .schema import schema_text
+
+    out.write(schema_text(args.kind))
+    return EXIT_OK
+
+
+def cmd_build(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from .build import BuildOptions, build
+
+    formats = tuple(f.strip() for f in args.format.split(",") if f.strip())
+    bad = [f for f in formats if f not in ("md", "html", "pdf")]
+    if bad or not formats:
+        print(f"briefgen build: unknown format {', '.join(bad) or '(none)'}", file=err)
+        return EXIT_USAGE
+    root = _root(args)
+    opts = BuildOptions(
+        formats=formats,
+        out=args.out,
+        page_size=args.page_size,
+        jobs=args.jobs,
+        force=args.force,
+        quiet=args.quiet,
+    )
+    report = build(root, opts, out=out, err=err)
+    _print_diags(report.diagnostics, "text", err)
+    return EXIT_INVALID if has_errors(report.diagnostics) else EXIT_OK
+
+
+def cmd_site(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from .site import SiteOptions, build_site
+
+    root = _root(args)
+    report = build_site(
+        root,
+        SiteOptions(out=args.out, jobs=args.jobs, force=args.force, quiet=args.quiet),
+        out=out,
+        err=err,
+    )
+    _print_diags(report.diagnostics, "text", err)
+    return EXIT_INVALID if has_errors(report.diagnostics) else EXIT_OK
+
+
+def cmd_serve(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from .serve import serve
+
+    return serve(_root(args), host=args.host, port=args.port, out=out, err=err)
+
+
+def cmd_diff(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from .diff import DiffError, diff_revisions, format_json, format_markdown
+
+    root = _root(args)
+    try:
+        changes = diff_revisions(root, args.base, args.head)
+    except DiffError as exc:
+        print(f"briefgen diff: {exc}", file=err)
+        return EXIT_USAGE
+    out.write(format_json(changes) if args.format == "json" else format_markdown(changes))
+    return EXIT_OK
+
+
+def cmd_new(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from .scaffold import ScaffoldError, scaffold
+
+    try:
+        path = scaffold(_root(args), args.kind, args.id)
+    except ScaffoldError as exc:
+        print(f"briefgen new: {exc}", file=err)
+        return EXIT_USAGE
+    print(f"created {path}", file=out)
+    return EXIT_OK
+
+
+COMMANDS = {
+    "validate": cmd_validate,
+    "schema": cmd_schema,
+    "build": cmd_build,
+    "site": cmd_site,
+    "serve": cmd_serve,
+    "diff": cmd_diff,
+    "new": cmd_new,
+}
+
+
+def main(argv: Sequence[str] | None = None, out: TextIO | None = None, err: TextIO | None = None) -> int:
+    """Run one command; returns the exit code instead of exiting, so tests call it directly."""
+    from .project import ProjectNotFound
+
+    out = out or sys.stdout
+    err = err or sys.stderr
+    try:
+        args = _parser().parse_args(list(argv) if argv is not None else None)
+    except _UsageError as exc:
+        print(str(exc).rstrip(), file=err)
+        return EXIT_USAGE
+    except SystemExit as exc:  # --help and --version
+        return int(exc.code or 0)
+    if not args.command:
+        _parser().print_help(out)
+        return EXIT_USAGE
+    try:
+        return COMMANDS[args.command](args, out, err)
+    except ProjectNotFound as exc:
+        print(f"briefgen: {exc}", file=err)
+        return EXIT_USAGE
+    except ValueError as exc:
+        print(f"briefgen {args.command}: {exc}", file=err)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        print("briefgen: interrupted", file=err)
+        return 130
+
+
+def main_entry() -> None:
+    """Console-script entry point."""
+    sys.exit(main())

@@ -1,0 +1,54 @@
+"""Errors as values: every problem carries a file, line and column so a person can act on it."""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+
+class Severity(enum.Enum):
+    """How bad a problem is; only errors fail a build."""
+
+    ERROR = "error"
+    WARNING = "warning"
+
+
+@dataclass(frozen=True, order=True)
+class Diagnostic:
+    """One located problem; line and column are 1-based, as editors show them."""
+
+    path: str
+    line: int
+    col: int
+    message: str
+    severity: Severity = Severity.ERROR
+
+    def format(self) -> str:
+        """Render as `path:line:col: error: message`, the format editors and CI understand."""
+        return f"{self.path}:{self.line}:{self.col}: {self.severity.value}: {self.message}"
+
+    def format_github(self) -> str:
+        """Render as a GitHub Actions workflow annotation."""
+        kind = "error" if self.severity is Severity.ERROR else "warning"
+        msg = self.message.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+        path = self.path.replace("%", "%25").replace(",", "%2C").replace(":", "%3A")
+        return f"::{kind} file={path},line={self.line},col={self.col}::{msg}"
+
+
+class BriefgenError(Exception):
+    """Raised by library calls that cannot go on; carries every diagnostic found so far."""
+
+    def __init__(self, diagnostics: Iterable[Diagnostic]) -> None:
+        self.diagnostics = sorted(diagnostics, key=sort_key)
+        super().__init__("\n".join(d.format() for d in self.diagnostics))
+
+
+def sort_key(d: Diagnostic) -> tuple[str, int, int, str]:
+    """Sort by file, then position, then message, so reports are stable."""
+    return (d.path, d.line, d.col, d.message)
+
+
+def has_errors(diags: Iterable[Diagnostic]) -> bool:
+    """True when any diagnostic is an error (warnings never fail a run)."""
+    return any(d.severity is Severity.ERROR for d in diags)

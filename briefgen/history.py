@@ -1,0 +1,82 @@
+"""Revision history of brief files from `git log`, read once per build for all files."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+from .model import Revision
+
+MAX_REVISIONS = 20
+_SEP = "\x1f"
+
+
+def revisions(root: Path, rels: list[str]) -> dict[str, list[Revision]]:
+    """Newest-first commits touching each file; empty outside a git checkout or without git."""
+    result: dict[str, list[Revision]] = {r: [] for r in rels}
+    git = shutil.which("git")
+    if not git or not rels:
+        return result
+    env = {
+        "PATH": os.environ.get("PATH", ""),
+        "HOME": os.environ.get("HOME", "/nonexistent"),
+        "GIT_CONFIG_NOSYSTEM": "1",
+        "LC_ALL": "C",
+    }
+    try:
+        proc = subprocess.run(
+            [
+                git,
+                "-C",
+                str(root),
+                "log",
+                "--no-color",
+                "--no-renames",
+                "--date=short",
+                f"--format={_SEP}%ad{_SEP}%h{_SEP}%s",
+                "--name-only",
+                "--",
+                "briefs",
+            ],
+            capture_output=True,
+            text=True,
+            encoding="utf-8",
+            errors="replace",
+            timeout=30,
+            env=env,
+            check=False,
+        )
+    except (OSError, subprocess.TimeoutExpired):
+        return result
+    if proc.returncode != 0:
+        return result
+    prefix = _git_prefix(git, root, env)
+    current: Revision | None = None
+    for line in proc.stdout.splitlines():
+        if line.startswith(_SEP):
+            _, date, short, subject = (line.split(_SEP) + ["", "", ""])[:4]
+            current = Revision(date, short, subject[:200])
+        elif line and current is not None:
+            rel = line[len(prefix) :] if prefix and line.startswith(prefix) else line
+            bucket = result.get(rel)
+            if bucket is not None and len(bucket) < MAX_REVISIONS:
+                bucket.append(current)
+    return result
+
+
+def _git_prefix(git: str, root: Path, env: dict[str, str]) -> str:
+    """Path of the project inside its repository (git prints paths from the repo top)."""
+    try:
+        out = subprocess.run(
+            [git, "-C", str(root), "rev-parse", "--show-prefix"],
+            capture_output=True,
+            text=True,
+            timeout=10,
+            env=env,
+            check=False,
+        )
+    except (OSError, subprocess.TimeoutExpired):
+        return ""
+    return out.stdout.strip() if out.returncode == 0 else ""

@@ -1,0 +1,327 @@
+"""Load stage: turn untrusted YAML bytes into plain data plus a map of source positions.
+
+We walk parser *events* ourselves instead of using a constructor so that nothing but
+mappings, sequences and YAML 1.2 core scalars can ever be built: no tags, no anchors or
+aliases (so no alias bombs), bounded depth, size and node count, and every value keeps its
+line and column for error messages. The C parser from ruamel.yaml.clib is used when it is
+installed (about 10x faster); the pure-Python parser gives identical events otherwise.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import math
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from .diagnostics import Diagnostic
+
+MAX_BYTES = 1024 * 1024
+MAX_DEPTH = 24
+MAX_NODES = 200_000
+MAX_SCALAR_CHARS = 100_000
+MAX_INT_DIGITS = 18
+
+PathKey = tuple[str | int, ...]
+Position = tuple[int, int]
+
+try:  # pragma: no cover - which branch runs depends on the installation
+    from _ruamel_yaml import CParser as _CParser
+
+    HAVE_C_PARSER = True
+except ImportError:  # pragma: no cover
+    _CParser = None
+    HAVE_C_PARSER = False
+
+_INT_RE = re.compile(r"[-+]?[0-9]+\Z")
+_OCT_RE = re.compile(r"0o[0-7]+\Z")
+_HEX_RE = re.compile(r"0x[0-9a-fA-F]+\Z")
+_FLOAT_RE = re.compile(r"[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?\Z")
+_INF_RE = re.compile(r"[-+]?\.(?:inf|Inf|INF)\Z")
+_NAN_RE = re.compile(r"\.(?:nan|NaN|NAN)\Z")
+_NULLS = frozenset({"", "~", "null", "Null", "NULL"})
+_TRUE = frozenset({"true", "True", "TRUE"})
+_FALSE = frozenset({"false", "False", "FALSE"})
+# Bidi controls can make a reviewer read text in another order than the tool does.
+_BIDI = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u200e\u200f\u061c")
+_FORBIDDEN = re.compile(
+    "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff"
+    "\u202a-\u202e\u2066-\u2069\u200e\u200f\u061c]"
+)
+
+
+class LoadError(Exception):
+    """A located problem that stops the loading of one file."""
+
+    def __init__(self, line: int, col: int, message: str) -> None:
+        super().__init__(message)
+        self.line = line
+        self.col = col
+        self.message = message
+
+
+@dataclass
+class Document:
+    """A parsed YAML file: plain data plus where every value and key came from."""
+
+    rel: str
+    data: Any
+    digest: str
+    positions: dict[PathKey, Position] = field(default_factory=dict)
+    key_positions: dict[PathKey, Position] = field(default_factory=dict)
+    plain_text: dict[PathKey, str] = field(default_factory=dict)
+
+    def locate(self, path: PathKey, *, key: bool = False) -> Position:
+        """Best position for a JSON path: the exact node, else its nearest known ancestor."""
+        p = tuple(path)
+        while True:
+            if key and p in self.key_positions:
+                return self.key_positions[p]
+            if p in self.positions:
+                return self.positions[p]
+            if not p:
+                return (1, 1)
+            p = p[:-1]
+
+    def diag(self, path: PathKey, message: str, *, key: bool = False) -> Diagnostic:
+        """A diagnostic located at a node of this document."""
+        line, col = self.locate(path, key=key)
+        return Diagnostic(self.rel, line, col, message)
+
+
+def resolve_plain(text: str) -> Any:
+    """Resolve an unquoted scalar by the YAML 1.2 core schema (dates and `NO` stay strings)."""
+    if text in _NULLS:
+        return None
+    if text in _TRUE:
+        return True
+    if text in _FALSE:
+        return False
+    if _INT_RE.match(text):
+        digits = text.lstrip("+-")
+        if len(digits) > MAX_INT_DIGITS:
+            raise ValueError(f"integer {text[:24]}... has more than {MAX_INT_DIGITS} digits")
+        return int(text)
+    if _OCT_RE.match(text) or _HEX_RE.match(text):
+        if len(text) > MAX_INT_DIGITS + 2:
+            raise ValueError(f"integer {text[:24]}... is too large")
+        return int(text[2:], 8 if text[1] == "o" else 16)
+    if _FLOAT_RE.match(text) and any(ch.isdigit() for ch in text):
+        if len(text) > 64:
+            raise ValueError(f"number {text[:24]}... is too long")
+        return float(text)
+    if _INF_RE.match(text):
+        return -math.inf if text.startswith("-") else math.inf
+    if _NAN_RE.match(text):
+        return math.nan
+    return text
+
+
+def _offset_to_pos(text: str, offset: int) -> Position:
+    """1-based line and column of a character offset."""
+    offset = max(0, min(offset, len(text)))
+    line = text.count("\n", 0, offset) + 1
+    col = offset - (text.rfind("\n", 0, offset) + 1) + 1
+    return (line, col)
+
+
+def _describe(ch: str) -> str:
+    """Name the kind of forbidden character for an error message."""
+    o = ord(ch)
+    if ch in _BIDI:
+        return f"the bidirectional control U+{o:04X}, which can hide text"
+    if 0xD800 <= o <= 0xDFFF:
+        return f"a lone surrogate U+{o:04X}"
+    if o in (0xFFFE, 0xFFFF):
+        return f"the non-character U+{o:04X}"
+    return f"the control character U+{o:04X}"
+
+
+def _check_chars(value: str, line: int, col: int, what: str) -> None:
+    """Reject characters that hide text or corrupt output: controls, surrogates, bidi."""
+    m = _FORBIDDEN.search(value)
+    if m:
+        raise LoadError(line, col, f"{what} contains {_describe(m.group())}")
+
+
+def _events(text: str) -> Iterator[Any]:
+    """Parser events, from the C parser when available."""
+    if _CParser is not None:
+        parser = _CParser(io.StringIO(text))
+        while True:
+            ev = parser.get_event()
+            yield ev
+            if type(ev).__name__ == "StreamEndEvent":
+                return
+    else:  # pragma: no cover
+        from ruamel.yaml import YAML
+
+        yield from YAML(typ="safe", pure=True).parse(text)
+
+
+def decode(raw: bytes) -> str:
+    """Strict UTF-8 decoding with a located error for the first bad byte."""
+    if raw.startswith(b"\xef\xbb\xbf"):
+        raw = raw[3:]
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        good = raw[: exc.start].decode("utf-8", errors="replace")
+        line, col = _offset_to_pos(good, len(good))
+        raise LoadError(
+            line, col, f"file is not valid UTF-8 (byte 0x{raw[exc.start]:02X} at offset {exc.start})"
+        ) from None
+
+
+def parse_text(text: str, rel: str, digest: str = "") -> Document:
+    """Parse one YAML document into plain data, or raise a LoadError with a position."""
+    doc = Document(rel=rel, data=None, digest=digest)
+    try:
+        _build(text, doc)
+    except LoadError:
+        raise
+    except Exception as exc:  # the YAML parsers' own errors
+        mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
+        problem = getattr(exc, "problem", None) or getattr(exc, "reason", None) or str(exc)
+        if mark is not None and getattr(mark, "line", None) is not None:
+            line, col = mark.line + 1, mark.column + 1
+        elif getattr(exc, "position", None) is not None:
+            line, col = _offset_to_pos(text, int(exc.position))
+        else:
+            line, col = 1, 1
+        problem = str(problem).strip().splitlines()[0] if str(problem).strip() else "invalid YAML"
+        raise LoadError(line, col, f"invalid YAML: {problem}") from None
+    return doc
+
+
+def _build(text: str, doc: Document) -> None:
+    """Walk the events with an explicit stack (no recursion, so no RecursionError)."""
+    # Each frame: [container, path, pending_key, pending_key_pos, seen_keys]
+    stack: list[list[Any]] = []
+    documents = 0
+    nodes = 0
+    root_set = False
+
+    def place(value: Any, pos: Position, plain: str | None) -> PathKey:
+        nonlocal root_set
+        if not stack:
+            if root_set:
+                raise LoadError(pos[0], pos[1], "only one YAML document is allowed per file")
+            doc.data = value
+            root_set = True
+            path: PathKey = ()
+        else:
+            frame = stack[-1]
+            container, parent = frame[0], frame[1]
+            if isinstance(container, list):
+                path = (*parent, len(container))
+                container.append(value)
+            else:
+                key = frame[2]
+                if key is None:
+                    if not isinstance(value, str) or plain is not None and value != plain:
+                        raise LoadError(pos[0], pos[1], "mapping keys must be plain strings")
+                    if value in frame[4]:
+                        first = frame[4][value]
+                        raise LoadError(
+                            pos[0], pos[1], f"duplicate key '{value}' (first defined at line {first})"
+                        )
+                    frame[4][value] = pos[0]
+                    frame[2] = value
+                    frame[3] = pos
+                    doc.key_positions[(*parent, value)] = pos
+                    return (*parent, value)
+                path = (*parent, key)
+                container[key] = value
+                frame[2] = None
+        doc.positions[path] = pos
+        if plain is not None:
+            doc.plain_text[path] = plain
+        return path
+
+    for ev in _events(text):
+        kind = type(ev).__name__
+        mark = ev.start_mark
+        pos = (mark.line + 1, mark.column + 1)
+        if kind in ("StreamStartEvent", "StreamEndEvent", "DocumentEndEvent"):
+            continue
+        if kind == "DocumentStartEvent":
+            documents += 1
+            if documents > 1:
+                raise LoadError(pos[0], pos[1], "only one YAML document is allowed per file")
+            version = getattr(ev, "version", None)
+            if version is not None and tuple(version) != (1, 2):
+                raise LoadError(
+                    pos[0], pos[1], f"%YAML {version[0]}.{version[1]} directive: only YAML 1.2 is read"
+                )
+            if getattr(ev, "tags", None):
+                raise LoadError(pos[0], pos[1], "%TAG directives are not allowed")
+            continue
+        nodes += 1
+        if nodes > MAX_NODES:
+            raise LoadError(pos[0], pos[1], f"file has more than {MAX_NODES} YAML nodes")
+        if kind == "AliasEvent":
+            raise LoadError(pos[0], pos[1], "aliases (*name) are not allowed; repeat the value")
+        if kind in ("MappingEndEvent", "SequenceEndEvent"):
+            stack.pop()
+            continue
+        if getattr(ev, "anchor", None):
+            raise LoadError(pos[0], pos[1], f"anchors (&{ev.anchor}) are not allowed")
+        tag = getattr(ev, "tag", None)
+        if tag is not None and tag != "!":
+            raise LoadError(pos[0], pos[1], f"tags ({tag}) are not allowed; remove the tag")
+        if kind == "ScalarEvent":
+            value: Any = ev.value
+            if len(value) > MAX_SCALAR_CHARS:
+                raise LoadError(pos[0], pos[1], f"value is longer than {MAX_SCALAR_CHARS} characters")
+            _check_chars(value, pos[0], pos[1], "value")
+            plain = ev.style in (None, "") and tag is None
+            if plain:
+                try:
+                    resolved = resolve_plain(value)
+                except ValueError as exc:
+                    raise LoadError(pos[0], pos[1], str(exc)) from None
+                place(resolved, pos, value if not isinstance(resolved, str) else None)
+            else:
+                place(value, pos, None)
+            continue
+        if kind in ("MappingStartEvent", "SequenceStartEvent"):
+            if len(stack) >= MAX_DEPTH:
+                raise LoadError(pos[0], pos[1], f"nesting is deeper than {MAX_DEPTH} levels")
+            if stack and stack[-1][2] is None and isinstance(stack[-1][0], dict):
+                raise LoadError(pos[0], pos[1], "mapping keys must be plain strings")
+            container: Any = {} if kind == "MappingStartEvent" else []
+            path = place(container, pos, None)
+            stack.append([container, path, None, None, {}])
+            continue
+    if documents == 0 or not root_set:
+        raise LoadError(1, 1, "file is empty; expected a YAML mapping")
+
+
+def load_bytes(raw: bytes, rel: str) -> Document:
+    """Decode, size-check and parse one file's bytes."""
+    if len(raw) > MAX_BYTES:
+        raise LoadError(1, 1, f"file is {len(raw)} bytes; the limit is {MAX_BYTES} bytes (1 MiB)")
+    digest = hashlib.sha256(raw).hexdigest()
+    text = decode(raw)
+    _check_text(text)
+    return parse_text(text, rel, digest)
+
+
+def _check_text(text: str) -> None:
+    """Reject forbidden characters anywhere (comments included) before the parser sees them."""
+    m = _FORBIDDEN.search(text)
+    if m:
+        line, col = _offset_to_pos(text, m.start())
+        raise LoadError(line, col, f"file contains {_describe(m.group())}")
+
+
+def load_file(raw: bytes, rel: str) -> tuple[Document | None, Diagnostic | None]:
+    """Load one file; problems come back as a diagnostic value, never an exception."""
+    try:
+        return load_bytes(raw, rel), None
+    except LoadError as exc:
+        return None, Diagnostic(rel, exc.line, exc.col, exc.message)

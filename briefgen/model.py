@@ -1,0 +1,502 @@
+"""Model stage: typed, immutable domain objects built from validated YAML data."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+CONFIDENCE_WORDS = {"low": "Low confidence", "moderate": "Moderate confidence", "high": "High confidence"}
+GAP_LEVELS = ("aligned", "narrow", "wide", "irreconcilable")
+GAP_LABELS = {"aligned": "Aligned", "narrow": "Narrow", "wide": "Wide", "irreconcilable": "Irreconcilable"}
+LIKELIHOODS = (
+    "almost-no-chance",
+    "very-unlikely",
+    "unlikely",
+    "roughly-even",
+    "likely",
+    "very-likely",
+    "almost-certain",
+)
+LIKELIHOOD_LABELS = {
+    "almost-no-chance": "Almost no chance",
+    "very-unlikely": "Very unlikely",
+    "unlikely": "Unlikely",
+    "roughly-even": "Roughly even chance",
+    "likely": "Likely",
+    "very-likely": "Very likely",
+    "almost-certain": "Almost certain",
+}
+SCENARIO_KINDS = {
+    "best-case": "Best case",
+    "base-case": "Base case",
+    "failure": "Failure",
+    "alternative": "Alternative",
+}
+MONTHS = (
+    "January February March April May June July August September October November December".split()
+)
+
+
+@dataclass(frozen=True, order=True)
+class PartialDate:
+    """A date only as precise as the source gives it (year, month or day)."""
+
+    year: int
+    month: int = 0
+    day: int = 0
+
+    @classmethod
+    def parse(cls, text: str) -> PartialDate:
+        """Parse YYYY, YYYY-MM or YYYY-MM-DD; raise ValueError for impossible dates."""
+        parts = [int(p) for p in text.split("-")]
+        year, month, day = (parts + [0, 0])[:3]
+        if month:
+            if not 1 <= month <= 12:
+                raise ValueError(f"month {month} does not exist")
+            if day:
+                dt.date(year, month, day)
+        return cls(year, month, day)
+
+    @property
+    def iso(self) -> str:
+        """The date as written: as precise as known."""
+        if self.day:
+            return f"{self.year:04d}-{self.month:02d}-{self.day:02d}"
+        if self.month:
+            return f"{self.year:04d}-{self.month:02d}"
+        return f"{self.year:04d}"
+
+    @property
+    def label(self) -> str:
+        """Human form: '6 August 2025', 'December 2019' or '2018'."""
+        if self.day:
+            return f"{self.day} {MONTHS[self.month - 1]} {self.year}"
+        if self.month:
+            return f"{MONTHS[self.month - 1]} {self.year}"
+        return str(self.year)
+
+    @property
+    def ordinal(self) -> float:
+        """Position on a time axis in years, for the timeline picture."""
+        month = self.month or 1
+        day = self.day or 1
+        return self.year + (month - 1) / 12 + (day - 1) / 365
+
+
+@dataclass(frozen=True)
+class Source:
+    """A cited document from the source registry."""
+
+    id: str
+    title: str
+    publisher: str | None
+    author: str | None
+    date: PartialDate | None
+    url: str | None
+    local_copy: str | None
+    reliability: str
+    reliability_notes: str
+
+
+@dataclass(frozen=True)
+class Person:
+    """Someone who speaks or acts for an actor."""
+
+    name: str
+    role: str
+    native_name: str | None = None
+    sources: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Actor:
+    """A state, alliance or group whose stances the briefs compare."""
+
+    id: str
+    name: str
+    short_name: str
+    kind: str
+    agenda: str
+    native_name: str | None = None
+    member_of: tuple[str, ...] = ()
+    people: tuple[Person, ...] = ()
+    red_lines: tuple[str, ...] = ()
+    sources: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class KeyJudgment:
+    """An analytic judgment with its confidence and support."""
+
+    id: str
+    text: str
+    confidence: str
+    sources: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class PositionRow:
+    """One sub-topic of the positions table: each actor's stance and the principals' gap."""
+
+    id: str
+    topic: str
+    gap: str
+    stances: tuple[tuple[str, str], ...]
+    sources: tuple[str, ...]
+    note: str | None = None
+    confidence: str | None = None
+
+    def stance(self, actor: str) -> str | None:
+        """The stance of one actor, or None where the row does not name it."""
+        return dict(self.stances).get(actor)
+
+
+@dataclass(frozen=True)
+class Agenda:
+    """An actor's goals and red lines on one issue."""
+
+    actor: str
+    goals: tuple[str, ...]
+    red_lines: tuple[str, ...]
+    sources: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Section:
+    """A titled block of Markdown prose."""
+
+    id: str
+    heading: str
+    body: str
+    sources: tuple[str, ...] = ()
+    kind: str = "analysis"
+
+
+@dataclass(frozen=True)
+class Precedent:
+    """A dated historical event that bears on the issue."""
+
+    id: str
+    date: PartialDate
+    title: str
+    summary: str
+    sources: tuple[str, ...]
+    confidence: str | None = None
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """A possible outcome with its likelihood and the signs that it is coming."""
+
+    id: str
+    name: str
+    kind: str
+    likelihood: str
+    description: str
+    indicators: tuple[str, ...]
+    sources: tuple[str, ...]
+    implications: str | None = None
+
+
+@dataclass(frozen=True)
+class Lever:
+    """An economic instrument one actor holds over another."""
+
+    id: str
+    lever: str
+    holder: str
+    effect: str
+    sources: tuple[str, ...]
+    target: str | None = None
+    confidence: str | None = None
+
+
+@dataclass(frozen=True)
+class ActorNote:
+    """A paragraph about one actor: its influence, or its public's opinion."""
+
+    actor: str
+    text: str
+    sources: tuple[str, ...]
+    confidence: str | None = None
+
+
+@dataclass(frozen=True)
+class TalkingPoint:
+    """A line a principal may use."""
+
+    text: str
+    sources: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Revision:
+    """One commit that touched a brief's file."""
+
+    date: str
+    short_hash: str
+    subject: str
+
+
+@dataclass(frozen=True)
+class Issue:
+    """One policy issue, as loaded from briefs/issues/<id>.yaml."""
+
+    id: str
+    rel: str
+    title: str
+    status: str
+    version: str
+    last_reviewed: dt.date
+    principals: tuple[str, str]
+    bluf: str
+    sources: tuple[str, ...]
+    key_judgments: tuple[KeyJudgment, ...]
+    positions: tuple[PositionRow, ...]
+    subtitle: str | None = None
+    distribution: str | None = None
+    agendas: tuple[Agenda, ...] = ()
+    analysis: tuple[Section, ...] = ()
+    precedents: tuple[Precedent, ...] = ()
+    scenarios: tuple[Scenario, ...] = ()
+    economic_levers: tuple[Lever, ...] = ()
+    third_parties: tuple[ActorNote, ...] = ()
+    public_opinion: tuple[ActorNote, ...] = ()
+    talking_points: tuple[TalkingPoint, ...] = ()
+    related: tuple[str, ...] = ()
+    digest: str = ""
+
+    def stance_actors(self) -> tuple[str, ...]:
+        """Columns of the positions table: principals first, then others in order of appearance."""
+        seen = list(self.principals)
+        for row in self.positions:
+            for actor, _ in row.stances:
+                if actor not in seen:
+                    seen.append(actor)
+        return tuple(seen)
+
+
+@dataclass(frozen=True)
+class Book:
+    """A briefing book: an ordered set of issues with book-level framing."""
+
+    id: str
+    rel: str
+    title: str
+    date: dt.date
+    version: str
+    status: str
+    audience: str
+    executive_summary: str
+    issues: tuple[str, ...]
+    subtitle: str | None = None
+    distribution: str | None = None
+    summary_sources: tuple[str, ...] = ()
+    key_players: tuple[str, ...] = ()
+    sections: tuple[Section, ...] = ()
+    digest: str = ""
+
+
+@dataclass(frozen=True)
+class Config:
+    """Project settings from briefgen.yaml."""
+
+    site_title: str = "Policy briefs"
+    base_url: str = "https://example.invalid/"
+    author: str = "briefgen"
+    distribution: str = "UNCLASSIFIED"
+    page_size: str = "A4"
+    stale_after_days: int = 180
+
+
+@dataclass
+class Corpus:
+    """Everything one build reads, validated and cross-checked."""
+
+    root: str
+    config: Config
+    actors: dict[str, Actor] = field(default_factory=dict)
+    sources: dict[str, Source] = field(default_factory=dict)
+    issues: dict[str, Issue] = field(default_factory=dict)
+    books: dict[str, Book] = field(default_factory=dict)
+    digests: dict[str, str] = field(default_factory=dict)
+
+    def actor_name(self, actor_id: str) -> str:
+        """Display name for an actor id (the id itself if unknown)."""
+        a = self.actors.get(actor_id)
+        return a.name if a else actor_id
+
+
+def _t(values: Any) -> tuple[Any, ...]:
+    return tuple(values or ())
+
+
+def _date(text: str) -> dt.date:
+    return dt.date.fromisoformat(text)
+
+
+def source_from(d: dict[str, Any]) -> Source:
+    """Build a Source from validated data."""
+    rel = d["reliability"]
+    return Source(
+        id=d["id"],
+        title=d["title"],
+        publisher=d.get("publisher"),
+        author=d.get("author"),
+        date=PartialDate.parse(d["date"]) if d.get("date") else None,
+        url=d.get("url"),
+        local_copy=d.get("local_copy"),
+        reliability=rel["rating"],
+        reliability_notes=rel["notes"],
+    )
+
+
+def actor_from(d: dict[str, Any]) -> Actor:
+    """Build an Actor from validated data."""
+    return Actor(
+        id=d["id"],
+        name=d["name"],
+        short_name=d["short_name"],
+        kind=d["kind"],
+        agenda=d["agenda"],
+        native_name=d.get("native_name"),
+        member_of=_t(d.get("member_of")),
+        people=tuple(
+            Person(p["name"], p["role"], p.get("native_name"), _t(p.get("sources")))
+            for p in d.get("people") or ()
+        ),
+        red_lines=_t(d.get("red_lines")),
+        sources=_t(d.get("sources")),
+    )
+
+
+def _note(d: dict[str, Any], text_key: str) -> ActorNote:
+    return ActorNote(d["actor"], d[text_key], _t(d["sources"]), d.get("confidence"))
+
+
+def issue_from(d: dict[str, Any], rel: str, digest: str) -> Issue:
+    """Build an Issue from validated data."""
+    return Issue(
+        id=d["id"],
+        rel=rel,
+        title=d["title"],
+        subtitle=d.get("subtitle"),
+        status=d["status"],
+        version=d["version"],
+        last_reviewed=_date(d["last_reviewed"]),
+        distribution=d.get("distribution"),
+        principals=(d["principals"][0], d["principals"][1]),
+        bluf=d["bluf"],
+        sources=_t(d["sources"]),
+        key_judgments=tuple(
+            KeyJudgment(k["id"], k["text"], k["confidence"], _t(k["sources"]))
+            for k in d["key_judgments"]
+        ),
+        positions=tuple(
+            PositionRow(
+                id=r["id"],
+                topic=r["topic"],
+                gap=r["gap"],
+                stances=tuple(r["stances"].items()),
+                sources=_t(r["sources"]),
+                note=r.get("note"),
+                confidence=r.get("confidence"),
+            )
+            for r in d["positions"]
+        ),
+        agendas=tuple(
+            Agenda(a["actor"], _t(a.get("goals")), _t(a.get("red_lines")), _t(a["sources"]))
+            for a in d.get("agendas") or ()
+        ),
+        analysis=tuple(
+            Section(s["id"], s["heading"], s["body"], _t(s.get("sources")))
+            for s in d.get("analysis") or ()
+        ),
+        precedents=tuple(
+            sorted(
+                (
+                    Precedent(
+                        p["id"],
+                        PartialDate.parse(p["date"]),
+                        p["title"],
+                        p["summary"],
+                        _t(p["sources"]),
+                        p.get("confidence"),
+                    )
+                    for p in d.get("precedents") or ()
+                ),
+                key=lambda p: (p.date, p.id),
+            )
+        ),
+        scenarios=tuple(
+            Scenario(
+                s["id"],
+                s["name"],
+                s["kind"],
+                s["likelihood"],
+                s["description"],
+                _t(s["indicators"]),
+                _t(s["sources"]),
+                s.get("implications"),
+            )
+            for s in d.get("scenarios") or ()
+        ),
+        economic_levers=tuple(
+            Lever(
+                e["id"],
+                e["lever"],
+                e["holder"],
+                e["effect"],
+                _t(e["sources"]),
+                e.get("target"),
+                e.get("confidence"),
+            )
+            for e in d.get("economic_levers") or ()
+        ),
+        third_parties=tuple(_note(t, "influence") for t in d.get("third_parties") or ()),
+        public_opinion=tuple(_note(p, "summary") for p in d.get("public_opinion") or ()),
+        talking_points=tuple(
+            TalkingPoint(t["text"], _t(t.get("sources"))) for t in d.get("talking_points") or ()
+        ),
+        related=_t(d.get("related")),
+        digest=digest,
+    )
+
+
+def book_from(d: dict[str, Any], rel: str, digest: str) -> Book:
+    """Build a Book from validated data."""
+    return Book(
+        id=d["id"],
+        rel=rel,
+        title=d["title"],
+        subtitle=d.get("subtitle"),
+        date=_date(d["date"]),
+        version=d["version"],
+        status=d["status"],
+        audience=d["audience"],
+        distribution=d.get("distribution"),
+        executive_summary=d["executive_summary"],
+        summary_sources=_t(d.get("summary_sources")),
+        issues=_t(d["issues"]),
+        key_players=_t(d.get("key_players")),
+        sections=tuple(
+            Section(s["id"], s["heading"], s["body"], _t(s.get("sources")), s["kind"])
+            for s in d.get("sections") or ()
+        ),
+        digest=digest,
+    )
+
+
+def config_from(d: dict[str, Any]) -> Config:
+    """Build the project Config from validated data, defaults filled in."""
+    site = d.get("site") or {}
+    default = Config()
+    return Config(
+        site_title=site.get("title", default.site_title),
+        base_url=site.get("base_url", default.base_url),
+        author=site.get("author", default.author),
+        distribution=d.get("distribution", default.distribution),
+        page_size=d.get("page_size", default.page_size),
+        stale_after_days=d.get("stale_after_days", default.stale_after_days),
+    )

@@ -1,0 +1,185 @@
+"""Geometry for the two pictures (gap matrix, timeline); the SVG itself is drawn by templates."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from ..model import GAP_LEVELS, Issue, PartialDate
+
+CHAR_W = 0.56  # average glyph width of the sans face, as a fraction of the font size
+
+
+def wrap(text: str, width_px: float, size: float, max_lines: int = 3) -> list[str]:
+    """Greedy word wrap by estimated glyph width; the last line is cut with an ellipsis."""
+    per_line = max(4, int(width_px / (size * CHAR_W)))
+    lines: list[str] = []
+    current = ""
+    for word in text.split():
+        candidate = f"{current} {word}".strip()
+        if len(candidate) <= per_line:
+            current = candidate
+            continue
+        if current:
+            lines.append(current)
+        current = word if len(word) <= per_line else word[: per_line - 1] + "…"
+    if current:
+        lines.append(current)
+    if len(lines) > max_lines:
+        lines = lines[:max_lines]
+        last = lines[-1]
+        lines[-1] = (last[: per_line - 1] if len(last) >= per_line else last) + "…"
+    return lines
+
+
+@dataclass(frozen=True)
+class Cell:
+    """One sub-topic in the gap matrix."""
+
+    x: float
+    y: float
+    w: float
+    h: float
+    gap: str
+    lines: tuple[str, ...]
+    href: str
+    title: str
+
+
+@dataclass(frozen=True)
+class MatrixRow:
+    """One issue's strip in the gap matrix."""
+
+    y: float
+    h: float
+    lines: tuple[str, ...]
+    href: str
+    cells: tuple[Cell, ...]
+
+
+@dataclass(frozen=True)
+class Matrix:
+    """The whole gap matrix picture."""
+
+    width: float
+    height: float
+    label_w: float
+    rows: tuple[MatrixRow, ...]
+    legend_y: float
+    legend: tuple[tuple[float, str], ...]
+
+
+def gap_matrix(issues: list[Issue], anchor: str = "#", width: float = 680) -> Matrix:
+    """Lay out one strip per issue with a cell per positions row, coloured by gap level."""
+    label_w = 150.0
+    pad = 4.0
+    row_h = 58.0
+    max_cols = max((len(i.positions) for i in issues), default=1)
+    cols = max(3, min(max_cols, 6))
+    cell_w = (width - label_w) / cols
+    rows = []
+    y = 0.0
+    for issue in issues:
+        cells = []
+        positions = issue.positions
+        n_lines = (len(positions) + cols - 1) // cols or 1
+        h = row_h * n_lines
+        for k, row in enumerate(positions):
+            cx = label_w + (k % cols) * cell_w
+            cy = y + (k // cols) * row_h
+            cells.append(
+                Cell(
+                    x=cx + pad / 2,
+                    y=cy + pad / 2,
+                    w=cell_w - pad,
+                    h=row_h - pad,
+                    gap=row.gap,
+                    lines=tuple(wrap(row.topic, cell_w - 12, 10.5, 2)),
+                    href=f"{anchor}{issue.id}-row-{row.id}",
+                    title=f"{issue.title}: {row.topic}",
+                )
+            )
+        rows.append(
+            MatrixRow(
+                y=y,
+                h=h,
+                lines=tuple(wrap(issue.title, label_w - 10, 11, 3)),
+                href=f"{anchor}{issue.id}",
+                cells=tuple(cells),
+            )
+        )
+        y += h
+    legend_w = (width - label_w) / len(GAP_LEVELS)
+    legend = tuple((label_w + i * legend_w, g) for i, g in enumerate(GAP_LEVELS))
+    return Matrix(width, y + 34, label_w, tuple(rows), y + 10, legend)
+
+
+@dataclass(frozen=True)
+class Event:
+    """One precedent on the timeline."""
+
+    x: float
+    label_x: float
+    y: float
+    date: str
+    lines: tuple[str, ...]
+    href: str
+    uncertain: bool
+
+
+@dataclass(frozen=True)
+class Timeline:
+    """The timeline picture: a proportional axis with labels stacked in lanes."""
+
+    width: float
+    height: float
+    axis_y: float
+    x0: float
+    x1: float
+    ticks: tuple[tuple[float, str], ...]
+    events: tuple[Event, ...] = field(default=())
+
+
+def timeline(items: list[tuple[str, str, PartialDate, str, bool]], width: float = 680) -> Timeline:
+    """Place dated events on an axis; items are (issue id, id, date, title, uncertain)."""
+    margin = 24.0
+    x0, x1 = margin, width - margin
+    if not items:
+        return Timeline(width, 40, 20, x0, x1, ())
+    dates = [it[2].ordinal for it in items]
+    lo = int(min(dates))
+    hi = int(max(dates)) + 1
+    if hi - lo < 4:
+        lo, hi = lo - 1, hi + 1
+    span = hi - lo
+
+    def xpos(v: float) -> float:
+        return x0 + (v - lo) / span * (x1 - x0)
+
+    step = 1 if span <= 10 else 2 if span <= 20 else 5
+    first = lo + (-lo) % step
+    ticks = tuple((xpos(yr), str(yr)) for yr in range(first, hi + 1, step))
+    label_w = 118.0
+    lane_h = 46.0
+    axis_y = 30.0
+    lanes: list[float] = []  # right edge of the last label in each lane
+    events = []
+    for issue_id, ident, date, title, uncertain in sorted(items, key=lambda t: (t[2], t[1])):
+        x = xpos(date.ordinal)
+        lx = min(max(x - 6, x0 - margin + 2), width - label_w - 2)
+        lane = next((i for i, right in enumerate(lanes) if right + 6 <= lx), len(lanes))
+        if lane == len(lanes):
+            lanes.append(0.0)
+        lanes[lane] = lx + label_w
+        events.append(
+            Event(
+                x=x,
+                label_x=lx,
+                y=axis_y + 22 + lane * lane_h,
+                date=date.label,
+                lines=tuple(wrap(title, label_w, 9.5, 2)),
+                href=f"#{issue_id}-precedent-{ident}",
+                uncertain=uncertain,
+            )
+        )
+    height = axis_y + 22 + len(lanes) * lane_h + 4
+    return Timeline(width, height, axis_y, x0, x1, ticks, tuple(events))

@@ -1,0 +1,116 @@
+"""Jinja environments: one per output family, templates only from trusted template folders.
+
+HTML, SVG and XML are autoescaped whatever the template's suffix; Markdown output escapes raw
+HTML through `finalize`. Undefined variables are errors, never silently empty.
+"""
+
+from __future__ import annotations
+
+import json
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import jinja2
+from markupsafe import Markup, escape
+
+from .. import markup
+from ..model import (
+    CONFIDENCE_WORDS,
+    GAP_LABELS,
+    LIKELIHOOD_LABELS,
+    SCENARIO_KINDS,
+)
+
+BUILTIN = Path(__file__).resolve().parent.parent.parent / "templates"
+
+
+def template_dirs(root: Path | None) -> list[Path]:
+    """Project templates first (a theme may override any file), then the built-in set."""
+    dirs = []
+    if root is not None and (root / "templates").is_dir():
+        dirs.append((root / "templates").resolve())
+    if BUILTIN.is_dir() and BUILTIN not in dirs:
+        dirs.append(BUILTIN)
+    return dirs
+
+
+def _md_finalize(value: Any) -> Any:
+    """Escape raw HTML in every value a Markdown template prints (Markup passes through)."""
+    if isinstance(value, Markup) or value is None:
+        return value
+    return Markup(str(value).replace("<", "&lt;"))
+
+
+def _tojson(value: Any) -> Markup:
+    """JSON safe to place inside <script>: no '</script>' or HTML-significant characters."""
+    text = json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    text = text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+    return Markup(text.replace("\u2028", "\\u2028").replace("\u2029", "\\u2029"))
+
+
+def _safe_href(url: str) -> str:
+    """Only http(s) and mailto URLs reach an href from content; anything else becomes '#'."""
+    return url if markup.safe_url(url) else "#"
+
+
+def _common(env: jinja2.Environment) -> None:
+    env.globals.update(
+        CONFIDENCE_WORDS=CONFIDENCE_WORDS,
+        GAP_LABELS=GAP_LABELS,
+        LIKELIHOOD_LABELS=LIKELIHOOD_LABELS,
+        SCENARIO_KINDS=SCENARIO_KINDS,
+    )
+    env.filters["safe_href"] = _safe_href
+    env.filters["tojson"] = _tojson
+    env.filters["md_cell"] = markup.md_cell
+    env.filters["fmt"] = lambda v, spec: format(v, spec)
+
+
+@lru_cache(maxsize=8)
+def environment(kind: str, dirs: tuple[Path, ...]) -> jinja2.Environment:
+    """The Jinja environment for `kind` ('html' covers HTML, SVG and XML; 'md' is Markdown)."""
+    loader = jinja2.ChoiceLoader(
+        [
+            jinja2.FileSystemLoader([str(d) for d in dirs]),
+            jinja2.PrefixLoader({"default": jinja2.FileSystemLoader(str(BUILTIN))}),
+        ]
+    )
+    if kind == "md":
+        env = jinja2.Environment(
+            loader=loader,
+            autoescape=False,
+            finalize=_md_finalize,
+            undefined=jinja2.StrictUndefined,
+            keep_trailing_newline=True,
+            trim_blocks=True,
+            lstrip_blocks=True,
+        )
+        env.filters["prose"] = markup.to_markdown
+    else:
+        env = jinja2.Environment(
+            loader=loader,
+            autoescape=True,
+            undefined=jinja2.StrictUndefined,
+            trim_blocks=True,
+            lstrip_blocks=True,
+        )
+        env.filters["prose"] = markup.to_html
+        env.filters["prose_inline"] = markup.to_html_inline
+    env.filters["e"] = escape
+    _common(env)
+    return env
+
+
+def render(kind: str, name: str, root: Path | None, **context: Any) -> str:
+    """Render one template by name with the given context."""
+    env = environment(kind, tuple(template_dirs(root)))
+    return env.get_template(name).render(**context)
+
+
+def used_templates(root: Path | None) -> list[Path]:
+    """Every template and asset file, for the build graph's input hashes."""
+    files: list[Path] = []
+    for d in template_dirs(root):
+        files.extend(p for p in sorted(d.rglob("*")) if p.is_file())
+    return files

@@ -1,0 +1,182 @@
+"""View models: what a template needs to draw one brief (an issue or a briefing book)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..model import Actor, Book, Corpus, Issue, Revision, Source
+from .figures import Matrix, Timeline, gap_matrix, timeline
+
+
+@dataclass(frozen=True)
+class Note:
+    """A numbered endnote pointing at one source."""
+
+    number: int
+    source: Source
+
+
+class Citations:
+    """Numbers sources in order of first citation, for endnotes linked from the text."""
+
+    def __init__(self, sources: dict[str, Source]) -> None:
+        self._sources = sources
+        self._numbers: dict[str, int] = {}
+        self.entries: list[Note] = []
+
+    def __call__(self, ids: tuple[str, ...] | list[str]) -> list[Note]:
+        """Cite sources; returns their notes (numbered on first use)."""
+        notes = []
+        for sid in ids:
+            if sid not in self._numbers:
+                self._numbers[sid] = len(self._numbers) + 1
+                self.entries.append(Note(self._numbers[sid], self._sources[sid]))
+            notes.append(self.entries[self._numbers[sid] - 1])
+        return notes
+
+
+def _months(d: dt.date) -> str:
+    return f"{d.day} {d.strftime('%B')} {d.year}"
+
+
+@dataclass
+class BriefView:
+    """Everything a brief template reads; built fresh for every render (citations are stateful)."""
+
+    kind: str
+    id: str
+    title: str
+    subtitle: str | None
+    status: str
+    version: str
+    date: dt.date
+    distribution: str
+    author: str
+    page_size: str
+    issues: list[Issue]
+    matrix: Matrix
+    timeline: Timeline
+    keywords: list[str]
+    description: str
+    book: Book | None = None
+    key_players: list[Actor] = field(default_factory=list)
+    revisions: list[Revision] = field(default_factory=list)
+    source_rel: str = ""
+
+    @property
+    def date_label(self) -> str:
+        """The brief's date for people: '10 August 2025'."""
+        return _months(self.date)
+
+    @property
+    def date_iso(self) -> str:
+        """The brief's date for machines."""
+        return self.date.isoformat()
+
+
+def _plain(text: str, limit: int = 240) -> str:
+    flat = " ".join(text.replace("*", "").replace("_", " ").split())
+    return flat if len(flat) <= limit else flat[: limit - 1].rsplit(" ", 1)[0] + "…"
+
+
+def _timeline_items(issues: list[Issue]) -> list[tuple[str, str, Any, str, bool]]:
+    items = []
+    seen: set[tuple[str, str]] = set()
+    for issue in issues:
+        for p in issue.precedents:
+            key = (p.date.iso, p.title)
+            if key in seen:  # the same event told by two issues shows once in a book
+                continue
+            seen.add(key)
+            items.append((issue.id, p.id, p.date, p.title, p.confidence == "low"))
+    return items
+
+
+def issue_view(
+    corpus: Corpus, issue: Issue, revisions: list[Revision], page_size: str | None = None
+) -> BriefView:
+    """The view of one issue's brief."""
+    cfg = corpus.config
+    return BriefView(
+        kind="issue",
+        id=issue.id,
+        title=issue.title,
+        subtitle=issue.subtitle,
+        status=issue.status,
+        version=issue.version,
+        date=issue.last_reviewed,
+        distribution=issue.distribution or cfg.distribution,
+        author=cfg.author,
+        page_size=page_size or cfg.page_size,
+        issues=[issue],
+        matrix=gap_matrix([issue]),
+        timeline=timeline(_timeline_items([issue])),
+        keywords=sorted({issue.id, *(r.topic for r in issue.positions)}),
+        description=_plain(issue.bluf),
+        revisions=revisions,
+        source_rel=issue.rel,
+    )
+
+
+def book_view(
+    corpus: Corpus, book: Book, revisions: list[Revision], page_size: str | None = None
+) -> BriefView:
+    """The view of a briefing book: its issues in the manifest's order."""
+    cfg = corpus.config
+    issues = [corpus.issues[i] for i in book.issues]
+    return BriefView(
+        kind="book",
+        id=book.id,
+        title=book.title,
+        subtitle=book.subtitle,
+        status=book.status,
+        version=book.version,
+        date=book.date,
+        distribution=book.distribution or cfg.distribution,
+        author=cfg.author,
+        page_size=page_size or cfg.page_size,
+        issues=issues,
+        matrix=gap_matrix(issues),
+        timeline=timeline(_timeline_items(issues)),
+        keywords=[i.title for i in issues],
+        description=_plain(book.executive_summary),
+        book=book,
+        key_players=[corpus.actors[a] for a in book.key_players],
+        revisions=revisions,
+        source_rel=book.rel,
+    )
+
+
+def context(corpus: Corpus, view: BriefView, **extra: Any) -> dict[str, Any]:
+    """Template context: the view, the registries and a fresh citation counter."""
+    return {
+        "doc": view,
+        "actors": corpus.actors,
+        "sources": corpus.sources,
+        "issues_by_id": corpus.issues,
+        "cite": Citations(corpus.sources),
+        "sections_of": sections_of,
+        **extra,
+    }
+
+
+def sections_of(issue: Issue) -> list[str]:
+    """Keys of the sections an issue brief has, in reading order (empty ones are left out)."""
+    present = {
+        "bluf": True,
+        "judgments": bool(issue.key_judgments),
+        "matrix": bool(issue.positions),
+        "positions": bool(issue.positions),
+        "agendas": bool(issue.agendas),
+        "analysis": bool(issue.analysis),
+        "history": bool(issue.precedents),
+        "scenarios": bool(issue.scenarios),
+        "levers": bool(issue.economic_levers),
+        "third-parties": bool(issue.third_parties),
+        "opinion": bool(issue.public_opinion),
+        "talking-points": bool(issue.talking_points),
+        "related": bool(issue.related),
+    }
+    return [k for k, on in present.items() if on]

@@ -1,0 +1,144 @@
+"""JSON Schemas for each file kind, and schema errors turned into located, plain-language messages."""
+
+from __future__ import annotations
+
+import difflib
+import json
+from functools import cache
+from importlib import resources
+from typing import Any
+
+from jsonschema import Draft202012Validator
+from jsonschema.exceptions import ValidationError, best_match
+
+from .diagnostics import Diagnostic
+from .load import Document
+
+KINDS = ("issue", "book", "actors", "sources", "config")
+
+
+def schema_text(kind: str) -> str:
+    """The shipped schema of one file kind, as JSON text."""
+    if kind not in KINDS:
+        raise KeyError(kind)
+    return (resources.files("briefgen") / "schemas" / f"{kind}.schema.json").read_text("utf-8")
+
+
+@cache
+def schema(kind: str) -> dict[str, Any]:
+    """The parsed schema of one file kind."""
+    result: dict[str, Any] = json.loads(schema_text(kind))
+    return result
+
+
+@cache
+def validator(kind: str) -> Draft202012Validator:
+    """A compiled validator, built once per process."""
+    return Draft202012Validator(schema(kind))
+
+
+def suggest(word: str, choices: list[str] | tuple[str, ...]) -> str:
+    """A ' (did you mean ...?)' hint for a misspelt name, or ''."""
+    close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
+    return f" (did you mean '{close[0]}'?)" if close else ""
+
+
+def _short(value: Any) -> str:
+    text = json.dumps(value, ensure_ascii=False) if not isinstance(value, str) else repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+_TYPE_WORDS = {
+    "string": "text",
+    "object": "a mapping (key: value lines)",
+    "array": "a list",
+    "integer": "a whole number",
+    "number": "a number",
+    "null": "nothing (null)",
+    "boolean": "true or false",
+}
+
+
+def _type_name(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true/false"
+    if isinstance(value, int | float):
+        return "a number"
+    if isinstance(value, dict):
+        return "a mapping"
+    if isinstance(value, list):
+        return "a list"
+    if value is None:
+        return "nothing (null)"
+    return "text"
+
+
+def _message(err: ValidationError, doc: Document) -> tuple[tuple[str | int, ...], str, bool]:
+    """Plain-language message for one schema error, with the path and whether to point at a key."""
+    path = tuple(err.absolute_path)
+    v = err.validator
+    inst = err.instance
+    where = f"'{path[-1]}'" if path and isinstance(path[-1], str) else "this item"
+    if v == "required":
+        missing = err.message.split("'")[1] if "'" in err.message else err.message
+        return path, f"missing required field '{missing}'", False
+    if v == "additionalProperties" and isinstance(inst, dict):
+        allowed = list((err.schema.get("properties") or {}).keys())
+        extra = [k for k in inst if k not in allowed]
+        key = extra[0] if extra else ""
+        return (*path, key), f"unknown field '{key}'{suggest(key, allowed)}", True
+    if v == "enum":
+        options = [str(o) for o in err.validator_value]
+        hint = suggest(str(inst), options) if isinstance(inst, str) else ""
+        return path, f"{where} is {_short(inst)}; expected one of: {', '.join(options)}{hint}", False
+    if v == "type":
+        want = err.validator_value
+        wants = " or ".join(_TYPE_WORDS.get(w, w) for w in (want if isinstance(want, list) else [want]))
+        raw = doc.plain_text.get(path)
+        if raw is not None and "string" in (want if isinstance(want, list) else [want]):
+            return (
+                path,
+                f"{where} must be text, but `{raw}` is read as {_type_name(inst)}; "
+                f'put it in quotes: "{raw}"',
+                False,
+            )
+        return path, f"{where} must be {wants}, not {_type_name(inst)}", False
+    if v == "pattern":
+        pat = str(err.validator_value)
+        if "a-z0-9" in pat:
+            return (
+                path,
+                f"{_short(inst)} is not a valid id: use lower-case ASCII letters, digits and "
+                "single hyphens (for example 'new-start')",
+                False,
+            )
+        if "[0-9]{4}" in pat:
+            return path, f"{_short(inst)} is not a date: write YYYY-MM-DD (or YYYY / YYYY-MM)", False
+        if "https?" in pat:
+            return path, f"{_short(inst)} is not an http(s) URL", False
+        return path, f"{_short(inst)} does not match the expected form {pat}", False
+    if v == "propertyNames":
+        return path, f"{err.message}", True
+    if v in ("minItems", "maxItems", "minLength", "maxLength", "minProperties", "maxProperties"):
+        limit = err.validator_value
+        unit = "items" if "Items" in v or "Properties" in v else "characters"
+        bound = "at least" if v.startswith("min") else "at most"
+        return path, f"{where} must have {bound} {limit} {unit}", False
+    if v == "uniqueItems":
+        return path, f"{where} lists the same entry twice", False
+    if v in ("anyOf", "oneOf") and err.context:
+        inner = best_match(err.context)
+        p2, m2, k2 = _message(inner, doc)
+        return p2, m2, k2
+    return path, err.message if len(err.message) < 200 else err.message[:197] + "...", False
+
+
+def check(doc: Document, kind: str) -> list[Diagnostic]:
+    """Validate a document against its kind's schema; every error, located."""
+    out: list[Diagnostic] = []
+    if not isinstance(doc.data, dict):
+        return [doc.diag((), f"the file must be a YAML mapping, not {_type_name(doc.data)}")]
+    for err in validator(kind).iter_errors(doc.data):
+        path, message, key = _message(err, doc)
+        out.append(doc.diag(path, message, key=key))
+    return out

@@ -1,0 +1,376 @@
+"""Validate stage: schema checks per file, then cross-file semantic checks, then the Corpus.
+
+Every problem in every file is collected before anything is returned, so an analyst sees all
+of them in one run, sorted by file and line.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import stat
+import unicodedata
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from . import model
+from .diagnostics import Diagnostic, Severity, sort_key
+from .load import MAX_BYTES, Document, load_file
+from .project import SourceFile, discover
+from .schema import check, suggest
+
+# Ids become file names and page names on the site; these would clobber the site's own pages.
+RESERVED_IDS = frozenset(
+    {
+        "index",
+        "search",
+        "404",
+        "feed",
+        "sitemap",
+        "assets",
+        "actors",
+        "issues",
+        "books",
+        "con",
+        "prn",
+        "aux",
+        "nul",
+        "com1",
+        "lpt1",
+    }
+)
+
+
+@dataclass
+class Loaded:
+    """The outcome of loading a project: the corpus (if usable) and every diagnostic."""
+
+    corpus: model.Corpus | None
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+    documents: dict[str, Document] = field(default_factory=dict)
+
+    @property
+    def ok(self) -> bool:
+        """True when there is a corpus and no error (warnings allowed)."""
+        return self.corpus is not None and not any(
+            d.severity is Severity.ERROR for d in self.diagnostics
+        )
+
+
+def read_input(root: Path, sf: SourceFile) -> tuple[bytes | None, Diagnostic | None]:
+    """Read one input file, refusing links out of the project, non-files and huge files."""
+    try:
+        st = os.lstat(sf.path)
+    except FileNotFoundError:
+        return None, Diagnostic(sf.rel, 1, 1, f"required file {sf.rel} is missing")
+    except OSError as exc:
+        return None, Diagnostic(sf.rel, 1, 1, f"cannot read file: {exc.strerror}")
+    if stat.S_ISLNK(st.st_mode):
+        try:
+            target = sf.path.resolve(strict=True)
+            target.relative_to(root.resolve())
+        except (OSError, ValueError):
+            return None, Diagnostic(sf.rel, 1, 1, "file is a link to a place outside the project")
+        st = os.stat(target)
+    if not stat.S_ISREG(st.st_mode):
+        return None, Diagnostic(sf.rel, 1, 1, "not a regular file")
+    if st.st_size > MAX_BYTES:
+        return None, Diagnostic(
+            sf.rel, 1, 1, f"file is {st.st_size} bytes; the limit is {MAX_BYTES} bytes (1 MiB)"
+        )
+    with open(sf.path, "rb") as fh:
+        return fh.read(MAX_BYTES + 1), None
+
+
+class _Checker:
+    """Cross-file checks over the validated data; collects diagnostics."""
+
+    def __init__(self, docs: dict[str, tuple[SourceFile, Document]]) -> None:
+        self.docs = docs
+        self.diags: list[Diagnostic] = []
+
+    def err(self, doc: Document, path: tuple[Any, ...], msg: str, *, key: bool = False) -> None:
+        self.diags.append(doc.diag(path, msg, key=key))
+
+    def ids_unique(self, doc: Document, base: tuple[Any, ...], items: Iterable[Any]) -> None:
+        seen: dict[str, int] = {}
+        for i, item in enumerate(items):
+            ident = item.get("id") if isinstance(item, dict) else None
+            if ident is None:
+                continue
+            if ident in seen:
+                first = doc.locate((*base, seen[ident], "id"))[0]
+                self.err(doc, (*base, i, "id"), f"duplicate id '{ident}' (first used at line {first})")
+            else:
+                seen[ident] = i
+
+    def ref(
+        self,
+        doc: Document,
+        path: tuple[Any, ...],
+        value: str,
+        known: Iterable[str],
+        what: str,
+        *,
+        key: bool = False,
+    ) -> None:
+        known_list = sorted(known)
+        if value not in known_list:
+            self.err(doc, path, f"unknown {what} '{value}'{suggest(value, known_list)}", key=key)
+
+
+def _safe_id(value: str) -> str | None:
+    """Why an id that passed the slug pattern is still unsafe as a file name, or None."""
+    if value in RESERVED_IDS:
+        return f"id '{value}' is reserved for the site's own pages; choose another"
+    return None
+
+
+def _fold(value: str) -> str:
+    return unicodedata.normalize("NFKC", value).casefold()
+
+
+def load_project(
+    root: Path,
+    *,
+    today: dt.date | None = None,
+    strict_freshness: bool = False,
+) -> Loaded:
+    """Load, schema-check and cross-check every input; build the Corpus when all is well."""
+    root = root.resolve()
+    result = Loaded(corpus=None)
+    diags = result.diagnostics
+    valid: dict[str, tuple[SourceFile, Document]] = {}
+    files = discover(root)
+    for sf in files:
+        if sf.path.suffix == ".yml":
+            diags.append(Diagnostic(sf.rel, 1, 1, "use the .yaml extension, not .yml"))
+            continue
+        raw, problem = read_input(root, sf)
+        if problem is not None:
+            diags.append(problem)
+            continue
+        assert raw is not None
+        doc, problem = load_file(raw, sf.rel)
+        if problem is not None:
+            diags.append(problem)
+            continue
+        assert doc is not None
+        result.documents[sf.rel] = doc
+        schema_diags = check(doc, sf.kind)
+        diags.extend(schema_diags)
+        if not schema_diags:
+            valid[sf.rel] = (sf, doc)
+    checker = _Checker(valid)
+    corpus = _build_corpus(root, valid, checker, files)
+    diags.extend(checker.diags)
+    if corpus is not None and today is not None:
+        diags.extend(freshness(corpus, result.documents, today, strict_freshness))
+    diags.sort(key=sort_key)
+    if not any(d.severity is Severity.ERROR for d in diags):
+        result.corpus = corpus
+    return result
+
+
+def freshness(
+    corpus: model.Corpus, docs: dict[str, Document], today: dt.date, strict: bool
+) -> list[Diagnostic]:
+    """Warn (or, when strict, fail) on briefs not reviewed within the configured age."""
+    out = []
+    limit = corpus.config.stale_after_days
+    for issue in corpus.issues.values():
+        age = (today - issue.last_reviewed).days
+        if age > limit:
+            line, col = docs[issue.rel].locate(("last_reviewed",))
+            out.append(
+                Diagnostic(
+                    issue.rel,
+                    line,
+                    col,
+                    f"last reviewed {age} days ago ({issue.last_reviewed.isoformat()}); "
+                    f"briefs older than {limit} days are stale",
+                    Severity.ERROR if strict else Severity.WARNING,
+                )
+            )
+    return out
+
+
+def _build_corpus(
+    root: Path,
+    valid: dict[str, tuple[SourceFile, Document]],
+    ck: _Checker,
+    files: list[SourceFile],
+) -> model.Corpus | None:
+    """Cross-file checks and model construction over the schema-valid documents."""
+    by_kind: dict[str, list[tuple[SourceFile, Document]]] = {}
+    for sf, doc in valid.values():
+        by_kind.setdefault(sf.kind, []).append((sf, doc))
+    config_docs = by_kind.get("config", [])
+    config = model.config_from(config_docs[0][1].data) if config_docs else model.Config()
+    corpus = model.Corpus(root=str(root), config=config)
+    for sf in files:
+        if sf.rel in valid:
+            corpus.digests[sf.rel] = valid[sf.rel][1].digest
+
+    actor_ids: set[str] = set()
+    source_ids: set[str] = set()
+    for kind, key in (("actors", "actors"), ("sources", "sources")):
+        for _sf, doc in by_kind.get(kind, []):
+            ck.ids_unique(doc, (key,), doc.data[key])
+            for i, item in enumerate(doc.data[key]):
+                problem = _safe_id(item["id"])
+                if problem:
+                    ck.err(doc, (key, i, "id"), problem)
+                (actor_ids if kind == "actors" else source_ids).add(item["id"])
+    registries_ok = all(
+        any(sf.kind == k for sf, _ in valid.values()) for k in ("actors", "sources")
+    )
+
+    # Ids of issues and books share one output namespace (build/html/<id>.html).
+    names: dict[str, tuple[Document, str]] = {}
+    for kind in ("issue", "book"):
+        for sf, doc in by_kind.get(kind, []):
+            ident = doc.data["id"]
+            stem = sf.path.stem
+            if ident != stem:
+                ck.err(doc, ("id",), f"id '{ident}' must match the file name '{stem}.yaml'")
+            problem = _safe_id(ident)
+            if problem:
+                ck.err(doc, ("id",), problem)
+            folded = _fold(ident)
+            if folded in names:
+                other_doc, other_id = names[folded]
+                line = other_doc.locate(("id",))[0]
+                ck.err(
+                    doc,
+                    ("id",),
+                    f"id '{ident}' collides with '{other_id}' in {other_doc.rel}:{line}; "
+                    "both would be written to the same output file",
+                )
+            else:
+                names[folded] = (doc, ident)
+    issue_ids = {d.data["id"] for _, d in by_kind.get("issue", [])}
+
+    if registries_ok:
+        for _sf, doc in by_kind.get("actors", []):
+            for i, a in enumerate(doc.data["actors"]):
+                for j, parent in enumerate(a.get("member_of") or ()):
+                    ck.ref(doc, ("actors", i, "member_of", j), parent, actor_ids, "actor")
+                _check_sources(ck, doc, ("actors", i), a, source_ids)
+                for j, p in enumerate(a.get("people") or ()):
+                    _check_sources(ck, doc, ("actors", i, "people", j), p, source_ids)
+        for _sf, doc in by_kind.get("issue", []):
+            _check_issue(ck, doc, actor_ids, source_ids, issue_ids)
+        for _sf, doc in by_kind.get("book", []):
+            _check_book(ck, doc, actor_ids, source_ids, issue_ids)
+
+    for _sf, doc in by_kind.get("sources", []):
+        for i, s in enumerate(doc.data["sources"]):
+            if s.get("date"):
+                _check_partial_date(ck, doc, ("sources", i, "date"), s["date"])
+
+    if ck.diags:
+        return None
+    for _sf, doc in by_kind.get("actors", []):
+        for a in doc.data["actors"]:
+            corpus.actors[a["id"]] = model.actor_from(a)
+    for _sf, doc in by_kind.get("sources", []):
+        for s in doc.data["sources"]:
+            corpus.sources[s["id"]] = model.source_from(s)
+    for _sf, doc in sorted(by_kind.get("issue", []), key=lambda x: x[1].data["id"]):
+        corpus.issues[doc.data["id"]] = model.issue_from(doc.data, doc.rel, doc.digest)
+    for _sf, doc in sorted(by_kind.get("book", []), key=lambda x: x[1].data["id"]):
+        corpus.books[doc.data["id"]] = model.book_from(doc.data, doc.rel, doc.digest)
+    return corpus
+
+
+def _check_sources(
+    ck: _Checker, doc: Document, base: tuple[Any, ...], item: dict[str, Any], known: set[str]
+) -> None:
+    for j, sid in enumerate(item.get("sources") or ()):
+        ck.ref(doc, (*base, "sources", j), sid, known, "source")
+
+
+def _check_date(ck: _Checker, doc: Document, path: tuple[Any, ...], text: str) -> None:
+    try:
+        dt.date.fromisoformat(text)
+    except ValueError:
+        ck.err(doc, path, f"'{text}' is not a real calendar date")
+
+
+def _check_partial_date(ck: _Checker, doc: Document, path: tuple[Any, ...], text: str) -> None:
+    try:
+        model.PartialDate.parse(text)
+    except ValueError:
+        ck.err(doc, path, f"'{text}' is not a real calendar date")
+
+
+_ACTOR_LISTS = (
+    ("agendas", "actor"),
+    ("third_parties", "actor"),
+    ("public_opinion", "actor"),
+    ("economic_levers", "holder"),
+    ("economic_levers", "target"),
+)
+_ID_LISTS = (
+    "key_judgments",
+    "positions",
+    "analysis",
+    "precedents",
+    "scenarios",
+    "economic_levers",
+)
+
+
+def _check_issue(
+    ck: _Checker, doc: Document, actors: set[str], sources: set[str], issues: set[str]
+) -> None:
+    d = doc.data
+    _check_date(ck, doc, ("last_reviewed",), d["last_reviewed"])
+    for j, a in enumerate(d["principals"]):
+        ck.ref(doc, ("principals", j), a, actors, "actor")
+    _check_sources(ck, doc, (), d, sources)
+    for name in _ID_LISTS:
+        ck.ids_unique(doc, (name,), d.get(name) or ())
+    for name in (*_ID_LISTS, "agendas", "third_parties", "public_opinion", "talking_points"):
+        for i, item in enumerate(d.get(name) or ()):
+            _check_sources(ck, doc, (name, i), item, sources)
+    for name, field_name in _ACTOR_LISTS:
+        for i, item in enumerate(d.get(name) or ()):
+            if field_name in item:
+                ck.ref(doc, (name, i, field_name), item[field_name], actors, "actor")
+    for i, row in enumerate(d["positions"]):
+        for actor in row["stances"]:
+            ck.ref(doc, ("positions", i, "stances", actor), actor, actors, "actor", key=True)
+        for principal in d["principals"]:
+            if principal not in row["stances"]:
+                ck.err(
+                    doc,
+                    ("positions", i, "stances"),
+                    f"row '{row['id']}' has no stance for principal actor '{principal}'",
+                )
+    for i, p in enumerate(d.get("precedents") or ()):
+        _check_partial_date(ck, doc, ("precedents", i, "date"), p["date"])
+    for j, rel_id in enumerate(d.get("related") or ()):
+        if rel_id == d["id"]:
+            ck.err(doc, ("related", j), "an issue cannot be related to itself")
+        else:
+            ck.ref(doc, ("related", j), rel_id, issues, "issue")
+
+
+def _check_book(
+    ck: _Checker, doc: Document, actors: set[str], sources: set[str], issues: set[str]
+) -> None:
+    d = doc.data
+    _check_date(ck, doc, ("date",), d["date"])
+    for j, iid in enumerate(d["issues"]):
+        ck.ref(doc, ("issues", j), iid, issues, "issue")
+    for j, a in enumerate(d.get("key_players") or ()):
+        ck.ref(doc, ("key_players", j), a, actors, "actor")
+    for j, sid in enumerate(d.get("summary_sources") or ()):
+        ck.ref(doc, ("summary_sources", j), sid, sources, "source")
+    ck.ids_unique(doc, ("sections",), d.get("sections") or ())
+    for i, s in enumerate(d.get("sections") or ()):
+        _check_sources(ck, doc, ("sections", i), s, sources)

@@ -1,0 +1,100 @@
+"""Write stage: outputs appear whole or not at all.
+
+Files are written to a temporary name and renamed into place; a whole output folder is built
+beside the old one and exchanged with it in one atomic step (Linux renameat2), so a failed or
+interrupted build never leaves a half-written site or PDF behind.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import ctypes.util
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
+_RENAME_EXCHANGE = 2
+_AT_FDCWD = -100
+
+
+class UnsafePath(Exception):
+    """An output path would land outside the output folder."""
+
+
+def contained(base: Path, rel: str) -> Path:
+    """Join `rel` under `base`, refusing absolute paths, `..` and anything that escapes."""
+    if not rel or rel.startswith(("/", "\\")) or "\x00" in rel:
+        raise UnsafePath(f"refusing output path {rel!r}")
+    parts = Path(rel).parts
+    if any(p in ("..", "") for p in parts):
+        raise UnsafePath(f"refusing output path {rel!r}")
+    target = (base / rel).resolve()
+    if not target.is_relative_to(base.resolve()):
+        raise UnsafePath(f"refusing output path {rel!r}")
+    return target
+
+
+def atomic_write(path: Path, data: bytes) -> None:
+    """Write bytes to `path` through a temporary file and one rename."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+
+
+def _exchange(a: Path, b: Path) -> bool:
+    """Atomically swap two directories; False where the system cannot."""
+    libc_name = ctypes.util.find_library("c")
+    if not libc_name:
+        return False
+    try:
+        libc = ctypes.CDLL(libc_name, use_errno=True)
+        fn = libc.renameat2
+    except (OSError, AttributeError):
+        return False
+    fn.argtypes = [ctypes.c_int, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p, ctypes.c_uint]
+    rc = fn(_AT_FDCWD, os.fsencode(a), _AT_FDCWD, os.fsencode(b), _RENAME_EXCHANGE)
+    return bool(rc == 0)
+
+
+def staging_dir(dest: Path) -> Path:
+    """A fresh empty folder beside `dest` to build its replacement in."""
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    staged = Path(tempfile.mkdtemp(prefix=f".{dest.name}.staging-", dir=dest.parent))
+    staged.chmod(0o755)
+    return staged
+
+
+def replace_dir(staged: Path, dest: Path) -> None:
+    """Put a fully built folder in place of `dest` in one atomic step, then drop the old one."""
+    if dest.exists() and _exchange(staged, dest):
+        shutil.rmtree(staged, ignore_errors=True)
+        return
+    if dest.exists():
+        old = dest.with_name(f".{dest.name}.old-{os.getpid()}")
+        os.rename(dest, old)
+        os.rename(staged, dest)
+        shutil.rmtree(old, ignore_errors=True)
+    else:
+        os.rename(staged, dest)
+
+
+def discard(staged: Path) -> None:
+    """Remove a staging folder after a failed build."""
+    shutil.rmtree(staged, ignore_errors=True)
+
+
+def link_or_copy(src: Path, dst: Path) -> None:
+    """Carry an unchanged output into a staging folder cheaply."""
+    dst.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        os.link(src, dst)
+    except OSError:
+        shutil.copy2(src, dst)
