@@ -70,10 +70,13 @@ def file_digests(root: Path) -> dict[str, str]:
 
 
 def templates_digest(root: Path) -> str:
-    """One hash over every template and asset file (and the tool version)."""
+    """One hash over the tool (version and code) and every template and asset file."""
     from .render.templates import template_dirs
 
     h = hashlib.sha256(__version__.encode())
+    package = Path(__file__).resolve().parent
+    for p in sorted(package.rglob("*.py")):  # the renderer's own code is an input too
+        h.update(hashlib.sha256(p.read_bytes()).digest())
     for d in template_dirs(root):
         for p in sorted(d.rglob("*")):
             if p.is_file():

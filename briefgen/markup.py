@@ -78,6 +78,14 @@ def to_html(text: str, heading_shift: int = 3) -> Markup:
     return Markup(parser().render(text, env))
 
 
+def prose_html(text: str, tail: str = "") -> Markup:
+    """Prose as HTML with `tail` (citation marks) placed inside its last paragraph."""
+    html = str(to_html(text))
+    if tail and html.endswith("</p>\n"):
+        return Markup(html[:-5] + str(tail) + "</p>\n")
+    return Markup(html + str(tail))
+
+
 @lru_cache(maxsize=4096)
 def to_html_inline(text: str) -> Markup:
     """Render a one-paragraph Markdown field without the wrapping <p>."""

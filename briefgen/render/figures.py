@@ -72,9 +72,9 @@ def gap_matrix(issues: list[Issue], anchor: str = "#", width: float = 680) -> Ma
     """Lay out one strip per issue with a cell per positions row, coloured by gap level."""
     label_w = 150.0
     pad = 4.0
-    row_h = 58.0
+    row_h = 64.0
     max_cols = max((len(i.positions) for i in issues), default=1)
-    cols = max(3, min(max_cols, 6))
+    cols = max(3, min(max_cols, 4))
     cell_w = (width - label_w) / cols
     rows = []
     y = 0.0
@@ -93,7 +93,7 @@ def gap_matrix(issues: list[Issue], anchor: str = "#", width: float = 680) -> Ma
                     w=cell_w - pad,
                     h=row_h - pad,
                     gap=row.gap,
-                    lines=tuple(wrap(row.topic, cell_w - 12, 10.5, 2)),
+                    lines=tuple(wrap(row.topic, cell_w - 12, 10.5, 3)),
                     href=f"{anchor}{issue.id}-row-{row.id}",
                     title=f"{issue.title}: {row.topic}",
                 )

@@ -95,7 +95,7 @@ def environment(kind: str, dirs: tuple[Path, ...]) -> jinja2.Environment:
             trim_blocks=True,
             lstrip_blocks=True,
         )
-        env.filters["prose"] = markup.to_html
+        env.filters["prose"] = markup.prose_html
         env.filters["prose_inline"] = markup.to_html_inline
     env.filters["e"] = escape
     _common(env)
