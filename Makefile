@@ -1,0 +1,52 @@
+# briefgen: `make brief` builds every brief (PDFs in build/pdf/); `make test` runs every check.
+# Both set everything up first: Debian packages (scripts/system-deps.sh), then .venv.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed-stamp
+BRIEFGEN := $(VENV)/bin/briefgen
+
+.PHONY: brief site test lint format golden bench clean deps-brief deps-test deps-bench
+
+brief: deps-brief $(STAMP)
+	$(BRIEFGEN) build
+
+site: deps-brief $(STAMP)
+	$(BRIEFGEN) site
+
+deps-brief:
+	@bash scripts/system-deps.sh brief
+
+deps-test:
+	@bash scripts/system-deps.sh test
+
+deps-bench:
+	@bash scripts/system-deps.sh bench
+
+$(STAMP): pyproject.toml
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check --upgrade pip
+	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[dev]'
+	@touch $(STAMP)
+
+test: deps-test $(STAMP) lint
+	$(PY) -m pytest -q -p no:cacheprovider
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check briefgen tests bench
+	$(VENV)/bin/ruff format --check briefgen tests bench
+	$(VENV)/bin/mypy
+
+format: $(STAMP)
+	$(VENV)/bin/ruff format briefgen tests bench
+	$(VENV)/bin/ruff check --fix briefgen tests bench
+
+golden: $(STAMP)
+	BRIEFGEN_UPDATE_GOLDEN=1 $(PY) -m pytest -q -p no:cacheprovider tests/test_golden.py
+
+bench: deps-bench $(STAMP)
+	$(PY) bench/run.py
+
+clean:
+	rm -rf build .briefgen-cache bench/.work

@@ -1,0 +1,54 @@
+"""Shared fixtures: a private copy of the project per test, and the CLI called in-process."""
+
+from __future__ import annotations
+
+import io
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from briefgen.cli import main
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+@dataclass
+class Result:
+    """What one CLI call did."""
+
+    code: int
+    out: str
+    err: str
+
+
+def run(*argv: str | Path) -> Result:
+    """Call `briefgen` in-process, capturing its output."""
+    out, err = io.StringIO(), io.StringIO()
+    code = main([str(a) for a in argv], out=out, err=err)
+    return Result(code, out.getvalue(), err.getvalue())
+
+
+def copy_project(dest: Path) -> Path:
+    """A private copy of the shipped content (config, briefs, templates) to change freely."""
+    dest.mkdir(parents=True, exist_ok=True)
+    shutil.copy2(REPO / "briefgen.yaml", dest / "briefgen.yaml")
+    shutil.copytree(REPO / "briefs", dest / "briefs")
+    shutil.copytree(REPO / "templates", dest / "templates")
+    return dest
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    """A fresh copy of the project in a temporary folder."""
+    return copy_project(tmp_path / "proj")
+
+
+@pytest.fixture(scope="session")
+def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The shipped content built once (md, html, pdf) for read-only checks."""
+    root = copy_project(tmp_path_factory.mktemp("built") / "proj")
+    res = run("-C", root, "build", "--quiet")
+    assert res.code == 0, res.err
+    return root
