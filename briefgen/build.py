@@ -140,7 +140,9 @@ def plan(
             "v": __version__,
             "templates": tdigest,
             "inputs": {r: digests.get(r, "missing") for r in sorted({*SHARED, *deps})},
-            "history": [list(map(str, (r.date, r.short_hash, r.subject))) for r in revisions.get(own, [])],
+            "history": [
+                list(map(str, (r.date, r.short_hash, r.subject))) for r in revisions.get(own, [])
+            ],
             "page": page_size,
         }
         for fmt in formats:

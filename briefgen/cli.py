@@ -49,7 +49,9 @@ def _parser() -> _Parser:
     b.add_argument("--format", default="md,html,pdf", help="comma-separated: md,html,pdf")
     b.add_argument("--out", type=Path, default=None, help="output directory (default: build/)")
     b.add_argument("--page-size", choices=("A4", "Letter"), default=None)
-    b.add_argument("-j", "--jobs", type=int, default=0, help="worker processes (default: all cores)")
+    b.add_argument(
+        "-j", "--jobs", type=int, default=0, help="worker processes (default: all cores)"
+    )
     b.add_argument("--force", action="store_true", help="rebuild everything")
     b.add_argument("--quiet", "-q", action="store_true")
 
@@ -202,7 +204,9 @@ COMMANDS = {
 }
 
 
-def main(argv: Sequence[str] | None = None, out: TextIO | None = None, err: TextIO | None = None) -> int:
+def main(
+    argv: Sequence[str] | None = None, out: TextIO | None = None, err: TextIO | None = None
+) -> int:
     """Run one command; returns the exit code instead of exiting, so tests call it directly."""
     from .project import ProjectNotFound
 

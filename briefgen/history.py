@@ -56,7 +56,7 @@ def revisions(root: Path, rels: list[str]) -> dict[str, list[Revision]]:
     current: Revision | None = None
     for line in proc.stdout.splitlines():
         if line.startswith(_SEP):
-            _, date, short, subject = (line.split(_SEP) + ["", "", ""])[:4]
+            _, date, short, subject = [*line.split(_SEP), "", "", ""][:4]
             current = Revision(date, short, subject[:200])
         elif line and current is not None:
             rel = line[len(prefix) :] if prefix and line.startswith(prefix) else line

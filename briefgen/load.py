@@ -53,6 +53,9 @@ _FORBIDDEN = re.compile(
 )
 
 
+_DUPLICATE = "\x00duplicate"  # a key no YAML text can contain (NUL is rejected on input)
+
+
 class LoadError(Exception):
     """A located problem that stops the loading of one file."""
 
@@ -73,6 +76,7 @@ class Document:
     positions: dict[PathKey, Position] = field(default_factory=dict)
     key_positions: dict[PathKey, Position] = field(default_factory=dict)
     plain_text: dict[PathKey, str] = field(default_factory=dict)
+    problems: list[Diagnostic] = field(default_factory=list)
 
     def locate(self, path: PathKey, *, key: bool = False) -> Position:
         """Best position for a JSON path: the exact node, else its nearest known ancestor."""
@@ -172,7 +176,9 @@ def decode(raw: bytes) -> str:
         good = raw[: exc.start].decode("utf-8", errors="replace")
         line, col = _offset_to_pos(good, len(good))
         raise LoadError(
-            line, col, f"file is not valid UTF-8 (byte 0x{raw[exc.start]:02X} at offset {exc.start})"
+            line,
+            col,
+            f"file is not valid UTF-8 (byte 0x{raw[exc.start]:02X} at offset {exc.start})",
         ) from None
 
 
@@ -189,7 +195,7 @@ def parse_text(text: str, rel: str, digest: str = "") -> Document:
         if mark is not None and getattr(mark, "line", None) is not None:
             line, col = mark.line + 1, mark.column + 1
         elif getattr(exc, "position", None) is not None:
-            line, col = _offset_to_pos(text, int(exc.position))
+            line, col = _offset_to_pos(text, int(getattr(exc, "position", 0)))
         else:
             line, col = 1, 1
         problem = str(problem).strip().splitlines()[0] if str(problem).strip() else "invalid YAML"
@@ -222,21 +228,32 @@ def _build(text: str, doc: Document) -> None:
             else:
                 key = frame[2]
                 if key is None:
-                    if not isinstance(value, str) or plain is not None and value != plain:
+                    if not isinstance(value, str) or (plain is not None and value != plain):
                         raise LoadError(pos[0], pos[1], "mapping keys must be plain strings")
                     if value in frame[4]:
+                        # Reported, and the value is read into nowhere, so checking goes on
+                        # and the author sees every other problem of the file in the same run.
                         first = frame[4][value]
-                        raise LoadError(
-                            pos[0], pos[1], f"duplicate key '{value}' (first defined at line {first})"
+                        doc.problems.append(
+                            Diagnostic(
+                                doc.rel,
+                                pos[0],
+                                pos[1],
+                                f"duplicate key '{value}' (first defined at line {first})",
+                            )
                         )
+                        frame[2] = _DUPLICATE
+                        return (*parent, _DUPLICATE)
                     frame[4][value] = pos[0]
                     frame[2] = value
                     frame[3] = pos
                     doc.key_positions[(*parent, value)] = pos
                     return (*parent, value)
                 path = (*parent, key)
-                container[key] = value
                 frame[2] = None
+                if key is _DUPLICATE:
+                    return path
+                container[key] = value
         doc.positions[path] = pos
         if plain is not None:
             doc.plain_text[path] = plain
@@ -255,7 +272,9 @@ def _build(text: str, doc: Document) -> None:
             version = getattr(ev, "version", None)
             if version is not None and tuple(version) != (1, 2):
                 raise LoadError(
-                    pos[0], pos[1], f"%YAML {version[0]}.{version[1]} directive: only YAML 1.2 is read"
+                    pos[0],
+                    pos[1],
+                    f"%YAML {version[0]}.{version[1]} directive: only YAML 1.2 is read",
                 )
             if getattr(ev, "tags", None):
                 raise LoadError(pos[0], pos[1], "%TAG directives are not allowed")
@@ -276,7 +295,9 @@ def _build(text: str, doc: Document) -> None:
         if kind == "ScalarEvent":
             value: Any = ev.value
             if len(value) > MAX_SCALAR_CHARS:
-                raise LoadError(pos[0], pos[1], f"value is longer than {MAX_SCALAR_CHARS} characters")
+                raise LoadError(
+                    pos[0], pos[1], f"value is longer than {MAX_SCALAR_CHARS} characters"
+                )
             _check_chars(value, pos[0], pos[1], "value")
             plain = ev.style in (None, "") and tag is None
             if plain:

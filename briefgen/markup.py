@@ -8,6 +8,7 @@ content cannot clobber the page's own ids.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from functools import lru_cache
 from typing import Any
 
@@ -34,7 +35,7 @@ def _validate_link(url: str) -> bool:
 class _Renderer(RendererHTML):
     """HTML renderer: images become their alt text; links open safely."""
 
-    def image(self, tokens: list[Token], idx: int, options: OptionsDict, env: EnvType) -> str:
+    def image(self, tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType) -> str:
         token = tokens[idx]
         alt = self.renderInlineAsText(token.children or [], options, env)
         return f'<span class="image-alt">[{escape(alt)}]</span>'

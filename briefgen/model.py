@@ -6,9 +6,18 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
-CONFIDENCE_WORDS = {"low": "Low confidence", "moderate": "Moderate confidence", "high": "High confidence"}
+CONFIDENCE_WORDS = {
+    "low": "Low confidence",
+    "moderate": "Moderate confidence",
+    "high": "High confidence",
+}
 GAP_LEVELS = ("aligned", "narrow", "wide", "irreconcilable")
-GAP_LABELS = {"aligned": "Aligned", "narrow": "Narrow", "wide": "Wide", "irreconcilable": "Irreconcilable"}
+GAP_LABELS = {
+    "aligned": "Aligned",
+    "narrow": "Narrow",
+    "wide": "Wide",
+    "irreconcilable": "Irreconcilable",
+}
 LIKELIHOODS = (
     "almost-no-chance",
     "very-unlikely",
@@ -33,9 +42,20 @@ SCENARIO_KINDS = {
     "failure": "Failure",
     "alternative": "Alternative",
 }
-MONTHS = (
-    "January February March April May June July August September October November December".split()
-)
+MONTHS = [
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+]
 
 
 @dataclass(frozen=True, order=True)
@@ -50,7 +70,7 @@ class PartialDate:
     def parse(cls, text: str) -> PartialDate:
         """Parse YYYY, YYYY-MM or YYYY-MM-DD; raise ValueError for impossible dates."""
         parts = [int(p) for p in text.split("-")]
-        year, month, day = (parts + [0, 0])[:3]
+        year, month, day = [*parts, 0, 0][:3]
         if month:
             if not 1 <= month <= 12:
                 raise ValueError(f"month {month} does not exist")

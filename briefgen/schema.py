@@ -1,4 +1,4 @@
-"""JSON Schemas for each file kind, and schema errors turned into located, plain-language messages."""
+"""JSON Schemas for each file kind; schema errors become located, plain-language messages."""
 
 from __future__ import annotations
 
@@ -90,10 +90,15 @@ def _message(err: ValidationError, doc: Document) -> tuple[tuple[str | int, ...]
     if v == "enum":
         options = [str(o) for o in err.validator_value]
         hint = suggest(str(inst), options) if isinstance(inst, str) else ""
-        return path, f"{where} is {_short(inst)}; expected one of: {', '.join(options)}{hint}", False
+        return (
+            path,
+            f"{where} is {_short(inst)}; expected one of: {', '.join(options)}{hint}",
+            False,
+        )
     if v == "type":
         want = err.validator_value
-        wants = " or ".join(_TYPE_WORDS.get(w, w) for w in (want if isinstance(want, list) else [want]))
+        wanted: list[str] = [str(w) for w in (want if isinstance(want, list) else [want])]
+        wants = " or ".join(_TYPE_WORDS.get(w, w) for w in wanted)
         raw = doc.plain_text.get(path)
         if raw is not None and "string" in (want if isinstance(want, list) else [want]):
             return (
@@ -113,7 +118,11 @@ def _message(err: ValidationError, doc: Document) -> tuple[tuple[str | int, ...]
                 False,
             )
         if "[0-9]{4}" in pat:
-            return path, f"{_short(inst)} is not a date: write YYYY-MM-DD (or YYYY / YYYY-MM)", False
+            return (
+                path,
+                f"{_short(inst)} is not a date: write YYYY-MM-DD (or YYYY / YYYY-MM)",
+                False,
+            )
         if "https?" in pat:
             return path, f"{_short(inst)} is not an http(s) URL", False
         return path, f"{_short(inst)} does not match the expected form {pat}", False

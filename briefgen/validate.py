@@ -6,6 +6,7 @@ of them in one run, sorted by file and line.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import os
 import stat
@@ -102,7 +103,9 @@ class _Checker:
                 continue
             if ident in seen:
                 first = doc.locate((*base, seen[ident], "id"))[0]
-                self.err(doc, (*base, i, "id"), f"duplicate id '{ident}' (first used at line {first})")
+                self.err(
+                    doc, (*base, i, "id"), f"duplicate id '{ident}' (first used at line {first})"
+                )
             else:
                 seen[ident] = i
 
@@ -143,6 +146,7 @@ def load_project(
     result = Loaded(corpus=None)
     diags = result.diagnostics
     valid: dict[str, tuple[SourceFile, Document]] = {}
+    damaged: dict[str, tuple[SourceFile, Document]] = {}
     files = discover(root)
     for sf in files:
         if sf.path.suffix == ".yml":
@@ -159,19 +163,57 @@ def load_project(
             continue
         assert doc is not None
         result.documents[sf.rel] = doc
+        diags.extend(doc.problems)
         schema_diags = check(doc, sf.kind)
         diags.extend(schema_diags)
-        if not schema_diags:
+        if not schema_diags and not doc.problems:
             valid[sf.rel] = (sf, doc)
+        elif isinstance(doc.data, dict):
+            damaged[sf.rel] = (sf, doc)
     checker = _Checker(valid)
     corpus = _build_corpus(root, valid, checker, files)
     diags.extend(checker.diags)
+    diags.extend(_salvage_checks(valid, damaged))
     if corpus is not None and today is not None:
         diags.extend(freshness(corpus, result.documents, today, strict_freshness))
     diags.sort(key=sort_key)
     if not any(d.severity is Severity.ERROR for d in diags):
         result.corpus = corpus
     return result
+
+
+def _salvage_checks(
+    valid: dict[str, tuple[SourceFile, Document]],
+    damaged: dict[str, tuple[SourceFile, Document]],
+) -> list[Diagnostic]:
+    """Cross-file checks on files that failed the schema, so one run shows every problem.
+
+    Such a file's shape is not guaranteed, so each check is tried defensively and skipped
+    where the shape is wrong (the schema error already says why).
+    """
+    if not damaged:
+        return []
+    actors: set[str] = set()
+    sources: set[str] = set()
+    issues: set[str] = set()
+    for sf, doc in (*valid.values(), *damaged.values()):
+        data = doc.data
+        try:
+            if sf.kind == "actors":
+                actors.update(a["id"] for a in data["actors"] if isinstance(a.get("id"), str))
+            elif sf.kind == "sources":
+                sources.update(x["id"] for x in data["sources"] if isinstance(x.get("id"), str))
+            elif sf.kind == "issue" and isinstance(data.get("id"), str):
+                issues.add(data["id"])
+        except (KeyError, TypeError, AttributeError):
+            continue
+    ck = _Checker(damaged)
+    for sf, doc in damaged.values():
+        if sf.kind == "issue":
+            _check_issue(ck, doc, actors, sources, issues)
+        elif sf.kind == "book":
+            _check_book(ck, doc, actors, sources, issues)
+    return sorted(set(ck.diags), key=sort_key)
 
 
 def freshness(
@@ -324,47 +366,117 @@ _ID_LISTS = (
 )
 
 
-def _check_issue(
+def _guarded(step: Any, *args: Any) -> None:
+    """Run one check; a file whose shape is wrong (already a schema error) just skips it."""
+    with contextlib.suppress(KeyError, TypeError, AttributeError, IndexError, ValueError):
+        step(*args)
+
+
+def _issue_refs(
     ck: _Checker, doc: Document, actors: set[str], sources: set[str], issues: set[str]
 ) -> None:
     d = doc.data
-    _check_date(ck, doc, ("last_reviewed",), d["last_reviewed"])
     for j, a in enumerate(d["principals"]):
         ck.ref(doc, ("principals", j), a, actors, "actor")
+
+
+def _issue_sources(
+    ck: _Checker, doc: Document, actors: set[str], sources: set[str], issues: set[str]
+) -> None:
+    d = doc.data
     _check_sources(ck, doc, (), d, sources)
-    for name in _ID_LISTS:
-        ck.ids_unique(doc, (name,), d.get(name) or ())
     for name in (*_ID_LISTS, "agendas", "third_parties", "public_opinion", "talking_points"):
         for i, item in enumerate(d.get(name) or ()):
-            _check_sources(ck, doc, (name, i), item, sources)
+            _guarded(_check_sources, ck, doc, (name, i), item, sources)
+
+
+def _issue_ids(
+    ck: _Checker, doc: Document, actors: set[str], sources: set[str], issues: set[str]
+) -> None:
+    for name in _ID_LISTS:
+        _guarded(ck.ids_unique, doc, (name,), doc.data.get(name) or ())
+
+
+def _issue_actor_refs(
+    ck: _Checker, doc: Document, actors: set[str], sources: set[str], issues: set[str]
+) -> None:
+    d = doc.data
     for name, field_name in _ACTOR_LISTS:
         for i, item in enumerate(d.get(name) or ()):
-            if field_name in item:
+            if isinstance(item, dict) and isinstance(item.get(field_name), str):
                 ck.ref(doc, (name, i, field_name), item[field_name], actors, "actor")
+
+
+def _issue_positions(
+    ck: _Checker, doc: Document, actors: set[str], sources: set[str], issues: set[str]
+) -> None:
+    d = doc.data
+    principals = [p for p in d.get("principals") or () if isinstance(p, str)]
     for i, row in enumerate(d["positions"]):
+        if not isinstance(row, dict) or not isinstance(row.get("stances"), dict):
+            continue
         for actor in row["stances"]:
             ck.ref(doc, ("positions", i, "stances", actor), actor, actors, "actor", key=True)
-        for principal in d["principals"]:
+        for principal in principals:
             if principal not in row["stances"]:
                 ck.err(
                     doc,
                     ("positions", i, "stances"),
-                    f"row '{row['id']}' has no stance for principal actor '{principal}'",
+                    f"row '{row.get('id')}' has no stance for principal actor '{principal}'",
                 )
+
+
+def _issue_dates(
+    ck: _Checker, doc: Document, actors: set[str], sources: set[str], issues: set[str]
+) -> None:
+    d = doc.data
+    _guarded(_check_date, ck, doc, ("last_reviewed",), d["last_reviewed"])
     for i, p in enumerate(d.get("precedents") or ()):
-        _check_partial_date(ck, doc, ("precedents", i, "date"), p["date"])
+        _guarded(_check_partial_date, ck, doc, ("precedents", i, "date"), p["date"])
+
+
+def _issue_related(
+    ck: _Checker, doc: Document, actors: set[str], sources: set[str], issues: set[str]
+) -> None:
+    d = doc.data
     for j, rel_id in enumerate(d.get("related") or ()):
-        if rel_id == d["id"]:
+        if rel_id == d.get("id"):
             ck.err(doc, ("related", j), "an issue cannot be related to itself")
         else:
             ck.ref(doc, ("related", j), rel_id, issues, "issue")
 
 
+_ISSUE_STEPS = (
+    _issue_refs,
+    _issue_sources,
+    _issue_ids,
+    _issue_actor_refs,
+    _issue_positions,
+    _issue_dates,
+    _issue_related,
+)
+
+
+def _check_issue(
+    ck: _Checker, doc: Document, actors: set[str], sources: set[str], issues: set[str]
+) -> None:
+    """Every cross-file and semantic check of one issue file."""
+    for step in _ISSUE_STEPS:
+        _guarded(step, ck, doc, actors, sources, issues)
+
+
 def _check_book(
     ck: _Checker, doc: Document, actors: set[str], sources: set[str], issues: set[str]
 ) -> None:
+    """Every cross-file check of one briefing-book manifest."""
+    _guarded(_book_checks, ck, doc, actors, sources, issues)
+
+
+def _book_checks(
+    ck: _Checker, doc: Document, actors: set[str], sources: set[str], issues: set[str]
+) -> None:
     d = doc.data
-    _check_date(ck, doc, ("date",), d["date"])
+    _guarded(_check_date, ck, doc, ("date",), d["date"])
     for j, iid in enumerate(d["issues"]):
         ck.ref(doc, ("issues", j), iid, issues, "issue")
     for j, a in enumerate(d.get("key_players") or ()):

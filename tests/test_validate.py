@@ -1,0 +1,204 @@
+"""Issue 2: loading and validation report every problem, located, with the right exit code."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+from tests.conftest import REPO, run
+
+MINIMAL = (REPO / "tests" / "data" / "minimal-issue.yaml").read_text("utf-8")
+
+
+def write_issue(project: Path, text: str, name: str = "minimal") -> Path:
+    path = project / "briefs" / "issues" / f"{name}.yaml"
+    path.write_text(text, "utf-8")
+    return path
+
+
+def error_lines(err: str) -> list[str]:
+    return [line for line in err.splitlines() if re.match(r"^\S+:\d+:\d+: (error|warning): ", line)]
+
+
+def test_shipped_content_is_valid(project: Path) -> None:
+    res = run("-C", project, "validate", "--today", "2025-09-01")
+    assert res.code == 0, res.err
+    assert res.out.strip() == "ok: 5 issues, 1 books"
+    assert res.err == ""
+
+
+def test_minimal_issue_is_valid(project: Path) -> None:
+    write_issue(project, MINIMAL)
+    res = run("-C", project, "validate", "--today", "2025-09-01")
+    assert res.code == 0, res.err
+    assert "6 issues" in res.out
+
+
+def test_typo_duplicate_and_wrong_type_are_all_reported(project: Path) -> None:
+    # After the inserted duplicate line, everything below moves down by one line.
+    text = MINIMAL.replace("      russia: Keep it", "      rusia: Keep it")  # typo'd actor, line 22
+    text = text.replace("status: draft\n", "status: draft\ntitle: Again\n")  # duplicate key, line 5
+    text = text.replace("    confidence: low", "    confidence: 3")  # wrong type, line 14
+    write_issue(project, text)
+    res = run("-C", project, "validate", "--today", "2025-09-01")
+    assert res.code == 1
+    lines = error_lines(res.err)
+    assert lines == [
+        "briefs/issues/minimal.yaml:5:1: error: duplicate key 'title' (first defined at line 3)",
+        "briefs/issues/minimal.yaml:14:17: error: 'confidence' is 3; expected one of: low, "
+        "moderate, high",
+        "briefs/issues/minimal.yaml:21:7: error: row 'crimea' has no stance for principal "
+        "actor 'russia'",
+        "briefs/issues/minimal.yaml:22:7: error: unknown actor 'rusia' (did you mean 'russia'?)",
+    ]
+    assert "Traceback" not in res.err
+    assert res.err.strip().endswith("4 error(s), 0 warning(s)")
+
+
+def test_errors_sorted_across_files(project: Path) -> None:
+    write_issue(project, MINIMAL.replace("gap: wide", "gap: huge"))
+    actors = project / "briefs" / "actors.yaml"
+    actors.write_text(actors.read_text("utf-8").replace("kind: state", "kind: nation", 1), "utf-8")
+    res = run("-C", project, "validate")
+    assert res.code == 1
+    paths = [line.split(":")[0] for line in error_lines(res.err) if ": error:" in line]
+    assert paths == sorted(paths)
+    assert "briefs/actors.yaml" in paths and "briefs/issues/minimal.yaml" in paths
+    assert "'gap' is 'huge'; expected one of: aligned, narrow, wide, irreconcilable" in res.err
+
+
+def test_unknown_field_suggests(project: Path) -> None:
+    write_issue(project, MINIMAL.replace("bluf:", "bulf:"))
+    res = run("-C", project, "validate")
+    assert res.code == 1
+    assert "minimal.yaml:8:1: error: unknown field 'bulf' (did you mean 'bluf'?)" in res.err
+    assert "minimal.yaml:2:1: error: missing required field 'bluf'" in res.err
+
+
+def test_unknown_source_and_related(project: Path) -> None:
+    text = MINIMAL.replace("sources: [gap-analysis]\nkey", "sources: [gap-analysys]\nkey")
+    text += "related: [ukrain]\n"
+    write_issue(project, text)
+    res = run("-C", project, "validate")
+    assert res.code == 1
+    assert (
+        "minimal.yaml:9:11: error: unknown source 'gap-analysys' (did you mean 'gap-analysis'?)"
+        in res.err
+    )
+    assert "minimal.yaml:23:11: error: unknown issue 'ukrain' (did you mean 'ukraine'?)" in res.err
+
+
+def test_yaml_12_semantics(project: Path) -> None:
+    # `version: 1.10` is a number in YAML; we never silently turn it into "1.1".
+    write_issue(project, MINIMAL.replace('version: "1.0"', "version: 1.10"))
+    res = run("-C", project, "validate")
+    assert res.code == 1
+    assert (
+        "minimal.yaml:5:10: error: 'version' must be text, but `1.10` is read as a number; "
+        'put it in quotes: "1.10"' in res.err
+    )
+
+
+def test_no_stays_a_string(project: Path) -> None:
+    write_issue(project, MINIMAL.replace("title: A minimal issue", "title: NO"))
+    res = run("-C", project, "validate")
+    assert res.code == 0, res.err
+
+
+def test_unquoted_date_is_text_and_impossible_date_is_located(project: Path) -> None:
+    write_issue(project, MINIMAL.replace('"2025-08-10"', "2025-02-30"))
+    res = run("-C", project, "validate")
+    assert res.code == 1
+    assert "minimal.yaml:6:16: error: '2025-02-30' is not a real calendar date" in res.err
+
+
+def test_duplicate_ids_and_file_name(project: Path) -> None:
+    text = MINIMAL.replace("id: minimal", "id: other")
+    text += (
+        "  - id: crimea\n    topic: Again\n    gap: wide\n"
+        "    stances: {united-states: a, russia: b}\n    sources: [gap-analysis]\n"
+    )
+    write_issue(project, text)
+    res = run("-C", project, "validate")
+    assert res.code == 1
+    assert "minimal.yaml:2:5: error: id 'other' must match the file name 'minimal.yaml'" in res.err
+    assert "minimal.yaml:23:9: error: duplicate id 'crimea' (first used at line 16)" in res.err
+
+
+def test_not_yaml_not_utf8_and_too_big(project: Path) -> None:
+    issues = project / "briefs" / "issues"
+    (issues / "broken.yaml").write_text("id: [unclosed\n", "utf-8")
+    (issues / "latin.yaml").write_bytes("title: caf\xe9\n".encode("latin-1"))
+    (issues / "huge.yaml").write_bytes(b"a: " + b"x" * (1024 * 1024 + 10) + b"\n")
+    (issues / "list.yaml").write_text("- just\n- a list\n", "utf-8")
+    res = run("-C", project, "validate")
+    assert res.code == 1
+    assert "briefs/issues/broken.yaml:2:1: error: invalid YAML" in res.err
+    assert "briefs/issues/latin.yaml:1:11: error: file is not valid UTF-8" in res.err
+    assert "briefs/issues/huge.yaml:1:1: error: file is 1048590 bytes; the limit is" in res.err
+    assert (
+        "briefs/issues/list.yaml:1:1: error: the file must be a YAML mapping, not a list" in res.err
+    )
+    assert "Traceback" not in res.err
+
+
+def test_alias_bomb_and_deep_nesting(project: Path) -> None:
+    issues = project / "briefs" / "issues"
+    bomb = "a: &a [x, x]\nb: &b [*a, *a]\nc: [*b, *b]\n"
+    (issues / "bomb.yaml").write_text(bomb, "utf-8")
+    (issues / "deep.yaml").write_text("a: " + "[" * 100 + "]" * 100 + "\n", "utf-8")
+    res = run("-C", project, "validate")
+    assert res.code == 1
+    assert "briefs/issues/bomb.yaml:1:4: error: anchors (&a) are not allowed" in res.err
+    assert "briefs/issues/deep.yaml:1:" in res.err and "nesting is deeper than" in res.err
+
+
+def test_github_annotations(project: Path) -> None:
+    write_issue(project, MINIMAL.replace("gap: wide", "gap: huge"))
+    res = run("-C", project, "validate", "--format", "github")
+    assert res.code == 1
+    assert "::error file=briefs/issues/minimal.yaml,line=18,col=10::'gap' is 'huge'" in res.err
+
+
+def test_paths_filter(project: Path) -> None:
+    write_issue(project, MINIMAL.replace("gap: wide", "gap: huge"))
+    ok = run("-C", project, "validate", project / "briefs" / "issues" / "ukraine.yaml")
+    assert ok.code == 0, ok.err
+    bad = run("-C", project, "validate", project / "briefs" / "issues" / "minimal.yaml")
+    assert bad.code == 1
+
+
+def test_usage_errors_exit_2(project: Path, tmp_path: Path) -> None:
+    assert run("-C", project, "frobnicate").code == 2
+    assert run("-C", project, "schema", "nonsense").code == 2
+    assert run("-C", project, "build", "--format", "docx").code == 2
+    nowhere = run("-C", tmp_path / "empty", "validate")
+    assert nowhere.code == 2 and "no briefgen.yaml found" in nowhere.err
+
+
+def test_schema_command_prints_valid_json_schema() -> None:
+    for kind in ("issue", "book", "actors", "sources", "config"):
+        res = run("schema", kind)
+        assert res.code == 0
+        schema = json.loads(res.out)
+        assert schema["$schema"] == "https://json-schema.org/draft/2020-12/schema"
+
+
+def test_shipped_files_carry_schema_modeline() -> None:
+    for path in sorted((REPO / "briefs").rglob("*.yaml")):
+        first = path.read_text("utf-8").splitlines()[0]
+        assert first.startswith("# yaml-language-server: $schema="), path
+        target = (path.parent / first.split("$schema=", 1)[1]).resolve()
+        assert target.is_file(), f"{path}: modeline points at missing {target}"
+
+
+def test_config_is_validated(project: Path) -> None:
+    cfg = project / "briefgen.yaml"
+    cfg.write_text(cfg.read_text("utf-8").replace("page_size: A4", "page_size: A5"), "utf-8")
+    res = run("-C", project, "validate")
+    assert res.code == 1
+    assert (
+        "briefgen.yaml:" in res.err
+        and "'page_size' is 'A5'; expected one of: A4, Letter" in res.err
+    )
