@@ -180,6 +180,7 @@ class Agenda:
     goals: tuple[str, ...]
     red_lines: tuple[str, ...]
     sources: tuple[str, ...]
+    confidence: str | None = None
 
 
 @dataclass(frozen=True)
@@ -191,6 +192,7 @@ class Section:
     body: str
     sources: tuple[str, ...] = ()
     kind: str = "analysis"
+    confidence: str | None = None
 
 
 @dataclass(frozen=True)
@@ -203,6 +205,12 @@ class Precedent:
     summary: str
     sources: tuple[str, ...]
     confidence: str | None = None
+    date_label: str | None = None
+
+    @property
+    def when(self) -> str:
+        """The date as a reader should see it: the author's label where the source is vague."""
+        return self.date_label or self.date.label
 
 
 @dataclass(frozen=True)
@@ -228,7 +236,8 @@ class Lever:
     holder: str
     effect: str
     sources: tuple[str, ...]
-    target: str | None = None
+    targets: tuple[str, ...] = ()
+    direction: str = "pressure"
     confidence: str | None = None
 
 
@@ -426,11 +435,23 @@ def issue_from(d: dict[str, Any], rel: str, digest: str) -> Issue:
             for r in d["positions"]
         ),
         agendas=tuple(
-            Agenda(a["actor"], _t(a.get("goals")), _t(a.get("red_lines")), _t(a["sources"]))
+            Agenda(
+                a["actor"],
+                _t(a.get("goals")),
+                _t(a.get("red_lines")),
+                _t(a["sources"]),
+                a.get("confidence"),
+            )
             for a in d.get("agendas") or ()
         ),
         analysis=tuple(
-            Section(s["id"], s["heading"], s["body"], _t(s.get("sources")))
+            Section(
+                s["id"],
+                s["heading"],
+                s["body"],
+                _t(s.get("sources")),
+                confidence=s.get("confidence"),
+            )
             for s in d.get("analysis") or ()
         ),
         precedents=tuple(
@@ -443,6 +464,7 @@ def issue_from(d: dict[str, Any], rel: str, digest: str) -> Issue:
                         p["summary"],
                         _t(p["sources"]),
                         p.get("confidence"),
+                        p.get("date_label"),
                     )
                     for p in d.get("precedents") or ()
                 ),
@@ -469,7 +491,8 @@ def issue_from(d: dict[str, Any], rel: str, digest: str) -> Issue:
                 e["holder"],
                 e["effect"],
                 _t(e["sources"]),
-                e.get("target"),
+                _t(e.get("targets")),
+                e.get("direction", "pressure"),
                 e.get("confidence"),
             )
             for e in d.get("economic_levers") or ()

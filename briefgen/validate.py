@@ -354,7 +354,6 @@ _ACTOR_LISTS = (
     ("third_parties", "actor"),
     ("public_opinion", "actor"),
     ("economic_levers", "holder"),
-    ("economic_levers", "target"),
 )
 _ID_LISTS = (
     "key_judgments",
@@ -405,6 +404,9 @@ def _issue_actor_refs(
         for i, item in enumerate(d.get(name) or ()):
             if isinstance(item, dict) and isinstance(item.get(field_name), str):
                 ck.ref(doc, (name, i, field_name), item[field_name], actors, "actor")
+    for i, lever in enumerate(d.get("economic_levers") or ()):
+        for j, target in enumerate(lever.get("targets") or ()):
+            ck.ref(doc, ("economic_levers", i, "targets", j), target, actors, "actor")
 
 
 def _issue_positions(

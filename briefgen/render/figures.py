@@ -139,8 +139,11 @@ class Timeline:
     events: tuple[Event, ...] = field(default=())
 
 
-def timeline(items: list[tuple[str, str, PartialDate, str, bool]], width: float = 680) -> Timeline:
-    """Place dated events on an axis; items are (issue id, id, date, title, uncertain)."""
+TimelineItem = tuple[str, str, PartialDate, str, str, bool]
+
+
+def timeline(items: list[TimelineItem], width: float = 680) -> Timeline:
+    """Place dated events on an axis; items are (issue, id, date, date label, title, uncertain)."""
     margin = 24.0
     x0, x1 = margin, width - margin
     if not items:
@@ -163,7 +166,7 @@ def timeline(items: list[tuple[str, str, PartialDate, str, bool]], width: float 
     axis_y = 30.0
     lanes: list[float] = []  # right edge of the last label in each lane
     events = []
-    for issue_id, ident, date, title, uncertain in sorted(items, key=lambda t: (t[2], t[1])):
+    for issue_id, ident, date, when, title, uncertain in sorted(items, key=lambda t: (t[2], t[1])):
         x = xpos(date.ordinal)
         lx = min(max(x - 6, x0 - margin + 2), width - label_w - 2)
         lane = next((i for i, right in enumerate(lanes) if right + 6 <= lx), len(lanes))
@@ -175,7 +178,7 @@ def timeline(items: list[tuple[str, str, PartialDate, str, bool]], width: float 
                 x=x,
                 label_x=lx,
                 y=axis_y + 22 + lane * lane_h,
-                date=date.label,
+                date=when,
                 lines=tuple(wrap(title, label_w, 9.5, 2)),
                 href=f"#{issue_id}-precedent-{ident}",
                 uncertain=uncertain,

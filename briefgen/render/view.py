@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..model import Actor, Book, Corpus, Issue, Revision, Source
-from .figures import Matrix, Timeline, gap_matrix, timeline
+from .figures import Matrix, Timeline, TimelineItem, gap_matrix, timeline
 
 
 @dataclass(frozen=True)
@@ -81,7 +81,7 @@ def _plain(text: str, limit: int = 240) -> str:
     return flat if len(flat) <= limit else flat[: limit - 1].rsplit(" ", 1)[0] + "…"
 
 
-def _timeline_items(issues: list[Issue]) -> list[tuple[str, str, Any, str, bool]]:
+def _timeline_items(issues: list[Issue]) -> list[TimelineItem]:
     items = []
     seen: set[tuple[str, str]] = set()
     for issue in issues:
@@ -90,7 +90,7 @@ def _timeline_items(issues: list[Issue]) -> list[tuple[str, str, Any, str, bool]
             if key in seen:  # the same event told by two issues shows once in a book
                 continue
             seen.add(key)
-            items.append((issue.id, p.id, p.date, p.title, p.confidence == "low"))
+            items.append((issue.id, p.id, p.date, p.when, p.title, p.confidence == "low"))
     return items
 
 
