@@ -169,11 +169,14 @@ def cmd_serve(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
 
 def cmd_diff(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    from .diff import DiffError, diff_revisions, format_json, format_markdown
+    from .diff import DiffContentError, DiffError, diff_revisions, format_json, format_markdown
 
     root = _root(args)
     try:
         changes = diff_revisions(root, args.base, args.head)
+    except DiffContentError as exc:  # invalid YAML at a revision: like `validate`, exit 1
+        print(f"briefgen diff: {exc}", file=err)
+        return EXIT_INVALID
     except DiffError as exc:
         print(f"briefgen diff: {exc}", file=err)
         return EXIT_USAGE
@@ -185,7 +188,7 @@ def cmd_new(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from .scaffold import ScaffoldError, scaffold
 
     try:
-        path = scaffold(_root(args), args.kind, args.id)
+        path = scaffold(_root(args), args.kind, args.id, today=_today(args))
     except ScaffoldError as exc:
         print(f"briefgen new: {exc}", file=err)
         return EXIT_USAGE
