@@ -1,0 +1,160 @@
+"""Issue 6: `briefgen new issue|book ID` writes commented YAML that validates at once."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import REPO, run
+
+TODAY = "2025-09-01"
+
+
+def new(project: Path, kind: str, ident: str) -> tuple[int, str, str]:
+    res = run("-C", project, "new", kind, ident)
+    return res.code, res.out, res.err
+
+
+def validate(project: Path) -> tuple[int, str, str]:
+    res = run("-C", project, "validate", "--today", TODAY)
+    return res.code, res.out, res.err
+
+
+@pytest.fixture(autouse=True)
+def _today(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("BRIEFGEN_TODAY", TODAY)
+
+
+def test_new_issue_validates_at_once(project: Path) -> None:
+    code, out, err = new(project, "issue", "arms-control")
+    path = project / "briefs" / "issues" / "arms-control.yaml"
+    assert (code, out, err) == (0, f"created {path}\n", "")
+    text = path.read_text("utf-8")
+    lines = text.splitlines()
+    assert lines[0] == "# yaml-language-server: $schema=../../briefgen/schemas/issue.schema.json"
+    assert "id: arms-control  # must match the file name" in lines
+    assert f'last_reviewed: "{TODAY}"' in text
+    assert "principals: [united-states, russia]" in lines
+    assert sum(line.lstrip().startswith("#") for line in lines) >= 20  # it explains itself
+    assert validate(project) == (0, "ok: 6 issues, 1 books\n", "")
+
+
+def test_new_book_validates_at_once(project: Path) -> None:
+    code, out, err = new(project, "book", "autumn-summit")
+    path = project / "briefs" / "books" / "autumn-summit.yaml"
+    assert (code, out, err) == (0, f"created {path}\n", "")
+    text = path.read_text("utf-8")
+    assert text.startswith(
+        "# yaml-language-server: $schema=../../briefgen/schemas/book.schema.json\n"
+    )
+    assert f'date: "{TODAY}"' in text
+    assert (
+        "issues:\n  - institutions\n  - nato\n  - new-start\n  - sanctions\n  - ukraine\n" in text
+    )
+    assert validate(project) == (0, "ok: 5 issues, 2 books\n", "")
+
+
+def test_modeline_points_at_the_shipped_schemas() -> None:
+    for kind, folder in (("issue", "issues"), ("book", "books")):
+        template = (REPO / "templates" / "scaffold" / f"{kind}.yaml.j2").read_text("utf-8")
+        modeline = next(line for line in template.splitlines() if "$schema=" in line)
+        target = (REPO / "briefs" / folder / modeline.split("$schema=")[1]).resolve()
+        assert target == REPO / "briefgen" / "schemas" / f"{kind}.schema.json"
+        assert target.is_file()
+
+
+def test_a_new_book_collects_a_new_issue(project: Path) -> None:
+    assert new(project, "issue", "cyber")[0] == 0
+    assert new(project, "book", "cyber-book")[0] == 0
+    book = (project / "briefs" / "books" / "cyber-book.yaml").read_text("utf-8")
+    assert "  - cyber\n" in book
+    assert validate(project)[0] == 0
+
+
+@pytest.mark.parametrize(
+    ("ident", "message"),
+    [
+        ("Arms", "'Arms' is not a valid id: use lower-case ASCII letters, digits and single"),
+        ("a--b", "'a--b' is not a valid id"),
+        ("a_b", "'a_b' is not a valid id"),
+        ("x" * 65, "is not a valid id"),
+        ("café", "'café' is not a valid id"),
+        ("../../etc", "'../../etc' is not a valid id"),
+        ("index", "id 'index' is reserved for the site's own pages; choose another"),
+        ("nato", "briefs/issues/nato.yaml already exists; the id 'nato' is taken"),
+        (
+            "us-russia-summit",
+            "briefs/books/us-russia-summit.yaml already exists; the id 'us-russia-summit' is taken",
+        ),
+    ],
+)
+def test_bad_or_taken_ids_are_refused(project: Path, ident: str, message: str) -> None:
+    before = sorted(p.name for p in (project / "briefs").rglob("*"))
+    code, out, err = new(project, "issue", ident)
+    assert code == 2
+    assert out == ""
+    assert err.startswith("briefgen new: ")
+    assert message in err
+    assert sorted(p.name for p in (project / "briefs").rglob("*")) == before
+
+
+def test_id_with_a_newline_is_refused(project: Path) -> None:
+    code, _, err = new(project, "issue", "ok\n")
+    assert code == 2 and "is not a valid id" in err
+
+
+def test_unknown_kind_is_a_usage_error(project: Path) -> None:
+    assert run("-C", project, "new", "chapter", "x").code == 2
+
+
+def test_existing_file_is_never_overwritten(project: Path) -> None:
+    assert new(project, "issue", "cyber")[0] == 0
+    path = project / "briefs" / "issues" / "cyber.yaml"
+    path.write_text("# mine\n", "utf-8")
+    code, _, err = new(project, "issue", "cyber")
+    assert code == 2 and "already exists" in err
+    assert path.read_text("utf-8") == "# mine\n"
+
+
+def test_book_needs_an_issue(project: Path) -> None:
+    for path in (project / "briefs" / "issues").iterdir():
+        path.unlink()
+    code, _, err = new(project, "book", "empty")
+    assert code == 2
+    assert "create one first with `briefgen new issue ID`" in err
+
+
+def test_broken_registry_is_reported_not_guessed(project: Path) -> None:
+    (project / "briefs" / "actors.yaml").write_text("actors: [\n", "utf-8")
+    code, _, err = new(project, "issue", "cyber")
+    assert code == 2
+    assert err.startswith("briefgen new: briefs/actors.yaml:2:1: error: invalid YAML")
+    assert not (project / "briefs" / "issues" / "cyber.yaml").exists()
+
+
+def test_project_template_overrides_the_shipped_one(project: Path) -> None:
+    shipped = (project / "templates" / "scaffold" / "issue.yaml.j2").read_text("utf-8")
+    custom = shipped.replace("status: draft  # draft | final", "status: draft  # house style")
+    (project / "templates" / "scaffold" / "issue.yaml.j2").write_text(custom, "utf-8")
+    assert new(project, "issue", "cyber")[0] == 0
+    text = (project / "briefs" / "issues" / "cyber.yaml").read_text("utf-8")
+    assert "status: draft  # house style" in text
+
+
+def test_template_making_invalid_yaml_writes_nothing(project: Path) -> None:
+    (project / "templates" / "scaffold" / "issue.yaml.j2").write_text("id: {{ id }}\n", "utf-8")
+    code, _, err = new(project, "issue", "cyber")
+    assert code == 2
+    assert "the scaffold template made an invalid issue" in err
+    assert not (project / "briefs" / "issues" / "cyber.yaml").exists()
+
+
+def test_only_inert_values_reach_the_yaml(project: Path) -> None:
+    # Defence in depth: whatever a template prints must not be able to add YAML structure.
+    template = 'id: {{ id }}\ntitle: {{ "x\\nstatus: final" }}\n'
+    (project / "templates" / "scaffold" / "issue.yaml.j2").write_text(template, "utf-8")
+    code, _, err = new(project, "issue", "cyber")
+    assert code == 2
+    assert "refusing to write 'x\\nstatus: final' into a scaffold" in err
+    assert not (project / "briefs" / "issues" / "cyber.yaml").exists()
