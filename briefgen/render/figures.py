@@ -145,7 +145,8 @@ TimelineItem = tuple[str, str, PartialDate, str, str, bool]
 def timeline(items: list[TimelineItem], width: float = 680) -> Timeline:
     """Place dated events on an axis; items are (issue, id, date, date label, title, uncertain)."""
     margin = 24.0
-    x0, x1 = margin, width - margin
+    label_w = 118.0
+    x0, x1 = margin, width - label_w + 4  # the last label still fits to the right
     if not items:
         return Timeline(width, 40, 20, x0, x1, ())
     dates = [it[2].ordinal for it in items]
@@ -161,18 +162,36 @@ def timeline(items: list[TimelineItem], width: float = 680) -> Timeline:
     step = 1 if span <= 10 else 2 if span <= 20 else 5
     first = lo + (-lo) % step
     ticks = tuple((xpos(yr), str(yr)) for yr in range(first, hi + 1, step))
-    label_w = 118.0
     lane_h = 46.0
     axis_y = 30.0
-    lanes: list[float] = []  # right edge of the last label in each lane
+    # Each lane keeps the labels placed in it; a leader line runs from the axis down to its
+    # label, so a label may not sit where it would cover a leader, nor a leader cross a label.
+    lanes: list[list[tuple[float, float]]] = []
+    leaders: list[tuple[float, int]] = []
     events = []
-    for issue_id, ident, date, when, title, uncertain in sorted(items, key=lambda t: (t[2], t[1])):
+    # Placed right to left: labels extend rightwards, so a leader dropping to a deeper lane
+    # passes only lanes whose labels start to its right.
+    ordered = sorted(items, key=lambda t: (t[2], t[1]), reverse=True)
+    for issue_id, ident, date, when, title, uncertain in ordered:
         x = xpos(date.ordinal)
         lx = min(max(x - 6, x0 - margin + 2), width - label_w - 2)
-        lane = next((i for i, right in enumerate(lanes) if right + 6 <= lx), len(lanes))
+        box = (lx - 4, lx + label_w + 4)
+
+        def free(k: float, lo: float, hi: float) -> bool:
+            return all(hi <= a or lo >= b for a, b in lanes[int(k)])
+
+        lane = 0
+        while lane < len(lanes):
+            clear_here = free(lane, *box)
+            clear_above = all(free(j, x - 3, x + 3) for j in range(lane))
+            no_leader_hit = all(not (box[0] < x2 < box[1]) or k2 <= lane for x2, k2 in leaders)
+            if clear_here and clear_above and no_leader_hit:
+                break
+            lane += 1
         if lane == len(lanes):
-            lanes.append(0.0)
-        lanes[lane] = lx + label_w
+            lanes.append([])
+        lanes[lane].append(box)
+        leaders.append((x, lane))
         events.append(
             Event(
                 x=x,
@@ -185,4 +204,5 @@ def timeline(items: list[TimelineItem], width: float = 680) -> Timeline:
             )
         )
     height = axis_y + 22 + len(lanes) * lane_h + 4
+    events.sort(key=lambda e: (e.x, e.y))
     return Timeline(width, height, axis_y, x0, x1, ticks, tuple(events))

@@ -34,7 +34,7 @@ class Citations:
                 self._numbers[sid] = len(self._numbers) + 1
                 self.entries.append(Note(self._numbers[sid], self._sources[sid]))
             notes.append(self.entries[self._numbers[sid] - 1])
-        return notes
+        return sorted(notes, key=lambda n: n.number)
 
 
 def _months(d: dt.date) -> str:
@@ -86,8 +86,8 @@ def _timeline_items(issues: list[Issue]) -> list[TimelineItem]:
     seen: set[tuple[str, str]] = set()
     for issue in issues:
         for p in issue.precedents:
-            key = (p.date.iso, p.title)
-            if key in seen:  # the same event told by two issues shows once in a book
+            key = (p.date.iso, p.when)
+            if key in seen:  # the same event told by several issues shows once in a book
                 continue
             seen.add(key)
             items.append((issue.id, p.id, p.date, p.when, p.title, p.confidence == "low"))
