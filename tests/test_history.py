@@ -1,0 +1,144 @@
+"""Issue 6: a brief ends with the git history of its own file (HTML and PDF), and the build
+still works outside a git checkout or without git."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import copy_project, run
+from tests.gitrepo import commit, git, init, short
+
+FIRST = ("2025-01-02", "Add the briefs")
+# A subject with markup-significant characters: it must come out as text.
+SECOND = ("2025-02-03", "New START: verification <b>up</b> & review")
+NO_HISTORY = "No version-control history is available for this build."
+
+
+def row(date: str, hash_: str, subject: str) -> str:
+    subject = subject.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return f"<tr><td>{date}</td><td><code>{hash_}</code></td><td>{subject}</td></tr>"
+
+
+def history_rows(html: str) -> list[str]:
+    section = html.split('id="revisions"', 1)[1].split("</section>", 1)[0]
+    return re.findall(r"<tr><td>.*?</tr>", section)
+
+
+def only_new_start(root: Path) -> None:
+    """Drop every brief but new-start, so a PDF build renders one file, not all of them."""
+    for path in (root / "briefs").glob("*/*.yaml"):
+        if path.name != "new-start.yaml":
+            path.unlink()
+    issue = root / "briefs" / "issues" / "new-start.yaml"
+    issue.write_text(re.sub(r"(?m)^related:.*\n", "", issue.read_text("utf-8")))
+
+
+def two_commits(repo: Path, sub: str = "", *, single: bool = False) -> tuple[Path, str, str]:
+    """The project committed once, then new-start.yaml changed in a second commit."""
+    init(repo)
+    root = copy_project(repo / sub if sub else repo)
+    if single:
+        only_new_start(root)
+    commit(repo, FIRST[1], date=f"{FIRST[0]}T10:00:00+00:00")
+    first = short(repo)
+    issue = root / "briefs" / "issues" / "new-start.yaml"
+    issue.write_text(issue.read_text("utf-8").replace('version: "1.0"', 'version: "1.1"', 1))
+    commit(repo, SECOND[1], date=f"{SECOND[0]}T10:00:00+00:00")
+    return root, first, short(repo)
+
+
+def build(root: Path, out: Path, formats: str = "html") -> None:
+    res = run("-C", root, "build", "--format", formats, "--out", out, "--quiet")
+    assert res.code == 0, res.err
+
+
+@pytest.mark.skipif(shutil.which("pdftotext") is None, reason="needs pdftotext (poppler-utils)")
+def test_history_in_html_and_pdf(tmp_path: Path) -> None:
+    root, first, second = two_commits(tmp_path / "repo", single=True)
+    out = tmp_path / "out"
+    build(root, out, "html,pdf")
+    html = (out / "html" / "new-start.html").read_text("utf-8")
+    assert history_rows(html) == [row(SECOND[0], second, SECOND[1]), row(FIRST[0], first, FIRST[1])]
+    assert NO_HISTORY not in html
+
+    text = subprocess.run(
+        ["pdftotext", "-layout", str(out / "pdf" / "new-start.pdf"), "-"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    tail = text[text.rindex("Revision history") :]
+    lines = [" ".join(line.split()) for line in tail.splitlines() if line.strip()]
+    assert f"{SECOND[0]} {second} {SECOND[1]}" in lines
+    assert f"{FIRST[0]} {first} {FIRST[1]}" in lines
+    assert lines.index(f"{SECOND[0]} {second} {SECOND[1]}") < lines.index(
+        f"{FIRST[0]} {first} {FIRST[1]}"
+    )
+
+
+def test_project_below_the_repository_top_and_a_new_commit(tmp_path: Path) -> None:
+    repo = tmp_path / "repo"
+    root, first, second = two_commits(repo, sub="team/briefs")
+    out = tmp_path / "out"
+    build(root, out)
+    html = (out / "html" / "new-start.html").read_text("utf-8")
+    assert history_rows(html) == [row(SECOND[0], second, SECOND[1]), row(FIRST[0], first, FIRST[1])]
+    # Files the second commit did not touch show only the first.
+    nato = (out / "html" / "nato.html").read_text("utf-8")
+    assert history_rows(nato) == [row(FIRST[0], first, FIRST[1])]
+    # A later commit to another file appears on the next (incremental) build.
+    nato = root / "briefs" / "issues" / "nato.yaml"
+    nato.write_text(nato.read_text("utf-8").replace('version: "1.0"', 'version: "1.1"', 1))
+    commit(repo, "NATO: review", date="2025-03-04T10:00:00+00:00")
+    build(root, out)
+    rows = history_rows((out / "html" / "nato.html").read_text("utf-8"))
+    assert rows == [row("2025-03-04", short(repo), "NATO: review"), row(FIRST[0], first, FIRST[1])]
+    assert history_rows((out / "html" / "new-start.html").read_text("utf-8")) == [
+        row(SECOND[0], second, SECOND[1]),
+        row(FIRST[0], first, FIRST[1]),
+    ]
+
+
+def test_build_outside_a_git_checkout(tmp_path: Path) -> None:
+    root = copy_project(tmp_path / "plain")
+    probe = subprocess.run(
+        ["git", "-C", str(root), "rev-parse", "--git-dir"], capture_output=True, check=False
+    )
+    if probe.returncode == 0:
+        pytest.skip("the temporary folder is inside a git checkout")
+    out = tmp_path / "out"
+    build(root, out, "md,html")
+    html = (out / "html" / "new-start.html").read_text("utf-8")
+    assert history_rows(html) == []
+    assert NO_HISTORY in html
+    assert NO_HISTORY in (out / "md" / "new-start.md").read_text("utf-8")
+
+
+def test_build_without_git_installed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    root, _, _ = two_commits(tmp_path / "repo")
+    empty = tmp_path / "no-tools"
+    empty.mkdir()
+    monkeypatch.setenv("PATH", str(empty))
+    out = tmp_path / "out"
+    build(root, out)
+    html = (out / "html" / "new-start.html").read_text("utf-8")
+    assert history_rows(html) == []
+    assert NO_HISTORY in html
+
+
+def test_git_helper_is_reproducible(tmp_path: Path) -> None:
+    # Fixed author, committer and dates: the same content gives the same commit everywhere.
+    hashes = []
+    for name in ("a", "b"):
+        repo = init(tmp_path / name)
+        (repo / "f.txt").write_text("x\n")
+        hashes.append(commit(repo, "same", date="2025-01-02T10:00:00+00:00"))
+    assert hashes[0] == hashes[1]
+    assert git(tmp_path / "a", "log", "-1", "--format=%an %ad", "--date=short") == (
+        "Test Analyst 2025-01-02"
+    )
