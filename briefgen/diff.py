@@ -323,6 +323,8 @@ def _cat_blobs(root: Path, oids: list[str]) -> dict[str, bytes]:
     for oid in oids:
         end = out.index(b"\n", pos)
         header = out[pos:end].split()
+        if len(header) != 3:
+            raise DiffError(f"git cannot read object {oid} (a shallow or partial clone?)")
         size = int(header[2])
         blobs[oid] = out[end + 1 : end + 1 + size]
         pos = end + 1 + size + 1
@@ -761,12 +763,16 @@ def _edit_line(e: Edit) -> str:
     return f"- {where}: {e.change}{fields}"
 
 
+def _rev(name: str, commit: str) -> str:
+    """A revision as given (in a code span, so no backticks), with its commit unless it is one."""
+    shown = "`" + name.replace("`", "'") + "`"
+    return shown if commit.startswith(name.lower()) else f"{shown} ({commit[:7]})"
+
+
 def format_markdown(changes: Changes) -> str:
     """The report as Markdown ready to paste as a pull-request comment."""
-    base = f"`{changes.base}` ({changes.base_commit[:7]})"
-    head = WORKTREE
-    if changes.head_commit is not None:
-        head = f"`{changes.head}` ({changes.head_commit[:7]})"
+    base = _rev(changes.base, changes.base_commit)
+    head = WORKTREE if changes.head_commit is None else _rev(changes.head, changes.head_commit)
     out = [f"## Brief changes: {base} → {head}", ""]
     if changes.empty:
         return "\n".join([*out, "No substantive changes.", ""])

@@ -470,3 +470,9 @@ def test_schema_problems_do_not_stop_the_comparison(root: Path) -> None:
         "**Other edits**\n\n"
         "- owner: revised\n"
     )
+
+
+def test_commit_names_are_not_repeated(root: Path) -> None:
+    head = short(root)
+    res = run("-C", root, "diff", head, head)
+    assert res.out == f"## Brief changes: `{head}` → `{head}`\n\nNo substantive changes.\n"
