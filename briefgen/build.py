@@ -2,9 +2,12 @@
 
 Reads top to bottom like MkDocs' build command: nothing is written until every input has
 loaded and validated and every stale output has rendered. Each output knows its inputs by
-content hash (the YAML files it reads, the templates, the tool version, the options and the
-file's git history), so a rebuild renders only what changed; a no-op rebuild parses no YAML
-and never imports WeasyPrint.
+content hash (the YAML files it reads, the templates of its format, the tool's version and
+code, the options and the file's git history), so a rebuild renders only what changed; a
+no-op rebuild parses no YAML, imports neither Jinja nor WeasyPrint, and writes nothing.
+
+The machinery in the second half (keys, manifests, a fork-based worker pool with longest-
+first scheduling, a progress reporter, atomic folder writes) is shared with the site build.
 """
 
 from __future__ import annotations
@@ -12,22 +15,39 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import sys
-from collections.abc import Iterable
-from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass, field
-from multiprocessing import get_context
+import time
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO, TypeVar
 
 from . import __version__
 from .diagnostics import Diagnostic, has_errors
-from .project import CONFIG_NAME, discover
+from .project import BRIEFS_DIR, CONFIG_NAME, discover
 from .write import contained, discard, link_or_copy, replace_dir, staging_dir
+
+if TYPE_CHECKING:
+    from concurrent.futures import Future
 
 FORMATS = {"md": ".md", "html": ".html", "pdf": ".pdf"}
 MANIFEST = ".manifest.json"
 STATE_DIR = ".briefgen"
+STATE_FORMAT = 2
+SHARED = [CONFIG_NAME, f"{BRIEFS_DIR}/actors.yaml", f"{BRIEFS_DIR}/sources.yaml"]
+# Template folders each output format reads (files at the top of a template folder count for
+# every format). A site template edit must not re-render every PDF.
+FORMAT_TEMPLATES = {
+    "md": ("md", "shared"),
+    "html": ("html", "shared", "assets"),
+    "pdf": ("html", "shared", "assets"),
+}
+# Modules that never run while a brief renders; editing them must not invalidate every PDF.
+NOT_BRIEF_CODE = frozenset(
+    {"cli.py", "__main__.py", "site.py", "serve.py", "diff.py", "scaffold.py", "hooks.py"}
+)
+_SAFE_ID = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*\Z")
 
 
 @dataclass(frozen=True)
@@ -58,6 +78,9 @@ class BuildReport:
         return not has_errors(self.diagnostics)
 
 
+# --- inputs, by content hash -----------------------------------------------------------------
+
+
 def file_digests(root: Path) -> dict[str, str]:
     """Content hash of every input file, by project-relative path."""
     out = {}
@@ -69,23 +92,49 @@ def file_digests(root: Path) -> dict[str, str]:
     return out
 
 
-def templates_digest(root: Path) -> str:
-    """One hash over the tool (version and code) and every template and asset file."""
-    from .render.templates import template_dirs
+def template_dirs(root: Path | None) -> list[Path]:
+    """Project templates first, then the built-in set (render.templates without Jinja)."""
+    builtin = Path(__file__).resolve().parent.parent / "templates"
+    dirs = []
+    if root is not None and (root / "templates").is_dir():
+        dirs.append((root / "templates").resolve())
+    if builtin.is_dir() and builtin not in dirs:
+        dirs.append(builtin)
+    return dirs
 
+
+def code_digest(exclude: frozenset[str] = NOT_BRIEF_CODE) -> str:
+    """One hash over the tool's version and its code (the renderer is an input too)."""
     h = hashlib.sha256(__version__.encode())
     package = Path(__file__).resolve().parent
-    for p in sorted(package.rglob("*.py")):  # the renderer's own code is an input too
+    for p in sorted(package.rglob("*.py")):
+        rel = p.relative_to(package).as_posix()
+        if rel in exclude:
+            continue
+        h.update(rel.encode())
         h.update(hashlib.sha256(p.read_bytes()).digest())
-    for d in template_dirs(root):
-        for p in sorted(d.rglob("*")):
-            if p.is_file():
-                h.update(p.relative_to(d).as_posix().encode())
-                h.update(hashlib.sha256(p.read_bytes()).digest())
     return h.hexdigest()
 
 
-def _key(parts: dict[str, Any]) -> str:
+def templates_digest(root: Path | None, folders: Iterable[str] | None = None) -> str:
+    """One hash over the template and asset files in `folders` (default: all of them)."""
+    wanted = set(folders) if folders is not None else None
+    h = hashlib.sha256()
+    for d in template_dirs(root):
+        h.update(b"\x00dir")
+        for p in sorted(d.rglob("*")):
+            if not p.is_file():
+                continue
+            rel = p.relative_to(d)
+            if wanted is not None and len(rel.parts) > 1 and rel.parts[0] not in wanted:
+                continue
+            h.update(rel.as_posix().encode() + b"\x00")
+            h.update(hashlib.sha256(p.read_bytes()).digest())
+    return h.hexdigest()
+
+
+def output_key(parts: dict[str, Any]) -> str:
+    """The key of one output: a hash of everything its bytes depend on."""
     return hashlib.sha256(json.dumps(parts, sort_keys=True).encode()).hexdigest()
 
 
@@ -113,24 +162,29 @@ class Job:
 
 
 def target_deps(kind: str, ident: str, data: dict[str, Any]) -> list[str]:
-    """The input files one target reads (besides the shared config and registries)."""
+    """The input files one target reads, its own first (besides config and registries).
+
+    An issue reads the issues it links to (their titles); a book reads its issues. The
+    renderer is handed only these (see `scoped`), so the list cannot silently fall short.
+    """
     if kind == "issue":
-        own = f"briefs/issues/{ident}.yaml"
-        return [own] + [f"briefs/issues/{r}.yaml" for r in data.get("related", ())]
-    own = f"briefs/books/{ident}.yaml"
-    return [own] + [f"briefs/issues/{i}.yaml" for i in data.get("issues", ())]
+        own = f"{BRIEFS_DIR}/issues/{ident}.yaml"
+        return [own] + [f"{BRIEFS_DIR}/issues/{r}.yaml" for r in data.get("related", ())]
+    own = f"{BRIEFS_DIR}/books/{ident}.yaml"
+    return [own] + [f"{BRIEFS_DIR}/issues/{i}.yaml" for i in data.get("issues", ())]
 
 
-SHARED = [CONFIG_NAME, "briefs/actors.yaml", "briefs/sources.yaml"]
+Targets = list[tuple[str, str, list[str]]]
 
 
 def plan(
     targets: Iterable[tuple[str, str, list[str]]],
     formats: Iterable[str],
     digests: dict[str, str],
-    tdigest: str,
+    tdigests: dict[str, str],
     revisions: dict[str, list[Any]],
     page_size: str,
+    code: str,
 ) -> list[Job]:
     """A job per target and format, keyed by everything its bytes depend on."""
     jobs = []
@@ -138,105 +192,41 @@ def plan(
         own = deps[0]
         base = {
             "v": __version__,
-            "templates": tdigest,
+            "code": code,
             "inputs": {r: digests.get(r, "missing") for r in sorted({*SHARED, *deps})},
             "history": [
                 list(map(str, (r.date, r.short_hash, r.subject))) for r in revisions.get(own, [])
             ],
-            "page": page_size,
         }
         for fmt in formats:
-            jobs.append(Job(kind, ident, fmt, _key({**base, "fmt": fmt})))
+            parts = {**base, "fmt": fmt, "templates": tdigests[fmt]}
+            if fmt != "md":
+                parts["page"] = page_size
+            jobs.append(Job(kind, ident, fmt, output_key(parts)))
     return jobs
 
 
-# --- rendering, in this process or in workers -------------------------------------------
-
-_WORKER: dict[str, Any] = {}
-
-
-def _init_worker(corpus: Any, root: Path, revisions: dict[str, Any], page_size: str) -> None:
-    _WORKER.update(corpus=corpus, root=root, revisions=revisions, page_size=page_size)
-
-
-def _render_target(kind: str, ident: str, fmts: tuple[str, ...]) -> dict[str, bytes]:
-    """Render one target in the requested formats (HTML is shared by the PDF)."""
-    from .render import Target, render_html, render_markdown
-
-    corpus, root = _WORKER["corpus"], _WORKER["root"]
-    target = Target(kind, ident)
-    rel = (corpus.issues[ident] if kind == "issue" else corpus.books[ident]).rel
-    revs = _WORKER["revisions"].get(rel, [])
-    out: dict[str, bytes] = {}
-    if "md" in fmts:
-        out["md"] = render_markdown(corpus, target, root=root, revisions=revs).encode()
-    if "html" in fmts or "pdf" in fmts:
-        html = render_html(
-            corpus, target, root=root, revisions=revs, page_size=_WORKER["page_size"]
-        )
-        if "html" in fmts:
-            out["html"] = html.encode()
-        if "pdf" in fmts:
-            from .render.pdf import render_pdf
-
-            out["pdf"] = render_pdf(html, root=root)
+def _targets_from_state(state: dict[str, Any]) -> Targets | None:
+    """The last build's targets, if the state file is well-formed; None otherwise."""
+    raw = state.get("targets")
+    if not isinstance(raw, list):
+        return None
+    out: Targets = []
+    for item in raw:
+        if not (isinstance(item, list) and len(item) == 3):
+            return None
+        kind, ident, deps = item
+        if kind not in ("issue", "book") or not isinstance(ident, str):
+            return None
+        if not _SAFE_ID.match(ident) or not isinstance(deps, list) or not deps:
+            return None
+        if not all(isinstance(d, str) for d in deps):
+            return None
+        out.append((kind, ident, list(deps)))
     return out
 
 
-def _run_jobs(
-    todo: dict[tuple[str, str], tuple[str, ...]],
-    workers: int,
-    progress: Any,
-) -> dict[tuple[str, str], dict[str, bytes]]:
-    results: dict[tuple[str, str], dict[str, bytes]] = {}
-    items = sorted(todo.items())
-    if workers <= 1 or len(items) <= 1:
-        for (kind, ident), fmts in items:
-            results[(kind, ident)] = _render_target(kind, ident, fmts)
-            progress(kind, ident)
-        return results
-    ctx = get_context("fork")
-    with ProcessPoolExecutor(
-        max_workers=min(workers, len(items)),
-        mp_context=ctx,
-        initializer=_init_worker,
-        initargs=(
-            _WORKER["corpus"],
-            _WORKER["root"],
-            _WORKER["revisions"],
-            _WORKER["page_size"],
-        ),
-    ) as pool:
-        # Heaviest first (books), so the pool drains evenly.
-        order = sorted(items, key=lambda it: (it[0][0] != "book", it[0]))
-        futures = {pool.submit(_render_target, k, i, f): (k, i) for (k, i), f in order}
-        for fut, (kind, ident) in futures.items():
-            results[(kind, ident)] = fut.result()
-            progress(kind, ident)
-    return results
-
-
-class _Progress:
-    """A progress bar on a terminal; one plain line per target elsewhere (CI logs)."""
-
-    def __init__(self, total: int, err: TextIO, quiet: bool) -> None:
-        self.bar = None
-        self.err = err
-        self.quiet = quiet
-        if total and not quiet and err.isatty() and total > 1:
-            from tqdm import tqdm
-
-            self.bar = tqdm(total=total, file=err, unit="brief", desc="rendering", leave=False)
-
-    def __call__(self, kind: str, ident: str) -> None:
-        if self.bar is not None:
-            self.bar.update(1)
-        elif not self.quiet:
-            print(f"rendered {kind} {ident}", file=self.err)
-
-    def close(self) -> None:
-        if self.bar is not None:
-            self.bar.close()
+# --- the build --------------------------------------------------------------------------------
 
 
 def build(
@@ -252,45 +242,48 @@ def build(
     out_dir = (opts.out or root / "build").resolve()
     state_path = out_dir / STATE_DIR / "state.json"
 
-    # 1. Gather: hash every input; reuse the last validation when nothing changed.
+    # 1. Gather: hash every input; reuse the last validation when no input changed.
     digests = file_digests(root)
     state = _read_json(state_path)
     corpus = None
     page_size = opts.page_size
-    if state.get("digests") == digests and state.get("v") == __version__ and not opts.force:
-        target_list = [(k, i, d) for k, i, d in state.get("targets", [])]
-        page_size = page_size or state.get("page_size", "A4")
-    else:
+    target_list = None
+    if (
+        not opts.force
+        and state.get("format") == STATE_FORMAT
+        and state.get("v") == __version__
+        and state.get("digests") == digests
+        and isinstance(state.get("page_size"), str)
+    ):
+        target_list = _targets_from_state(state)
+        page_size = page_size or state["page_size"]
+    if target_list is None:
         corpus, diags = _validated(root)
         report.diagnostics.extend(diags)
         report.validated = True
         if corpus is None:
             return report
         page_size = page_size or corpus.config.page_size
-        target_list = _targets_of(corpus)
+        target_list = targets_of(corpus)
+    assert page_size is not None
 
     own_files = [deps[0] for _, _, deps in target_list]
     revisions = git_revisions(root, own_files)
-    tdigest = templates_digest(root)
-    assert page_size is not None
-    jobs = plan(target_list, opts.formats, digests, tdigest, revisions, page_size)
+    code = code_digest()
+    tdigests = {fmt: templates_digest(root, FORMAT_TEMPLATES[fmt]) for fmt in opts.formats}
+    jobs = plan(target_list, opts.formats, digests, tdigests, revisions, page_size, code)
 
     # 2. Decide: which outputs are stale, which can be kept, which are orphans.
-    manifests = {fmt: _read_json(out_dir / fmt / MANIFEST) for fmt in opts.formats}
+    manifests = {fmt: read_manifest(out_dir / fmt) for fmt in opts.formats}
     todo: dict[tuple[str, str], tuple[str, ...]] = {}
     for job in jobs:
-        have = manifests[job.fmt].get(job.rel)
-        exists = (out_dir / job.fmt / job.rel).is_file()
-        if opts.force or have != job.key or not exists:
+        if opts.force or not is_fresh(out_dir / job.fmt, manifests[job.fmt], job.rel, job.key):
             todo[(job.kind, job.id)] = (*todo.get((job.kind, job.id), ()), job.fmt)
     wanted = {(j.fmt, j.rel) for j in jobs}
-    orphans = [
-        (fmt, name)
-        for fmt in opts.formats
-        for name in sorted(manifests[fmt])
-        if (fmt, name) not in wanted
-    ]
-    if not todo and not orphans:
+    orphans = {
+        fmt: sorted(n for n in manifests[fmt] if (fmt, n) not in wanted) for fmt in opts.formats
+    }
+    if not todo and not any(orphans.values()):
         report.kept = sorted(f"{j.fmt}/{j.rel}" for j in jobs)
         if not opts.quiet:
             print(f"up to date: {len(jobs)} outputs in {_show(root, out_dir)}", file=out)
@@ -303,47 +296,69 @@ def build(
         report.validated = True
         if corpus is None:
             return report
-    _init_worker(corpus, root, revisions, page_size)
-    workers = opts.jobs or os.cpu_count() or 1
-    progress = _Progress(len(todo), err, opts.quiet)
+    costs = state.get("costs") if isinstance(state.get("costs"), dict) else {}
+    assert isinstance(costs, dict)
+    items = [(kind, ident, fmts) for (kind, ident), fmts in sorted(todo.items())]
+    estimate = {item: _estimate(item, costs, corpus) for item in items}  # longest first
+    set_worker_state(corpus=corpus, root=root, revisions=revisions, page_size=page_size)
+    compiled_templates(root)
+    progress = Progress(len(items), err, quiet=opts.quiet, unit="brief")
     try:
-        results = _run_jobs(todo, workers, progress)
+        rendered = parallel_map(
+            _render_target,
+            items,
+            jobs=opts.jobs,
+            cost=estimate.__getitem__,
+            progress=lambda item: progress(f"{item[0]} {item[1]}"),
+            warm=lambda: _warm(min(items, key=estimate.__getitem__)),
+        )
     except Exception as exc:  # a renderer failure must not leave partial output
         report.diagnostics.append(Diagnostic("build", 1, 1, f"rendering failed: {exc}"))
         return report
     finally:
         progress.close()
+        set_worker_state()
+    results = {(item[0], item[1]): res for item, (res, _) in zip(items, rendered, strict=True)}
+    new_costs = {
+        f"{k}/{i}": round(sec, 3)
+        for (k, i, fmts), (_, sec) in zip(items, rendered, strict=True)
+        if "pdf" in fmts
+    }
 
-    # 4. Write: per format, a staging folder replaces the old one in one atomic step.
+    # 4. Write: per changed format, a staging folder replaces the old one in one atomic step.
     for fmt in opts.formats:
         fmt_jobs = [j for j in jobs if j.fmt == fmt]
-        dest = out_dir / fmt
-        staged = staging_dir(dest)
-        try:
-            manifest = {}
-            for job in fmt_jobs:
-                target = contained(staged, job.rel)
-                data = results.get((job.kind, job.id), {}).get(fmt)
-                if data is None:
-                    link_or_copy(dest / job.rel, target)
-                    report.kept.append(f"{fmt}/{job.rel}")
-                else:
-                    target.write_bytes(data)
-                    report.written.append(f"{fmt}/{job.rel}")
-                manifest[job.rel] = job.key
-            (staged / MANIFEST).write_text(json.dumps(manifest, sort_keys=True, indent=1))
-            replace_dir(staged, dest)
-        except BaseException:
-            discard(staged)
-            raise
-        report.removed.extend(f"{f}/{n}" for f, n in orphans if f == fmt)
-    _save_state(state_path, digests, target_list, page_size)
+        fresh = {
+            j.rel: results[(j.kind, j.id)][fmt]
+            for j in fmt_jobs
+            if fmt in results.get((j.kind, j.id), {})
+        }
+        if not fresh and not orphans[fmt]:
+            report.kept.extend(f"{fmt}/{j.rel}" for j in fmt_jobs)
+            continue
+        outcome = write_outputs(out_dir / fmt, [(j.rel, j.key) for j in fmt_jobs], fresh)
+        report.written.extend(f"{fmt}/{r}" for r in outcome.written)
+        report.kept.extend(f"{fmt}/{r}" for r in outcome.kept)
+        report.removed.extend(f"{fmt}/{r}" for r in outcome.removed)
+    _save_state(state_path, digests, target_list, page_size, {**costs, **new_costs})
     if not opts.quiet:
         for rel in report.written:
             print(f"wrote {_show(root, out_dir / rel)}", file=out)
         for rel in report.removed:
             print(f"removed {_show(root, out_dir / rel)}", file=out)
     return report
+
+
+def _estimate(item: tuple[str, str, tuple[str, ...]], costs: dict[str, Any], corpus: Any) -> float:
+    """Seconds a target will take: last build's time, else its size (a book is its issues)."""
+    kind, ident, fmts = item
+    last = costs.get(f"{kind}/{ident}")
+    if isinstance(last, int | float) and "pdf" in fmts:
+        return float(last)
+    brief = corpus.books[ident] if kind == "book" else corpus.issues[ident]
+    parts = [brief, *(corpus.issues[i] for i in getattr(brief, "issues", ()))]
+    size = sum(len(repr(p)) for p in parts)  # characters of content: a fair proxy for pages
+    return size * (7.5e-5 if "pdf" in fmts else 2e-7)  # seconds per character, measured
 
 
 def _show(root: Path, path: Path) -> str:
@@ -360,8 +375,9 @@ def _validated(root: Path) -> tuple[Any, list[Diagnostic]]:
     return (loaded.corpus if loaded.ok else None), loaded.diagnostics
 
 
-def _targets_of(corpus: Any) -> list[tuple[str, str, list[str]]]:
-    out: list[tuple[str, str, list[str]]] = []
+def targets_of(corpus: Any) -> Targets:
+    """Every issue and book with the input files it reads."""
+    out: Targets = []
     for iid, issue in corpus.issues.items():
         out.append(("issue", iid, target_deps("issue", iid, {"related": issue.related})))
     for bid, book in corpus.books.items():
@@ -369,10 +385,283 @@ def _targets_of(corpus: Any) -> list[tuple[str, str, list[str]]]:
     return out
 
 
+def scoped(corpus: Any, kind: str, ident: str) -> Any:
+    """The corpus as one target may see it: the registries, itself and its declared inputs.
+
+    A template that reaches for any other issue fails loudly instead of producing an output
+    whose key misses an input, which would make incremental builds silently wrong.
+    """
+    if kind == "issue":
+        wanted = [ident, *corpus.issues[ident].related]
+        books = {}
+    else:
+        wanted = list(corpus.books[ident].issues)
+        books = {ident: corpus.books[ident]}
+    issues = {i: corpus.issues[i] for i in corpus.issues if i in set(wanted)}
+    return replace(corpus, issues=issues, books=books)
+
+
+def _render_target(item: tuple[str, str, tuple[str, ...]]) -> tuple[dict[str, bytes], float]:
+    """Render one target in the requested formats (the PDF is made from the HTML)."""
+    from .render import Target, render_html, render_markdown
+
+    kind, ident, fmts = item
+    started = time.perf_counter()
+    st = worker_state()
+    root = st["root"]
+    corpus = scoped(st["corpus"], kind, ident)
+    target = Target(kind, ident)
+    rel = (corpus.issues[ident] if kind == "issue" else corpus.books[ident]).rel
+    revs = st["revisions"].get(rel, [])
+    result: dict[str, bytes] = {}
+    if "md" in fmts:
+        result["md"] = render_markdown(corpus, target, root=root, revisions=revs).encode()
+    if "html" in fmts or "pdf" in fmts:
+        html = render_html(corpus, target, root=root, revisions=revs, page_size=st["page_size"])
+        if "html" in fmts:
+            result["html"] = html.encode()
+        if "pdf" in fmts:
+            from .render.pdf import render_pdf
+
+            result["pdf"] = render_pdf(html, root=root)
+    return result, time.perf_counter() - started
+
+
+def compiled_templates(root: Path | None) -> None:
+    """Keep compiled Jinja templates between runs, as Python keeps .pyc files.
+
+    Compiling the brief templates costs about half a second a run, more than rendering one
+    brief. The compiled code goes to this user's cache folder, never into the project (a
+    cache committed in a pull request would be code), keyed by each template's source hash.
+    """
+    import jinja2
+
+    from .cache import user_cache_dir
+    from .render.templates import environment
+    from .render.templates import template_dirs as render_dirs
+
+    folder = user_cache_dir() / "templates"
+    try:
+        folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+        if folder.stat().st_uid != os.getuid() or folder.stat().st_mode & 0o022:
+            return  # someone else could plant code there
+    except OSError:
+        return
+    bcc = jinja2.FileSystemBytecodeCache(str(folder))
+    dirs = tuple(render_dirs(root))
+    for kind in ("html", "md"):
+        env = environment(kind, dirs)
+        if env.bytecode_cache is None:
+            env.bytecode_cache = bcc
+
+
+def _warm(item: tuple[str, str, tuple[str, ...]]) -> None:
+    """Compile the templates once in the parent by rendering one small target without PDF."""
+    kind, ident, fmts = item
+    light = tuple(f for f in fmts if f != "pdf") or ("html",)
+    _render_target((kind, ident, light))
+
+
 def _save_state(
-    path: Path, digests: dict[str, str], targets: list[tuple[str, str, list[str]]], page: str
+    path: Path, digests: dict[str, str], targets: Targets, page: str, costs: dict[str, Any]
 ) -> None:
     from .write import atomic_write
 
-    data = {"v": __version__, "digests": digests, "targets": targets, "page_size": page}
+    data = {
+        "format": STATE_FORMAT,
+        "v": __version__,
+        "digests": digests,
+        "targets": targets,
+        "page_size": page,
+        "costs": costs,
+    }
     atomic_write(path, json.dumps(data, sort_keys=True).encode())
+
+
+# --- shared machinery: manifests, atomic folder writes, workers, progress ----------------------
+
+
+def read_manifest(folder: Path) -> dict[str, str]:
+    """The keys of the outputs last written into `folder`, by path inside it."""
+    data = _read_json(folder / MANIFEST)
+    return {k: v for k, v in data.items() if isinstance(k, str) and isinstance(v, str)}
+
+
+def is_fresh(folder: Path, manifest: dict[str, str], rel: str, key: str) -> bool:
+    """True when `rel` was written from exactly these inputs and is still there."""
+    return manifest.get(rel) == key and (folder / rel).is_file()
+
+
+@dataclass
+class WriteOutcome:
+    """Paths (inside the folder) written anew, carried over unchanged, and dropped."""
+
+    written: list[str] = field(default_factory=list)
+    kept: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+
+
+def write_outputs(
+    dest: Path,
+    outputs: Sequence[tuple[str, str]],
+    fresh: dict[str, bytes],
+    extra: Callable[[Path], None] | None = None,
+) -> WriteOutcome:
+    """Replace `dest` atomically: fresh bytes written, the rest hard-linked from the old folder.
+
+    `outputs` is every (path, key) the folder should hold; files of the old folder that are not
+    among them are dropped (their sources are gone). `extra` may add untracked files.
+    """
+    old = read_manifest(dest)
+    outcome = WriteOutcome()
+    staged = staging_dir(dest)
+    try:
+        manifest = {}
+        for rel, key in outputs:
+            target = _join(staged, rel)
+            data = fresh.get(rel)
+            if data is None:
+                link_or_copy(dest / rel, target)
+                outcome.kept.append(rel)
+            else:
+                target.parent.mkdir(parents=True, exist_ok=True)
+                target.write_bytes(data)
+                outcome.written.append(rel)
+            manifest[rel] = key
+        if extra is not None:
+            extra(staged)
+        (staged / MANIFEST).write_text(json.dumps(manifest, sort_keys=True, indent=1))
+        replace_dir(staged, dest)
+    except BaseException:
+        discard(staged)
+        raise
+    outcome.removed = sorted(set(old) - set(manifest))
+    return outcome
+
+
+_PLAIN_REL = re.compile(r"[a-z0-9][a-z0-9_.-]*(?:/[a-z0-9][a-z0-9_.-]*)*\Z")
+
+
+def _join(staged: Path, rel: str) -> Path:
+    """`staged / rel`, checked: plain lower-case names skip the costly resolve of contained().
+
+    The staging folder is new and holds only what we wrote, so no link can redirect a plain
+    relative path; anything else goes through the full check.
+    """
+    if _PLAIN_REL.match(rel) and ".." not in rel:
+        return staged / rel
+    return contained(staged, rel)
+
+
+_WORKER: dict[str, Any] = {}
+
+
+def set_worker_state(**state: Any) -> None:
+    """What worker functions read; set before parallel_map (forked workers inherit it)."""
+    _WORKER.clear()
+    _WORKER.update(state)
+
+
+def worker_state() -> dict[str, Any]:
+    """The state set by the parent before the workers were forked."""
+    return _WORKER
+
+
+def default_jobs() -> int:
+    """All the cores this process may run on."""
+    try:
+        return len(os.sched_getaffinity(0)) or 1
+    except AttributeError:  # pragma: no cover - not Linux
+        return os.cpu_count() or 1
+
+
+PARALLEL_MIN_SECONDS = 0.5
+T = TypeVar("T")
+R = TypeVar("R")
+
+
+def _run_chunk(fn: Callable[[T], R], chunk: list[T]) -> list[R]:
+    return [fn(item) for item in chunk]
+
+
+def parallel_map(
+    fn: Callable[[T], R],
+    items: Sequence[T],
+    *,
+    jobs: int = 0,
+    cost: Callable[[T], float] | None = None,
+    progress: Callable[[T], None] | None = None,
+    warm: Callable[[], None] | None = None,
+) -> list[R]:
+    """`[fn(i) for i in items]` across forked worker processes; results in input order.
+
+    Items start longest first (by `cost`), so one long item (a 44-page book) does not run
+    alone at the end; many small items travel in chunks so the pool's overhead stays small.
+    `fn` must be a module-level function; it reads `worker_state()` for shared inputs.
+    Work estimated under PARALLEL_MIN_SECONDS runs here: forking would cost more than it
+    saves. `warm` runs here before forking (imports, template compilation), so every worker
+    inherits its result instead of repeating it.
+    """
+    workers = min(jobs or default_jobs(), len(items))
+    if cost is not None and sum(cost(i) for i in items) < PARALLEL_MIN_SECONDS:
+        workers = 1
+    if workers <= 1:
+        results = []
+        for item in items:
+            results.append(fn(item))
+            if progress:
+                progress(item)
+        return results
+    order = sorted(range(len(items)), key=lambda i: -(cost(items[i]) if cost else 0.0))
+    size = max(1, len(items) // (workers * 8)) if cost is None or len(items) > 64 else 1
+    chunks = [order[i : i + size] for i in range(0, len(order), size)]
+    out: list[Any] = [None] * len(items)
+    from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+    from multiprocessing import get_context
+
+    if warm is not None:
+        warm()
+    ctx = get_context("fork")
+    with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
+        pending: dict[Future[list[R]], list[int]] = {
+            pool.submit(_run_chunk, fn, [items[i] for i in chunk]): chunk for chunk in chunks
+        }
+        while pending:
+            done, _ = wait(pending, return_when=FIRST_COMPLETED)
+            for fut in done:
+                chunk = pending.pop(fut)
+                for i, res in zip(chunk, fut.result(), strict=True):
+                    out[i] = res
+                    if progress:
+                        progress(items[i])
+    return out
+
+
+class Progress:
+    """A progress bar on a terminal; one plain line per finished item elsewhere (CI logs)."""
+
+    def __init__(self, total: int, err: TextIO, *, quiet: bool, unit: str = "item") -> None:
+        self.bar: Any = None
+        self.err = err
+        self.quiet = quiet
+        self.total = total
+        self.done = 0
+        self.tty = bool(getattr(err, "isatty", lambda: False)())
+        if total > 1 and not quiet and self.tty:
+            from tqdm import tqdm
+
+            tqdm.monitor_interval = 0  # no monitor thread: workers are forked later
+            self.bar = tqdm(total=total, file=err, unit=unit, desc="rendering", leave=False)
+
+    def __call__(self, label: str) -> None:
+        """Count one finished item."""
+        self.done += 1
+        if self.bar is not None:
+            self.bar.update(1)
+        elif not self.quiet and not self.tty:
+            print(f"[{self.done}/{self.total}] {label}", file=self.err)
+
+    def close(self) -> None:
+        """Remove the bar (it is transient)."""
+        if self.bar is not None:
+            self.bar.close()

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from . import model
+from .cache import DocCache, fast_valid
 from .diagnostics import Diagnostic, Severity, sort_key
 from .load import MAX_BYTES, Document, load_file
 from .project import SourceFile, discover
@@ -140,10 +141,12 @@ def load_project(
     *,
     today: dt.date | None = None,
     strict_freshness: bool = False,
+    use_cache: bool = True,
 ) -> Loaded:
     """Load, schema-check and cross-check every input; build the Corpus when all is well."""
     root = root.resolve()
     result = Loaded(corpus=None)
+    cache = DocCache.open(root) if use_cache else None  # unchanged files skip parse and schema
     diags = result.diagnostics
     valid: dict[str, tuple[SourceFile, Document]] = {}
     damaged: dict[str, tuple[SourceFile, Document]] = {}
@@ -157,6 +160,11 @@ def load_project(
             diags.append(problem)
             continue
         assert raw is not None
+        hit = cache.lookup(sf.rel, sf.kind, raw) if cache else None
+        if hit is not None:
+            result.documents[sf.rel] = hit
+            valid[sf.rel] = (sf, hit)
+            continue
         doc, problem = load_file(raw, sf.rel)
         if problem is not None:
             diags.append(problem)
@@ -164,12 +172,16 @@ def load_project(
         assert doc is not None
         result.documents[sf.rel] = doc
         diags.extend(doc.problems)
-        schema_diags = check(doc, sf.kind)
+        schema_diags = [] if fast_valid(sf.kind, doc.data) else check(doc, sf.kind)
         diags.extend(schema_diags)
         if not schema_diags and not doc.problems:
             valid[sf.rel] = (sf, doc)
+            if cache:
+                cache.store(sf.rel, sf.kind, doc)
         elif isinstance(doc.data, dict):
             damaged[sf.rel] = (sf, doc)
+    if cache:
+        cache.save()
     checker = _Checker(valid)
     corpus = _build_corpus(root, valid, checker, files)
     diags.extend(checker.diags)

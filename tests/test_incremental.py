@@ -1,0 +1,219 @@
+"""Incremental builds: only stale outputs re-render, orphans go, a no-op touches nothing.
+
+Every comparison is against a clean serial build (`--force -j1` into a fresh folder), byte for
+byte, so incremental and parallel builds can never drift from what a first build makes.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import REPO, copy_project, run
+
+ALL = "md,html,pdf"
+
+
+def snapshot(folder: Path) -> dict[str, bytes]:
+    """Every output file (manifests and state left out) by path, with its bytes."""
+    return {
+        p.relative_to(folder).as_posix(): p.read_bytes()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file() and ".briefgen" not in p.parts and p.name != ".manifest.json"
+    }
+
+
+def mtimes(folder: Path) -> dict[str, int]:
+    """Modification time of every file and folder under `folder`."""
+    return {p.relative_to(folder).as_posix(): p.stat().st_mtime_ns for p in folder.rglob("*")}
+
+
+def clean_serial(root: Path, out: Path, formats: str = ALL) -> dict[str, bytes]:
+    """What a first, single-process build of `root` writes."""
+    res = run("-C", root, "build", "-q", "--force", "-j1", "--format", formats, "--out", out)
+    assert res.code == 0, res.err
+    return snapshot(out)
+
+
+def build(root: Path, out: Path, *args: str, formats: str = ALL) -> list[str]:
+    """An incremental build; the outputs it wrote, as `fmt/name`."""
+    res = run("-C", root, "build", "--format", formats, "--out", out, *args)
+    assert res.code == 0, res.err
+    paths = [Path(x[6:]) for x in res.out.splitlines() if x.startswith("wrote ")]
+    return sorted((p if p.is_absolute() else root / p).relative_to(out).as_posix() for p in paths)
+
+
+def edit(path: Path, old: str, new: str) -> None:
+    """Change one line of an input file."""
+    text = path.read_text("utf-8")
+    assert old in text, old
+    path.write_text(text.replace(old, new, 1), "utf-8")
+
+
+def linking(root: Path, issue: str) -> tuple[set[str], set[str]]:
+    """Issues whose `related` names `issue`, and books that include it."""
+    issues, books = set(), set()
+    for p in (root / "briefs" / "issues").glob("*.yaml"):
+        m = re.search(r"^related: \[(.*)\]$", p.read_text("utf-8"), re.M)
+        if m and issue in [r.strip() for r in m.group(1).split(",")]:
+            issues.add(p.stem)
+    for p in (root / "briefs" / "books").glob("*.yaml"):
+        m = re.search(r"^issues: \[(.*)\]$", p.read_text("utf-8"), re.M)
+        if m and issue in [r.strip() for r in m.group(1).split(",")]:
+            books.add(p.stem)
+    return issues, books
+
+
+@pytest.fixture(scope="module")
+def pdf_pair(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, Path]:
+    """One project built clean and serial, and built again with two workers."""
+    base = tmp_path_factory.mktemp("pair")
+    root = copy_project(base / "proj")
+    clean_serial(root, base / "serial")
+    res = run("-C", root, "build", "-q", "-j2", "--format", ALL, "--out", base / "parallel")
+    assert res.code == 0, res.err
+    return root, base / "serial", base / "parallel"
+
+
+def test_parallel_build_matches_clean_serial_build(pdf_pair: tuple[Path, Path, Path]) -> None:
+    _, serial, parallel = pdf_pair
+    a, b = snapshot(serial), snapshot(parallel)
+    assert sorted(a) == sorted(b)
+    assert {k.split("/")[0] for k in a} == {"md", "html", "pdf"}
+    for name in a:
+        assert a[name] == b[name], name
+
+
+def test_incremental_build_matches_clean_serial_build(
+    pdf_pair: tuple[Path, Path, Path], tmp_path: Path
+) -> None:
+    root, _, parallel = pdf_pair
+    out = tmp_path / "out"
+    shutil.copytree(parallel, out, copy_function=os.link)  # earlier outputs, by hard link
+    edit(root / "briefs" / "issues" / "new-start.yaml", "subtitle: ", "subtitle: Revised, ")
+    try:
+        wrote = build(root, out, "-j2", "-q")
+        assert wrote == []  # quiet
+        assert snapshot(out) == clean_serial(root, tmp_path / "clean")
+    finally:
+        edit(root / "briefs" / "issues" / "new-start.yaml", "subtitle: Revised, ", "subtitle: ")
+
+
+def test_changed_issue_rebuilds_only_its_outputs_and_dependents(
+    project: Path, tmp_path: Path
+) -> None:
+    out = tmp_path / "out"
+    build(project, out, formats="md,html")
+    edit(project / "briefs" / "issues" / "nato.yaml", "subtitle: ", "subtitle: Revised, ")
+    issues, books = linking(project, "nato")
+    assert issues and books  # the shipped content links nato both ways
+    expected = sorted(
+        f"{fmt}/{name}.{fmt}" for fmt in ("md", "html") for name in {"nato", *issues, *books}
+    )
+    assert build(project, out, formats="md,html") == expected
+    assert snapshot(out) == clean_serial(project, tmp_path / "clean", "md,html")
+
+
+def test_shared_registry_change_rebuilds_everything(project: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    first = build(project, out, formats="md")
+    edit(project / "briefgen.yaml", "author: ", "author: Revised ")
+    assert build(project, out, formats="md") == first
+
+
+def test_deleted_issue_outputs_are_removed(project: Path, tmp_path: Path) -> None:
+    extra = project / "briefs" / "issues" / "extra-issue.yaml"
+    text = (project / "briefs" / "issues" / "new-start.yaml").read_text("utf-8")
+    text = re.sub(r"^id: new-start$", "id: extra-issue", text, flags=re.M)
+    extra.write_text(re.sub(r"^related: .*$", "related: [nato]", text, flags=re.M), "utf-8")
+    out = tmp_path / "out"
+    build(project, out, formats="md,html")
+    assert (out / "md" / "extra-issue.md").is_file()
+    extra.unlink()
+    res = run("-C", project, "build", "--format", "md,html", "--out", out)
+    assert res.code == 0, res.err
+    assert "removed out/md/extra-issue.md" in res.out.replace(str(tmp_path) + "/", "")
+    assert not (out / "md" / "extra-issue.md").exists()
+    assert not (out / "html" / "extra-issue.html").exists()
+    assert snapshot(out) == clean_serial(project, tmp_path / "clean", "md,html")
+
+
+def test_noop_build_writes_nothing(project: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    build(project, out, formats="md,html")
+    before = mtimes(out)
+    res = run("-C", project, "build", "--format", "md,html", "--out", out)
+    assert res.code == 0 and res.out.startswith("up to date: 12 outputs"), res.out
+    assert mtimes(out) == before
+
+
+def test_noop_build_imports_neither_weasyprint_nor_jinja(pdf_pair: tuple[Path, Path, Path]) -> None:
+    root, _, parallel = pdf_pair
+    code = (
+        "import sys\n"
+        "from briefgen.cli import main\n"
+        f"rc = main(['-C', {str(root)!r}, 'build', '-q', '--out', {str(parallel)!r}])\n"
+        "heavy = [m for m in ('weasyprint', 'jinja2', 'jsonschema', '_ruamel_yaml')\n"
+        "         if m in sys.modules]\n"
+        "print(rc, heavy)\n"
+    )
+    before = mtimes(parallel)
+    proc = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO, check=True
+    )
+    assert proc.stdout.strip() == "0 []", proc.stdout + proc.stderr
+    assert mtimes(parallel) == before
+
+
+def test_force_rebuilds_everything(project: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    first = build(project, out, formats="md")
+    assert len(first) == 6
+    assert build(project, out, formats="md") == []
+    assert build(project, out, "--force", formats="md") == first
+
+
+def test_template_edit_rebuilds_only_its_format(project: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    build(project, out, formats="md,html")
+    md = project / "templates" / "md" / "brief.md.j2"
+    md.write_text(md.read_text("utf-8") + "\n", "utf-8")
+    assert {w.split("/")[0] for w in build(project, out, formats="md,html")} == {"md"}
+    site = project / "templates" / "site"
+    if site.is_dir():  # site templates are not inputs of the briefs
+        for p in site.rglob("*.j2"):
+            p.write_text(p.read_text("utf-8") + "\n", "utf-8")
+            break
+        assert build(project, out, formats="md,html") == []
+
+
+def test_broken_state_file_is_ignored(project: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    build(project, out, formats="md")
+    state = out / ".briefgen" / "state.json"
+    for junk in ("{", '{"format": 2, "targets": [["issue", "../../etc", ["x"]]]}', "[]"):
+        state.write_text(junk)
+        assert build(project, out, formats="md") == []
+    assert snapshot(out) == clean_serial(project, tmp_path / "clean", "md")
+
+
+def test_progress_is_plain_lines_off_a_terminal(project: Path, tmp_path: Path) -> None:
+    res = run("-C", project, "build", "--format", "md", "-j1", "--out", tmp_path / "out")
+    assert res.code == 0
+    lines = res.err.splitlines()
+    assert len(lines) == 6 and all(re.fullmatch(r"\[\d/6\] (issue|book) [a-z-]+", x) for x in lines)
+    assert "\r" not in res.err and "\x1b" not in res.err
+
+
+def test_build_template_dirs_agree_with_the_renderer(project: Path) -> None:
+    from briefgen.build import template_dirs
+    from briefgen.render.templates import template_dirs as render_dirs
+
+    assert template_dirs(project) == render_dirs(project)  # copied so no-op skips Jinja
+    assert template_dirs(None) == render_dirs(None)
