@@ -24,6 +24,7 @@ MAX_DEPTH = 24
 MAX_NODES = 200_000
 MAX_SCALAR_CHARS = 100_000
 MAX_INT_DIGITS = 18
+MAX_KEY_CHARS = 128  # field names and actor ids; a longer key is never valid and bloats messages
 
 PathKey = tuple[str | int, ...]
 Position = tuple[int, int]
@@ -47,9 +48,10 @@ _TRUE = frozenset({"true", "True", "TRUE"})
 _FALSE = frozenset({"false", "False", "FALSE"})
 # Bidi controls can make a reviewer read text in another order than the tool does.
 _BIDI = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u200e\u200f\u061c")
+# Unicode "tag" characters (U+E0000-E007F) are invisible: text a reviewer cannot see.
 _FORBIDDEN = re.compile(
     "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff"
-    "\u202a-\u202e\u2066-\u2069\u200e\u200f\u061c]"
+    "\u202a-\u202e\u2066-\u2069\u200e\u200f\u061c\U000e0000-\U000e007f]"
 )
 
 
@@ -139,6 +141,8 @@ def _describe(ch: str) -> str:
         return f"the bidirectional control U+{o:04X}, which can hide text"
     if 0xD800 <= o <= 0xDFFF:
         return f"a lone surrogate U+{o:04X}"
+    if 0xE0000 <= o <= 0xE007F:
+        return f"the invisible tag character U+{o:04X}, which can hide text"
     if o in (0xFFFE, 0xFFFF):
         return f"the non-character U+{o:04X}"
     return f"the control character U+{o:04X}"
@@ -230,6 +234,10 @@ def _build(text: str, doc: Document) -> None:
                 if key is None:
                     if not isinstance(value, str) or (plain is not None and value != plain):
                         raise LoadError(pos[0], pos[1], "mapping keys must be plain strings")
+                    if len(value) > MAX_KEY_CHARS:
+                        raise LoadError(
+                            pos[0], pos[1], f"a key is longer than {MAX_KEY_CHARS} characters"
+                        )
                     if value in frame[4]:
                         # Reported, and the value is read into nowhere, so checking goes on
                         # and the author sees every other problem of the file in the same run.
@@ -290,7 +298,7 @@ def _build(text: str, doc: Document) -> None:
         if getattr(ev, "anchor", None):
             raise LoadError(pos[0], pos[1], f"anchors (&{ev.anchor}) are not allowed")
         tag = getattr(ev, "tag", None)
-        if tag is not None and tag != "!":
+        if tag is not None:  # even the non-specific `!`: a tagged node is an error, not a string
             raise LoadError(pos[0], pos[1], f"tags ({tag}) are not allowed; remove the tag")
         if kind == "ScalarEvent":
             value: Any = ev.value

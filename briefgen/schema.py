@@ -4,17 +4,19 @@ from __future__ import annotations
 
 import difflib
 import json
+from collections.abc import Iterator
 from functools import cache
 from importlib import resources
 from typing import Any
 
-from jsonschema import Draft202012Validator
+from jsonschema import Draft202012Validator, validators
 from jsonschema.exceptions import ValidationError, best_match
 
 from .diagnostics import Diagnostic
 from .load import Document
 
 KINDS = ("issue", "book", "actors", "sources", "config")
+MAX_ERRORS = 50  # per file: enough to act on, and a hostile file cannot flood the CI log
 
 
 def schema_text(kind: str) -> str:
@@ -31,10 +33,43 @@ def schema(kind: str) -> dict[str, Any]:
     return result
 
 
+def _canonical(value: Any) -> Any:
+    """A hashable stand-in with JSON equality (1 == 1.0, true != 1), for duplicate checks."""
+    if isinstance(value, bool) or value is None:
+        return ("b", value)
+    if isinstance(value, int | float):
+        return ("n", value)
+    if isinstance(value, str):
+        return ("s", value)
+    if isinstance(value, list):
+        return ("l", tuple(_canonical(v) for v in value))
+    if isinstance(value, dict):
+        return ("d", tuple(sorted((k, _canonical(v)) for k, v in value.items())))
+    return ("o", repr(value))
+
+
+def _unique_items(
+    v: Any, unique: bool, instance: Any, schema: dict[str, Any]
+) -> Iterator[ValidationError]:
+    """uniqueItems in linear time: jsonschema's own check is quadratic on lists of mappings."""
+    if not unique or not isinstance(instance, list):
+        return
+    seen: set[Any] = set()
+    for item in instance:
+        key = _canonical(item)
+        if key in seen:
+            yield ValidationError(f"{_short(item)} appears twice")
+            return
+        seen.add(key)
+
+
+_Validator = validators.extend(Draft202012Validator, {"uniqueItems": _unique_items})
+
+
 @cache
-def validator(kind: str) -> Draft202012Validator:
+def validator(kind: str) -> Any:
     """A compiled validator, built once per process."""
-    return Draft202012Validator(schema(kind))
+    return _Validator(schema(kind))
 
 
 def suggest(word: str, choices: list[str] | tuple[str, ...]) -> str:
@@ -147,7 +182,10 @@ def check(doc: Document, kind: str) -> list[Diagnostic]:
     out: list[Diagnostic] = []
     if not isinstance(doc.data, dict):
         return [doc.diag((), f"the file must be a YAML mapping, not {_type_name(doc.data)}")]
-    for err in validator(kind).iter_errors(doc.data):
+    for n, err in enumerate(validator(kind).iter_errors(doc.data)):
+        if n == MAX_ERRORS:
+            out.append(doc.diag((), f"more than {MAX_ERRORS} problems; fix these and run again"))
+            break
         path, message, key = _message(err, doc)
         out.append(doc.diag(path, message, key=key))
     return out

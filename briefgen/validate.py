@@ -11,7 +11,7 @@ import datetime as dt
 import os
 import stat
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -86,14 +86,40 @@ def read_input(root: Path, sf: SourceFile) -> tuple[bytes | None, Diagnostic | N
         return fh.read(MAX_BYTES + 1), None
 
 
+MAX_FILE_ERRORS = 50  # per file in the salvage checks: a hostile file cannot flood CI or stall
+
+
+class _Enough(Exception):
+    """A file has produced MAX_FILE_ERRORS problems; stop checking it."""
+
+
+def _shown(value: Any) -> str:
+    """A value as it may appear in a message: short, one line, never a forged log line."""
+    if isinstance(value, str) and len(value) <= 64 and value.isprintable():
+        return value
+    text = repr(value)
+    return text if len(text) <= 64 else text[:61] + "..."
+
+
 class _Checker:
     """Cross-file checks over the validated data; collects diagnostics."""
 
-    def __init__(self, docs: dict[str, tuple[SourceFile, Document]]) -> None:
+    def __init__(
+        self, docs: dict[str, tuple[SourceFile, Document]], limit: int | None = None
+    ) -> None:
         self.docs = docs
         self.diags: list[Diagnostic] = []
+        self.limit = limit
+        self.counts: dict[str, int] = {}
 
     def err(self, doc: Document, path: tuple[Any, ...], msg: str, *, key: bool = False) -> None:
+        n = self.counts.get(doc.rel, 0)
+        if self.limit is not None and n >= self.limit:
+            self.diags.append(
+                doc.diag((), f"more than {self.limit} problems; fix these and run again")
+            )
+            raise _Enough
+        self.counts[doc.rel] = n + 1
         self.diags.append(doc.diag(path, msg, key=key))
 
     def ids_unique(self, doc: Document, base: tuple[Any, ...], items: Iterable[Any]) -> None:
@@ -105,7 +131,9 @@ class _Checker:
             if ident in seen:
                 first = doc.locate((*base, seen[ident], "id"))[0]
                 self.err(
-                    doc, (*base, i, "id"), f"duplicate id '{ident}' (first used at line {first})"
+                    doc,
+                    (*base, i, "id"),
+                    f"duplicate id '{_shown(ident)}' (first used at line {first})",
                 )
             else:
                 seen[ident] = i
@@ -115,14 +143,16 @@ class _Checker:
         doc: Document,
         path: tuple[Any, ...],
         value: str,
-        known: Iterable[str],
+        known: Collection[str],
         what: str,
         *,
         key: bool = False,
     ) -> None:
-        known_list = sorted(known)
-        if value not in known_list:
-            self.err(doc, path, f"unknown {what} '{value}'{suggest(value, known_list)}", key=key)
+        if value in known:
+            return
+        shown = _shown(value)
+        hint = suggest(value, sorted(known)) if shown == value else ""
+        self.err(doc, path, f"unknown {what} '{shown}'{hint}", key=key)
 
 
 def _safe_id(value: str) -> str | None:
@@ -219,12 +249,15 @@ def _salvage_checks(
                 issues.add(data["id"])
         except (KeyError, TypeError, AttributeError):
             continue
-    ck = _Checker(damaged)
+    ck = _Checker(damaged, limit=MAX_FILE_ERRORS)
     for sf, doc in damaged.values():
-        if sf.kind == "issue":
-            _check_issue(ck, doc, actors, sources, issues)
-        elif sf.kind == "book":
-            _check_book(ck, doc, actors, sources, issues)
+        try:
+            if sf.kind == "issue":
+                _check_issue(ck, doc, actors, sources, issues)
+            elif sf.kind == "book":
+                _check_book(ck, doc, actors, sources, issues)
+        except _Enough:
+            continue
     return sorted(set(ck.diags), key=sort_key)
 
 
@@ -436,7 +469,8 @@ def _issue_positions(
                 ck.err(
                     doc,
                     ("positions", i, "stances"),
-                    f"row '{row.get('id')}' has no stance for principal actor '{principal}'",
+                    f"row '{_shown(row.get('id'))}' has no stance for principal actor "
+                    f"'{_shown(principal)}'",
                 )
 
 
