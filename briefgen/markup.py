@@ -2,13 +2,15 @@
 
 Content is untrusted: raw HTML is escaped (not passed through), only http, https and mailto
 links survive, images never load (their alt text is shown), and heading ids get a prefix so
-content cannot clobber the page's own ids.
+content cannot clobber the page's own ids. The Markdown output is checked the same way: it is
+parsed again as a permissive renderer (raw HTML on, any link scheme) would read it, and a
+field that would yield raw HTML, an image or another link scheme there is made inert.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from functools import lru_cache
 from typing import Any
 
@@ -19,7 +21,9 @@ from markdown_it.utils import EnvType, OptionsDict
 from markupsafe import Markup, escape
 
 SAFE_SCHEMES = ("http:", "https:", "mailto:")
-ID_PREFIX = "c-"
+# "_" never occurs in a slug, so a content heading id can never equal an id the templates
+# build from slugs and hyphens (for example an issue called "c" has "c-bluf").
+ID_PREFIX = "c_"
 
 
 def safe_url(url: str) -> bool:
@@ -72,11 +76,21 @@ def parser() -> MarkdownIt:
     return md
 
 
+# markdown-it scans ahead from every '[' for the end of a link, so a field of thousands of
+# brackets costs quadratic time; past this many, brackets are shown as text and never parsed.
+MAX_BRACKETS = 1000
+
+
+def _tame(text: str) -> str:
+    """A field with absurdly many '[' becomes one with none that the parser must match."""
+    return text.replace("[", "&#91;") if text.count("[") > MAX_BRACKETS else text
+
+
 @lru_cache(maxsize=4096)
 def to_html(text: str, heading_shift: int = 3) -> Markup:
     """Render a Markdown prose field to safe HTML."""
     env: dict[str, Any] = {"heading_shift": heading_shift}
-    return Markup(parser().render(text, env))
+    return Markup(parser().render(_tame(text), env))
 
 
 def prose_html(text: str, tail: str = "") -> Markup:
@@ -90,20 +104,97 @@ def prose_html(text: str, tail: str = "") -> Markup:
 @lru_cache(maxsize=4096)
 def to_html_inline(text: str) -> Markup:
     """Render a one-paragraph Markdown field without the wrapping <p>."""
-    return Markup(parser().renderInline(text))
+    return Markup(parser().renderInline(_tame(text)))
 
 
 _CODE_SPLIT = re.compile(r"(`+[^`]*`+)")
 
 
+@lru_cache(maxsize=1)
+def _reader() -> MarkdownIt:
+    """How a permissive downstream renderer reads our Markdown: raw HTML on, every scheme."""
+    md = MarkdownIt("commonmark", {"html": True, "linkify": False, "typographer": False})
+    md.enable(["table", "strikethrough"])
+    md.validateLink = lambda url: True  # type: ignore[method-assign]
+    return md
+
+
+def _tokens(tokens: list[Token]) -> Iterator[Token]:
+    for tok in tokens:
+        yield tok
+        if tok.children:
+            yield from _tokens(tok.children)
+
+
+def md_inert(text: str) -> bool:
+    """True when a Markdown renderer would find no raw HTML, image or non-http(s)/mailto link."""
+    if "[" not in text and "<" not in text:  # every link, image and tag needs one of these
+        return True
+    for form in (text, text.replace("\n", " ")):
+        for tok in _tokens(_reader().parse(form)):
+            if tok.type in ("html_inline", "html_block", "image"):
+                return False
+            if tok.type == "link_open" and not safe_url(str(tok.attrGet("href") or "")):
+                return False
+    return True
+
+
+def md_plain(value: str) -> str:
+    """A plain-text value for the Markdown output: tags escaped, and no live link or image."""
+    text = value.replace("<", "&lt;")
+    return text if md_inert(text) else _defuse(text)
+
+
+@lru_cache(maxsize=1)
+def _document_reader() -> MarkdownIt:
+    """The permissive reader plus footnotes, for whole Markdown briefs."""
+    from mdit_py_plugins.footnote import footnote_plugin
+
+    md = MarkdownIt("commonmark", {"html": True}).enable(["table", "strikethrough"])
+    md.use(footnote_plugin)
+    md.validateLink = lambda url: True  # type: ignore[method-assign]
+    return md
+
+
+_LOCAL_HREF = re.compile(r"(?:#|[a-z0-9-]+\.md(?:#|\Z))")
+
+
+def md_document_problem(text: str) -> str | None:
+    """What in a whole Markdown brief a renderer would turn into HTML, an image or a bad link.
+
+    The last line of defence: templates may put a value next to link syntax of their own.
+    """
+    for tok in _tokens(_document_reader().parse(text)):
+        if tok.type in ("html_inline", "html_block"):
+            return f"raw HTML {tok.content.strip()[:60]!r}"
+        if tok.type == "image":
+            return f"an image of {str(tok.attrGet('src'))[:60]!r}"
+        if tok.type == "link_open":
+            href = str(tok.attrGet("href") or "")
+            if not (safe_url(href) or _LOCAL_HREF.match(href)):
+                return f"a link to {href[:60]!r}"
+    return None
+
+
+def _defuse(text: str) -> str:
+    """Make every link, image and tag impossible: no '[' and no '<' is left to open one."""
+    return text.replace("<", "&lt;").replace("[", "&#91;")
+
+
+@lru_cache(maxsize=4096)
 def to_markdown(text: str) -> Markup:
     """Markdown prose for the .md output: the author's text, with raw HTML neutralised."""
-    parts = _CODE_SPLIT.split(text.strip())
-    out = [p if i % 2 else p.replace("<", "&lt;") for i, p in enumerate(parts)]
-    return Markup("".join(out))
+    parts = _CODE_SPLIT.split(_tame(text.strip()))
+    out = "".join(p if i % 2 else p.replace("<", "&lt;") for i, p in enumerate(parts))
+    return Markup(out if md_inert(out) else _defuse(out))
+
+
+def md_text(text: str) -> str:
+    """Plain text shown literally in Markdown: it can open no link, image or tag."""
+    return text.replace("\\", "\\\\").replace("[", "\\[").replace("]", "\\]").replace("<", "&lt;")
 
 
 def md_cell(text: str) -> Markup:
-    """Plain text made safe inside a Markdown table cell (one line, pipes escaped)."""
-    flat = " ".join(text.split())
-    return Markup(flat.replace("\\", "\\\\").replace("|", "\\|").replace("<", "&lt;"))
+    """Text made safe inside a Markdown table cell (one line, pipes escaped, no links)."""
+    flat = md_text(" ".join(text.split()))
+    return Markup(flat.replace("|", "\\|"))

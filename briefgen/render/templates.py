@@ -35,11 +35,15 @@ def template_dirs(root: Path | None) -> list[Path]:
     return dirs
 
 
+class UnsafeOutput(ValueError):
+    """A rendered Markdown brief would contain raw HTML, an image or a non-http(s) link."""
+
+
 def _md_finalize(value: Any) -> Any:
     """Escape raw HTML in every value a Markdown template prints (Markup passes through)."""
     if isinstance(value, Markup) or value is None:
         return value
-    return Markup(str(value).replace("<", "&lt;"))
+    return Markup(markup.md_plain(str(value)))
 
 
 def _tojson(value: Any) -> Markup:
@@ -105,7 +109,17 @@ def environment(kind: str, dirs: tuple[Path, ...]) -> jinja2.Environment:
 def render(kind: str, name: str, root: Path | None, **context: Any) -> str:
     """Render one template by name with the given context."""
     env = environment(kind, tuple(template_dirs(root)))
-    return env.get_template(name).render(**context)
+    text = env.get_template(name).render(**context)
+    if kind == "md":  # the last check: a value beside a template's own link syntax
+        problem = markup.md_document_problem(text)
+        if problem:
+            doc = context.get("doc")
+            where = getattr(doc, "source_rel", "") or name
+            raise UnsafeOutput(
+                f"{where}: the Markdown brief would contain {problem}; "
+                "content may link only to http, https and mailto addresses"
+            )
+    return text
 
 
 def used_templates(root: Path | None) -> list[Path]:
