@@ -1,17 +1,31 @@
 """PDF from the brief's HTML through WeasyPrint, with a fetcher that reads nothing untrusted.
 
 WeasyPrint is imported here only, so commands that write no PDF never pay its import cost.
+Each PDF is laid out in a forked child process with a wall-clock budget (and a memory cap),
+so one hostile brief (an enormous table, say) fails alone with a clear message instead of
+stalling the build; the child runs the same code on the same HTML, so the bytes are the same
+as an in-process render and serial and parallel builds stay identical.
 """
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import os
+import select
+import signal
+import struct
+import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from .templates import template_dirs
 
 PDF_VARIANT = "pdf/ua-1"
+# A real briefing book takes a few seconds; overridable for slow machines and for tests.
+PDF_SECONDS = float(os.environ.get("BRIEFGEN_PDF_SECONDS", "120"))
+PDF_MEMORY = int(os.environ.get("BRIEFGEN_PDF_MEMORY_MB", "4096")) * 1024 * 1024
 
 
 class PdfError(Exception):
@@ -46,15 +60,25 @@ def _fetcher_class() -> Any:
     return AssetFetcher
 
 
-def render_pdf(html: str, *, root: Path | None, max_pages: int = 400) -> bytes:
-    """Lay out and write one PDF; deterministic for the same HTML (dates come from <meta>)."""
+def render_pdf(
+    html: str, *, root: Path | None, max_pages: int = 400, seconds: float | None = None
+) -> bytes:
+    """Lay out and write one PDF within a time budget; deterministic for the same HTML."""
+    budget = PDF_SECONDS if seconds is None else seconds
+    return run_with_budget(lambda: _render_pdf(html, root, max_pages), budget, PDF_MEMORY)
+
+
+def _render_pdf(html: str, root: Path | None, max_pages: int) -> bytes:
+    """Lay out and write one PDF in this process (dates come from <meta>, not the clock)."""
     import weasyprint
 
     logging.getLogger("weasyprint").setLevel(logging.ERROR)
     allowed = [d / "assets" for d in template_dirs(root)]
     fetcher = _fetcher_class()(allowed)
-    base = allowed[0].as_uri() + "/" if allowed else None
-    document = weasyprint.HTML(string=html, base_url=base, url_fetcher=fetcher).render(
+    # No base URL: relative links stay relative instead of becoming file:// URLs that carry
+    # this machine's checkout path into the PDF (and make its bytes depend on that path).
+    # The brief's CSS is inlined; an asset a template needs is named by an absolute file URL.
+    document = weasyprint.HTML(string=html, base_url=None, url_fetcher=fetcher).render(
         pdf_variant=PDF_VARIANT, pdf_tags=True
     )
     if len(document.pages) > max_pages:
@@ -66,3 +90,65 @@ def render_pdf(html: str, *, root: Path | None, max_pages: int = 400) -> bytes:
         attachments=[],
     )
     return pdf
+
+
+_OK, _FAILED = b"\x00", b"\x01"
+
+
+def _child(fn: Callable[[], bytes], fd: int, memory: int) -> None:
+    """In the forked child: cap memory, run, send the result or the failure, never return."""
+    try:
+        import resource
+
+        if memory > 0:
+            resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
+        try:
+            payload = _OK + fn()
+        except MemoryError:
+            payload = _FAILED + b"the PDF needs more memory than the budget allows"
+        except Exception as exc:  # reported to the parent as a PdfError
+            payload = _FAILED + str(exc).encode("utf-8", "replace")[:2000]
+        data = struct.pack(">Q", len(payload)) + payload
+        view = memoryview(data)
+        while view:
+            view = view[os.write(fd, view) :]
+    finally:
+        os._exit(0)
+
+
+def run_with_budget(fn: Callable[[], bytes], seconds: float, memory: int = 0) -> bytes:
+    """Run `fn` in a forked child; its bytes, or a PdfError if it fails or overruns `seconds`."""
+    r, w = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # pragma: no cover - the child, measured through the parent
+        os.close(r)
+        _child(fn, w, memory)
+    os.close(w)
+    chunks: list[bytes] = []
+    deadline = time.monotonic() + seconds
+    try:
+        while True:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise PdfError(
+                    f"laying out the PDF took longer than {seconds:g} seconds; "
+                    "make the brief shorter or its tables smaller"
+                )
+            ready, _, _ = select.select([r], [], [], left)
+            if ready:
+                chunk = os.read(r, 1 << 20)
+                if not chunk:
+                    break
+                chunks.append(chunk)
+    finally:
+        os.close(r)
+        with contextlib.suppress(ProcessLookupError):  # already gone
+            os.kill(pid, signal.SIGKILL)
+        _, status = os.waitpid(pid, 0)
+    data = b"".join(chunks)
+    if len(data) < 9 or struct.unpack(">Q", data[:8])[0] != len(data) - 8:
+        why = f"signal {-os.waitstatus_to_exitcode(status)}" if os.WIFSIGNALED(status) else "exit"
+        raise PdfError(f"the PDF renderer stopped unexpectedly ({why}), perhaps out of memory")
+    if data[8:9] != _OK:
+        raise PdfError(data[9:].decode("utf-8", "replace"))
+    return data[9:]
