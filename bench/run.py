@@ -1,0 +1,458 @@
+"""`make bench`: briefgen against the tools people would use instead, side by side, one run.
+
+Every figure is the median of several runs of a whole process (start-up included), and every
+ratio compares figures taken in the same run, because the machine is shared and noisy. Peak
+memory is the largest resident set of any one process of the command, in MB of 10^6 bytes
+(wait4's ru_maxrss, as `/usr/bin/time -v` reports it). Writes docs/benchmarks.md.
+
+Usage: .venv/bin/python bench/run.py [--runs N] [--sizes 10,100,500] [--out docs/benchmarks.md]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+REPO = HERE.parent
+WORK = HERE / ".work"
+sys.path.insert(0, str(HERE))
+
+from corpus import make_corpus  # noqa: E402
+from targets import evaluate  # noqa: E402
+
+PY = sys.executable
+TOOLS_VENV = WORK / "tools"
+TOOL_PINS = ["mkdocs>=1.6,<1.7", "yamllint>=1.35,<2"]
+TODAY = "2025-09-01"  # the synthetic briefs are "reviewed" 2025-08-10: no staleness warnings
+GIT_ENV = {
+    "GIT_CONFIG_NOSYSTEM": "1",
+    "GIT_CONFIG_GLOBAL": "/dev/null",
+    "GIT_AUTHOR_NAME": "Bench",
+    "GIT_AUTHOR_EMAIL": "bench@example.invalid",
+    "GIT_COMMITTER_NAME": "Bench",
+    "GIT_COMMITTER_EMAIL": "bench@example.invalid",
+    "GIT_AUTHOR_DATE": "2025-08-10T10:00:00+00:00",
+    "GIT_COMMITTER_DATE": "2025-08-10T10:00:00+00:00",
+}
+
+
+# --- running and timing ----------------------------------------------------------------------
+
+
+@dataclass
+class Measure:
+    """Wall-clock seconds and peak resident memory (MB) of each run of one command."""
+
+    name: str
+    seconds: list[float] = field(default_factory=list)
+    rss_mb: list[float] = field(default_factory=list)
+    note: str = ""
+
+    @property
+    def median(self) -> float:
+        """Median seconds."""
+        return statistics.median(self.seconds)
+
+    @property
+    def peak(self) -> float:
+        """Largest peak RSS over the runs, MB."""
+        return max(self.rss_mb)
+
+
+def env_for(extra: dict[str, str] | None = None) -> dict[str, str]:
+    """The environment every measured command runs in."""
+    env = dict(os.environ)
+    env.update({"BRIEFGEN_TODAY": TODAY, "LC_ALL": "C.UTF-8", "PYTHONHASHSEED": "0"})
+    env.pop("PYTHONPATH", None)
+    env.update(extra or {})
+    return env
+
+
+def timed(cmd: Sequence[str | Path], cwd: Path, ok: Sequence[int] = (0,)) -> tuple[float, float]:
+    """Run one command; its wall-clock seconds and peak RSS in MB."""
+    start = time.perf_counter()
+    proc = subprocess.Popen(
+        [str(c) for c in cmd],
+        cwd=cwd,
+        env=env_for(),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    assert proc.stderr is not None
+    err = proc.stderr.read()
+    _, status, usage = os.wait4(proc.pid, 0)
+    seconds = time.perf_counter() - start
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    if proc.returncode not in ok:
+        raise RuntimeError(
+            f"{' '.join(map(str, cmd))} exited {proc.returncode}:\n{err.decode()[-2000:]}"
+        )
+    return seconds, usage.ru_maxrss * 1024 / 1e6  # KiB to MB (10^6 bytes)
+
+
+def measure(
+    name: str,
+    cmd: Sequence[str | Path],
+    cwd: Path,
+    runs: int,
+    before: Callable[[int], None] | None = None,
+    ok: Sequence[int] = (0,),
+    note: str = "",
+) -> Measure:
+    """Run a command `runs` times (after `before(i)` each time) and keep every figure."""
+    m = Measure(name, note=note)
+    for i in range(runs):
+        if before is not None:
+            before(i)
+        s, rss = timed(cmd, cwd, ok)
+        m.seconds.append(s)
+        m.rss_mb.append(rss)
+    print(f"  {name}: median {m.median:.3f} s, peak {m.peak:.0f} MB", flush=True)
+    return m
+
+
+def settle(max_wait: float = 90.0, below: float = 1.0) -> float:
+    """Wait (a while) for the machine to go quiet; the 1-minute load average when we start."""
+    deadline = time.time() + max_wait
+    while os.getloadavg()[0] > below and time.time() < deadline:
+        time.sleep(5)
+    return os.getloadavg()[0]
+
+
+def rm(*paths: Path) -> None:
+    """Remove folders or files if present."""
+    for p in paths:
+        if p.is_dir():
+            shutil.rmtree(p)
+        elif p.exists():
+            p.unlink()
+
+
+def git_commit_all(root: Path) -> None:
+    """Make `root` a git repository with one commit, so briefs have a history to show."""
+    env = {**os.environ, **GIT_ENV}
+    subprocess.run(["git", "init", "-q", "-b", "main"], cwd=root, env=env, check=True)
+    (root / ".gitignore").write_text("build/\n.briefgen-cache/\n")
+    subprocess.run(["git", "add", "-A"], cwd=root, env=env, check=True)
+    subprocess.run(["git", "commit", "-q", "-m", "corpus"], cwd=root, env=env, check=True)
+
+
+# --- tools -------------------------------------------------------------------------------------
+
+
+def tools() -> dict[str, Path]:
+    """mkdocs and yamllint in their own venv (installed here), and Debian's hugo."""
+    bindir = TOOLS_VENV / "bin"
+    if not (bindir / "mkdocs").exists() or not (bindir / "yamllint").exists():
+        print("installing mkdocs and yamllint into bench/.work/tools ...", flush=True)
+        subprocess.run([sys.executable, "-m", "venv", str(TOOLS_VENV)], check=True)
+        pip = subprocess.run(
+            [str(bindir / "python"), "-m", "pip", "install", "--quiet",
+             "--disable-pip-version-check", *TOOL_PINS],
+            capture_output=True, text=True, check=False,
+        )  # fmt: skip
+        if pip.returncode != 0:
+            raise SystemExit(f"pip could not install {TOOL_PINS}:\n{pip.stderr[-3000:]}")
+    hugo = shutil.which("hugo")
+    if hugo is None:
+        raise SystemExit("hugo is missing: run `bash scripts/system-deps.sh bench` (make bench)")
+    return {"mkdocs": bindir / "mkdocs", "yamllint": bindir / "yamllint", "hugo": Path(hugo)}
+
+
+def version_of(cmd: Sequence[str | Path]) -> str:
+    """The first line a tool prints about its version."""
+    out = subprocess.run([str(c) for c in cmd], capture_output=True, text=True, check=False)
+    return (out.stdout or out.stderr).strip().splitlines()[0] if (out.stdout or out.stderr) else "?"
+
+
+def machine() -> dict[str, str]:
+    """What this run ran on."""
+    cpu = "?"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    ram = "?"
+    try:
+        kb = int(re.search(r"MemTotal:\s+(\d+)", Path("/proc/meminfo").read_text()).group(1))  # type: ignore[union-attr]
+        ram = f"{kb / 1024 / 1024:.1f} GiB"
+    except (OSError, AttributeError):
+        pass
+    return {
+        "CPU": cpu,
+        "cores": f"{os.cpu_count()} (usable: {len(os.sched_getaffinity(0))})",
+        "RAM": ram,
+        "OS": platform.platform(),
+        "Python": platform.python_version(),
+        "load average at start": " ".join(f"{x:.2f}" for x in os.getloadavg()),
+    }
+
+
+# --- projects ----------------------------------------------------------------------------------
+
+
+def shipped_project(dest: Path) -> Path:
+    """A private copy of the shipped content, in its own git repository."""
+    rm(dest)
+    dest.mkdir(parents=True)
+    shutil.copy2(REPO / "briefgen.yaml", dest / "briefgen.yaml")
+    shutil.copytree(REPO / "briefs", dest / "briefs")
+    git_commit_all(dest)
+    return dest
+
+
+def corpus_project(dest: Path, n: int) -> Path:
+    """A synthetic project of `n` valid issues, in its own git repository."""
+    make_corpus(dest, n)
+    git_commit_all(dest)
+    return dest
+
+
+def briefgen(*args: str | Path) -> list[str | Path]:
+    """The briefgen command line, run from this venv."""
+    return [PY, "-m", "briefgen", *args]
+
+
+def site_html(root: Path, *args: str | Path) -> list[str | Path]:
+    """`briefgen site` without PDF downloads (the HTML site that mkdocs and Hugo make)."""
+    return [PY, HERE / "site_html.py", root, *args]
+
+
+FLOOR = """
+import sys, weasyprint
+from pathlib import Path
+assets = Path(sys.argv[1]).resolve()
+for name in sys.argv[3:]:
+    html = (Path(sys.argv[2]) / name).read_text("utf-8")
+    doc = weasyprint.HTML(string=html, base_url=assets.as_uri() + "/").render(
+        pdf_variant="pdf/ua-1", pdf_tags=True)
+    doc.write_pdf(pdf_variant="pdf/ua-1", pdf_tags=True, pdf_identifier=b"briefgen",
+                  attachments=[])
+"""
+
+
+def mkdocs_project(dest: Path, md_dir: Path) -> Path:
+    """An mkdocs project whose pages are briefgen's Markdown of the same issues."""
+    rm(dest)
+    docs = dest / "docs"
+    docs.mkdir(parents=True)
+    names = sorted(p.name for p in md_dir.glob("*.md"))
+    for name in names:
+        shutil.copy2(md_dir / name, docs / name)
+    (docs / "index.md").write_text(
+        "# Policy briefs\n\n" + "".join(f"- [{n[:-3]}]({n})\n" for n in names)
+    )
+    (dest / "mkdocs.yml").write_text("site_name: Policy briefs\nuse_directory_urls: false\n")
+    return dest
+
+
+def hugo_project(dest: Path, md_dir: Path) -> Path:
+    """A Hugo site whose pages are the same Markdown, with a minimal layout of our own."""
+    rm(dest)
+    content = dest / "content" / "issues"
+    content.mkdir(parents=True)
+    for p in sorted(md_dir.glob("*.md")):
+        text = p.read_text("utf-8")
+        m = re.match(r"# (.+)\n", text)
+        title = (m.group(1) if m else p.stem).replace('"', "'")
+        body = text[m.end() :] if m else text
+        (content / p.name).write_text(f'---\ntitle: "{title}"\n---\n{body}', "utf-8")
+    (dest / "content" / "_index.md").write_text("---\ntitle: Policy briefs\n---\n")
+    (dest / "hugo.toml").write_text(
+        'baseURL = "https://briefs.example.org/"\ntitle = "Policy briefs"\n'
+        'disableKinds = ["taxonomy", "term"]\n[markup.goldmark.renderer]\nunsafe = false\n'
+    )
+    layouts = dest / "layouts" / "_default"
+    layouts.mkdir(parents=True)
+    (layouts / "baseof.html").write_text(
+        "<!doctype html><html lang=en><head><meta charset=utf-8><title>{{ .Title }}</title>"
+        '</head><body><nav><a href="{{ "/" | relURL }}">Home</a></nav>'
+        '<main>{{ block "main" . }}{{ end }}</main></body></html>\n'
+    )
+    (layouts / "single.html").write_text(
+        '{{ define "main" }}<h1>{{ .Title }}</h1>{{ .TableOfContents }}{{ .Content }}{{ end }}\n'
+    )
+    (layouts / "list.html").write_text(
+        '{{ define "main" }}<h1>{{ .Title }}</h1><ul>{{ range .RegularPagesRecursive }}'
+        '<li><a href="{{ .RelPermalink }}">{{ .Title }}</a></li>{{ end }}</ul>{{ end }}\n'
+    )
+    return dest
+
+
+def touch_issue(path: Path, i: int) -> None:
+    """Change one issue's subtitle (a real content change, still valid)."""
+    text = path.read_text("utf-8")
+    text = re.sub(r"^subtitle: (.*?)( \(edit \d+\))?$", rf"subtitle: \1 (edit {i})", text,
+                  count=1, flags=re.M)  # fmt: skip
+    path.write_text(text, "utf-8")
+
+
+def touch_md(path: Path, i: int) -> None:
+    """Change one Markdown page's text."""
+    text = path.read_text("utf-8")
+    text = re.sub(r"\n\nEdit \d+\.\n$", "\n", text)
+    path.write_text(text.rstrip("\n") + f"\n\nEdit {i}.\n", "utf-8")
+
+
+# --- the benchmark -----------------------------------------------------------------------------
+
+
+def run(runs: int, sizes: list[int]) -> tuple[dict[str, Measure], dict[str, str], dict[str, str]]:
+    """Every measurement of the benchmark."""
+    WORK.mkdir(exist_ok=True)
+    bins = tools()
+    versions = {
+        "briefgen": version_of(briefgen("--version")) + f" (git {_git_head()})",
+        "WeasyPrint": version_of([PY, "-c", "import weasyprint; print(weasyprint.__version__)"]),
+        "mkdocs": version_of([bins["mkdocs"], "--version"]),
+        "yamllint": version_of([bins["yamllint"], "--version"]),
+        "hugo": version_of([bins["hugo"], "version"]),
+    }
+    info = machine()
+    m: dict[str, Measure] = {}
+
+    # 1-2. PDFs of the shipped content: -j1, -j2, and bare WeasyPrint on the same HTML.
+    print(f"PDF build of the shipped content (load {settle():.2f})", flush=True)
+    shipped = shipped_project(WORK / "shipped")
+    out = shipped / "build"
+    cache = shipped / ".briefgen-cache"
+    subprocess.run(briefgen("-C", shipped, "build", "-q", "--format", "html"), check=True,
+                   env=env_for())  # fmt: skip
+    html_dir = WORK / "shipped-html"
+    rm(html_dir)
+    shutil.copytree(out / "html", html_dir)
+    names = sorted(p.name for p in html_dir.glob("*.html"))
+    assets = REPO / "templates" / "assets"
+    floor_py = WORK / "floor.py"
+    floor_py.write_text(FLOOR)
+    cold = lambda _i: rm(out, cache)  # noqa: E731 - every PDF run starts from nothing
+    for i in range(runs):  # interleave the three so load drifts hit each alike
+        for name, cmd in (
+            ("pdf.floor", [PY, floor_py, assets, html_dir, *names]),
+            ("pdf.j1", briefgen("-C", shipped, "build", "-q", "--format", "pdf", "-j1")),
+            ("pdf.j2", briefgen("-C", shipped, "build", "-q", "--format", "pdf", "-j2")),
+        ):
+            cold(i)
+            s, rss = timed(cmd, shipped)
+            m.setdefault(name, Measure(name)).seconds.append(s)
+            m[name].rss_mb.append(rss)
+    for name in ("pdf.floor", "pdf.j1", "pdf.j2"):
+        print(f"  {name}: median {m[name].median:.3f} s, peak {m[name].peak:.0f} MB")
+    m["pdf.noop"] = measure(
+        "pdf.noop", briefgen("-C", shipped, "build", "-q", "--format", "pdf"), shipped, runs
+    )
+
+    # Corpora of 10, 100 and 500 issues: validation, HTML builds, the site.
+    for n in sizes:
+        print(f"corpus of {n} issues (load {settle():.2f})", flush=True)
+        root = corpus_project(WORK / f"corpus-{n}", n)
+        b = root / "build"
+        c = root / ".briefgen-cache"
+        m[f"validate.{n}.cold"] = measure(
+            f"validate.{n}.cold", briefgen("-C", root, "validate"), root, runs,
+            before=lambda _i, c=c: rm(c),
+        )  # fmt: skip
+        m[f"validate.{n}.warm"] = measure(
+            f"validate.{n}.warm", briefgen("-C", root, "validate"), root, runs
+        )
+        m[f"yamllint.{n}"] = measure(
+            f"yamllint.{n}", [bins["yamllint"], "-f", "parsable", "briefs"], root, runs,
+            ok=(0, 1, 2),
+        )  # fmt: skip
+        victim = sorted((root / "briefs" / "issues").glob("*.yaml"))[n // 2]
+        m[f"html.{n}.cold"] = measure(
+            f"html.{n}.cold", briefgen("-C", root, "build", "-q", "--format", "html"), root,
+            runs, before=lambda _i, b=b, c=c: rm(b, c),
+        )  # fmt: skip
+        m[f"html.{n}.noop"] = measure(
+            f"html.{n}.noop", briefgen("-C", root, "build", "-q", "--format", "html"), root, runs
+        )
+        m[f"html.{n}.one"] = measure(
+            f"html.{n}.one", briefgen("-C", root, "build", "-q", "--format", "html"), root,
+            runs, before=lambda i, v=victim: touch_issue(v, i + 100),
+        )  # fmt: skip
+
+        m[f"site.{n}.cold"] = measure(
+            f"site.{n}.cold", site_html(root), root, runs, before=lambda _i, b=b, c=c: rm(b, c)
+        )
+        m[f"site.{n}.noop"] = measure(f"site.{n}.noop", site_html(root), root, runs)
+        m[f"site.{n}.one"] = measure(
+            f"site.{n}.one", site_html(root), root, runs,
+            before=lambda i, v=victim: touch_issue(v, i),
+        )  # fmt: skip
+        # The same issues' Markdown (briefgen's own md output) for mkdocs and Hugo.
+        subprocess.run(briefgen("-C", root, "build", "-q", "--format", "md"), check=True,
+                       env=env_for())  # fmt: skip
+        mk = mkdocs_project(WORK / f"mkdocs-{n}", b / "md")
+        m[f"mkdocs.{n}.cold"] = measure(
+            f"mkdocs.{n}.cold", [bins["mkdocs"], "build", "-q"], mk, runs,
+            before=lambda _i, mk=mk: rm(mk / "site"),
+        )  # fmt: skip
+        m[f"mkdocs.{n}.noop"] = measure(
+            f"mkdocs.{n}.noop", [bins["mkdocs"], "build", "-q", "--dirty"], mk, runs
+        )
+        page = sorted((mk / "docs").glob("*.md"))[n // 2]
+        m[f"mkdocs.{n}.one"] = measure(
+            f"mkdocs.{n}.one", [bins["mkdocs"], "build", "-q", "--dirty"], mk, runs,
+            before=lambda i, p=page: touch_md(p, i),
+        )  # fmt: skip
+        hu = hugo_project(WORK / f"hugo-{n}", b / "md")
+        m[f"hugo.{n}.cold"] = measure(
+            f"hugo.{n}.cold", [bins["hugo"], "--quiet"], hu, runs,
+            before=lambda _i, hu=hu: rm(hu / "public", hu / "resources"),
+        )  # fmt: skip
+        m[f"hugo.{n}.noop"] = measure(f"hugo.{n}.noop", [bins["hugo"], "--quiet"], hu, runs)
+        hpage = sorted((hu / "content" / "issues").glob("*.md"))[n // 2]
+        m[f"hugo.{n}.one"] = measure(
+            f"hugo.{n}.one", [bins["hugo"], "--quiet"], hu, runs,
+            before=lambda i, p=hpage: touch_md(p, i),
+        )  # fmt: skip
+    return m, info, versions
+
+
+def _git_head() -> str:
+    out = subprocess.run(["git", "-C", str(REPO), "rev-parse", "--short", "HEAD"],
+                         capture_output=True, text=True, check=False)  # fmt: skip
+    dirty = subprocess.run(["git", "-C", str(REPO), "status", "--porcelain", "--", "briefgen"],
+                           capture_output=True, text=True, check=False)  # fmt: skip
+    return out.stdout.strip() + ("+local changes" if dirty.stdout.strip() else "")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run everything and write the report."""
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    ap.add_argument("--runs", type=int, default=5)
+    ap.add_argument("--sizes", default="10,100,500")
+    ap.add_argument("--out", type=Path, default=REPO / "docs" / "benchmarks.md")
+    args = ap.parse_args(argv)
+    sizes = [int(s) for s in args.sizes.split(",")]
+    started = time.time()
+    measures, info, versions = run(args.runs, sizes)
+    info["load average at end"] = " ".join(f"{x:.2f}" for x in os.getloadavg())
+    info["benchmark took"] = f"{(time.time() - started) / 60:.1f} min"
+    from report import write_report
+
+    results = evaluate(measures, max(sizes))
+    write_report(args.out, measures, results, info, versions, args.runs, sizes)
+    print(f"wrote {args.out}")
+    for t in results:
+        print(f"  {'PASS' if t.passed else 'FAIL'}  {t.name}: {t.shown}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
