@@ -238,7 +238,7 @@ from pathlib import Path
 assets = Path(sys.argv[1]).resolve()
 for name in sys.argv[3:]:
     html = (Path(sys.argv[2]) / name).read_text("utf-8")
-    doc = weasyprint.HTML(string=html, base_url=assets.as_uri() + "/").render(
+    doc = weasyprint.HTML(string=html, base_url=None).render(
         pdf_variant="pdf/ua-1", pdf_tags=True)
     doc.write_pdf(pdf_variant="pdf/ua-1", pdf_tags=True, pdf_identifier=b"briefgen",
                   attachments=[])

@@ -300,6 +300,7 @@ def build(
     assert isinstance(costs, dict)
     items = [(kind, ident, fmts) for (kind, ident), fmts in sorted(todo.items())]
     estimate = {item: _estimate(item, costs, corpus) for item in items}  # longest first
+    any_pdf = any("pdf" in fmts for _, _, fmts in items)
     set_worker_state(corpus=corpus, root=root, revisions=revisions, page_size=page_size)
     compiled_templates(root)
     progress = Progress(len(items), err, quiet=opts.quiet, unit="brief")
@@ -310,7 +311,8 @@ def build(
             jobs=opts.jobs,
             cost=estimate.__getitem__,
             progress=lambda item: progress(f"{item[0]} {item[1]}"),
-            warm=lambda: _warm(min(items, key=estimate.__getitem__)),
+            warm=lambda: _warm(min(items, key=estimate.__getitem__), pdf=any_pdf),
+            serial_warm=any_pdf,
         )
     except Exception as exc:  # a renderer failure must not leave partial output
         report.diagnostics.append(Diagnostic("build", 1, 1, f"rendering failed: {exc}"))
@@ -455,11 +457,40 @@ def compiled_templates(root: Path | None) -> None:
             env.bytecode_cache = bcc
 
 
-def _warm(item: tuple[str, str, tuple[str, ...]]) -> None:
+def _warm(item: tuple[str, str, tuple[str, ...]], pdf: bool) -> None:
     """Compile the templates once in the parent by rendering one small target without PDF."""
     kind, ident, fmts = item
     light = tuple(f for f in fmts if f != "pdf") or ("html",)
     _render_target((kind, ident, light))
+    if pdf:
+        warm_pdf(worker_state()["root"])
+
+
+def warm_pdf(root: Path | None) -> None:
+    """Import WeasyPrint and load the brief's fonts once, here, before any fork.
+
+    Each PDF is laid out in a forked child (render.pdf's time budget), and so is each worker:
+    done here, the import (~0.5 s) and the font set-up of a first layout are inherited by all
+    of them instead of being paid again for every PDF.
+    """
+    import logging
+
+    import weasyprint
+
+    from .render import asset_text
+
+    logging.getLogger("weasyprint").setLevel(logging.ERROR)
+    css = asset_text(root, "brief.css")
+    sample = (
+        f"<!doctype html><html lang=en><head><style>{css}</style></head><body><h1>Brief</h1>"
+        "<p>Text <em>emphasis</em> <strong>strong</strong> <code>code</code> Русский.</p>"
+        "<table><tr><th>A</th><td>B</td></tr></table></body></html>"
+    )
+    weasyprint.HTML(string=sample, base_url=None, url_fetcher=_no_fetch).render()
+
+
+def _no_fetch(url: str, *args: Any, **kwargs: Any) -> Any:
+    raise ValueError(f"the warm-up page fetches nothing ({url[:80]})")
 
 
 def _save_state(
@@ -592,6 +623,7 @@ def parallel_map(
     cost: Callable[[T], float] | None = None,
     progress: Callable[[T], None] | None = None,
     warm: Callable[[], None] | None = None,
+    serial_warm: bool = False,
 ) -> list[R]:
     """`[fn(i) for i in items]` across forked worker processes; results in input order.
 
@@ -600,11 +632,14 @@ def parallel_map(
     `fn` must be a module-level function; it reads `worker_state()` for shared inputs.
     Work estimated under PARALLEL_MIN_SECONDS runs here: forking would cost more than it
     saves. `warm` runs here before forking (imports, template compilation), so every worker
-    inherits its result instead of repeating it.
+    inherits its result instead of repeating it; with `serial_warm` it runs before serial
+    work too (for work that forks children of its own).
     """
     workers = min(jobs or default_jobs(), len(items))
     if cost is not None and sum(cost(i) for i in items) < PARALLEL_MIN_SECONDS:
         workers = 1
+    if workers <= 1 and warm is not None and serial_warm:
+        warm()
     if workers <= 1:
         results = []
         for item in items:
