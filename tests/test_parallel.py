@@ -1,0 +1,173 @@
+"""The worker pool and the fast paths behind it: same answers as the slow, serial way."""
+
+from __future__ import annotations
+
+import copy
+import json
+import shutil
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from briefgen import build as b
+from briefgen.cache import CACHE_DIR, fast_valid, signed_dump, signed_load
+from briefgen.load import load_bytes
+from briefgen.schema import check
+from tests.conftest import REPO, run
+
+
+def _square(x: int) -> int:
+    return x * x + b.worker_state().get("offset", 0)
+
+
+def _boom(x: int) -> int:
+    if x == 3:
+        raise ValueError("three")
+    return x
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_parallel_map_keeps_input_order_and_sees_worker_state(jobs: int) -> None:
+    items = list(range(100))
+    b.set_worker_state(offset=7)
+    try:
+        seen: list[int] = []
+        got = b.parallel_map(_square, items, jobs=jobs, progress=seen.append)
+    finally:
+        b.set_worker_state()
+    assert got == [x * x + 7 for x in items]
+    assert sorted(seen) == items
+
+
+def test_parallel_map_starts_the_longest_first() -> None:
+    order: list[int] = []
+    b.parallel_map(_square, [1, 5, 3], jobs=1, progress=order.append)
+    assert order == [1, 5, 3]  # serial: input order
+    costs = {1: 1.0, 5: 9.0, 3: 4.0}
+    got = b.parallel_map(_square, [1, 5, 3], jobs=2, cost=costs.__getitem__)
+    assert got == [1, 25, 9]
+
+
+def test_parallel_map_small_work_stays_in_process() -> None:
+    calls: list[str] = []
+    got = b.parallel_map(
+        _square, [2, 3], jobs=2, cost=lambda _: 0.0, warm=lambda: calls.append("w")
+    )
+    assert got == [4, 9] and calls == []  # no fork, so nothing to warm
+
+
+def test_parallel_map_raises_a_worker_error() -> None:
+    with pytest.raises(ValueError, match="three"):
+        b.parallel_map(_boom, list(range(6)), jobs=2, cost=lambda _: 1.0)
+
+
+def test_two_jobs_build_equals_one_job_build(project: Path, tmp_path: Path) -> None:
+    outs = {}
+    for jobs in ("1", "2"):
+        res = run("-C", project, "build", "-q", "--format", "md,html", "-j", jobs,
+                  "--out", tmp_path / jobs)  # fmt: skip
+        assert res.code == 0, res.err
+        outs[jobs] = {
+            p.relative_to(tmp_path / jobs).as_posix(): p.read_bytes()
+            for p in sorted((tmp_path / jobs).rglob("*"))
+            if p.is_file() and ".briefgen" not in p.parts
+        }
+    assert outs["1"] == outs["2"]
+
+
+# --- the compiled schema check never accepts what jsonschema rejects ---------------------------
+
+
+def _mutations(data: dict[str, Any]) -> list[dict[str, Any]]:
+    """Single-point damage of many kinds, everywhere in a document."""
+    out = []
+    paths: list[tuple[Any, ...]] = []
+
+    def walk(node: Any, path: tuple[Any, ...]) -> None:
+        paths.append(path)
+        if isinstance(node, dict):
+            for k, v in node.items():
+                walk(v, (*path, k))
+        elif isinstance(node, list):
+            for i, v in enumerate(node):
+                walk(v, (*path, i))
+
+    walk(data, ())
+    for path in paths[1:]:
+        for value in (None, 1, 1.5, True, "", "x" * 5000, [], {}, "Not An Id!", "2025-13-40"):
+            d = copy.deepcopy(data)
+            node = d
+            for k in path[:-1]:
+                node = node[k]
+            node[path[-1]] = value
+            out.append(d)
+        d = copy.deepcopy(data)
+        node = d
+        for k in path[:-1]:
+            node = node[k]
+        if isinstance(node, dict):
+            del node[path[-1]]
+            out.append(d)
+        elif isinstance(node, list):
+            node.append(copy.deepcopy(node[path[-1]]))  # duplicates for uniqueItems
+            out.append(d)
+    return out
+
+
+@pytest.mark.parametrize(
+    ("kind", "rel"),
+    [("issue", "briefs/issues/new-start.yaml"), ("book", "briefs/books/us-russia-summit.yaml")],
+)
+def test_fast_schema_check_never_passes_what_jsonschema_fails(kind: str, rel: str) -> None:
+    doc = load_bytes((REPO / rel).read_bytes(), rel)
+    assert fast_valid(kind, doc.data) and not check(doc, kind)
+    disagree = []
+    for data in _mutations(doc.data)[::3]:
+        if fast_valid(kind, data):
+            doc.data = data
+            if check(doc, kind):
+                disagree.append(json.dumps(data)[:200])
+    assert not disagree
+
+
+# --- the document cache is never trusted -------------------------------------------------------
+
+
+def test_signed_cache_rejects_tampering() -> None:
+    blob = signed_dump({"a": [1, 2.5, None, "x"]})
+    assert blob is not None and signed_load(blob) == {"a": [1, 2.5, None, "x"]}
+    mac, _, body = blob.partition(b"\n")
+    assert signed_load(mac + b"\n" + body.replace(b"2.5", b"3.5")) is None
+    assert signed_load(b"0" * 64 + b"\n" + body) is None
+    assert signed_load(b"garbage") is None
+
+
+def test_forged_or_broken_cache_entries_are_ignored(project: Path) -> None:
+    assert run("-C", project, "validate").code == 0
+    folder = project / CACHE_DIR / "documents"
+    entries = sorted(folder.glob("issue-*.json"))
+    assert entries
+    for p in entries:  # a committed cache: valid JSON, a made-up signature, other content
+        body = json.loads(p.read_bytes().partition(b"\n")[2])
+        body["data"]["title"] = "Forged title"
+        p.write_bytes(b"f" * 64 + b"\n" + json.dumps(body).encode())
+    (folder / "book-0.json").write_bytes(b"\x00not json")
+    res = run("-C", project, "build", "-q", "--format", "md", "--out", project / "out")
+    assert res.code == 0, res.err
+    text = "".join(p.read_text("utf-8") for p in (project / "out" / "md").glob("*.md"))
+    assert "Forged title" not in text
+
+
+def test_cached_documents_report_exact_positions(project: Path) -> None:
+    """A cross-file error in a file that comes from the cache points at its exact line."""
+    assert run("-C", project, "validate").code == 0  # fills the cache
+    actors = project / "briefs" / "actors.yaml"
+    text = actors.read_text("utf-8")
+    actors.write_text(text.replace("id: germany\n", "id: germany-renamed\n", 1), "utf-8")
+    cached = run("-C", project, "validate")
+    shutil.rmtree(project / CACHE_DIR)
+    fresh = run("-C", project, "validate")
+    assert cached.code == fresh.code == 1
+    assert cached.err == fresh.err
+    assert "unknown actor 'germany'" in cached.err
