@@ -584,6 +584,85 @@ def _join(staged: Path, rel: str) -> Path:
     return contained(staged, rel)
 
 
+@dataclass(frozen=True)
+class PageSpec:
+    """One page of a folder of outputs: where it goes, its input key, what renders it."""
+
+    rel: str
+    key: str
+    item: Any  # handed to the render function; must be picklable (ids, not objects)
+
+
+@dataclass
+class Pages:
+    """The outcome of render_pages: bytes of the pages rendered now, extras of every page."""
+
+    fresh: dict[str, bytes] = field(default_factory=dict)
+    extras: dict[str, Any] = field(default_factory=dict)
+    kept: list[str] = field(default_factory=list)
+
+
+def render_pages(
+    dest: Path,
+    specs: Sequence[PageSpec],
+    fn: Callable[[Any], tuple[bytes, Any]],
+    *,
+    jobs: int = 0,
+    force: bool = False,
+    cost: Callable[[Any], float] | None = None,
+    progress: Callable[[Any], None] | None = None,
+    warm: Callable[[], None] | None = None,
+) -> Pages:
+    """Render only the stale pages of `dest`, across cores; reuse the rest as they are.
+
+    `fn(item)` returns a page's bytes and an extra JSON value derived from it (a site's search
+    sections, say), which is remembered by page key in a signed cache beside `dest`, so a
+    kept page's extra needs no re-render. Pass the result's `fresh` to write_outputs.
+    """
+    from .cache import signed_dump, signed_load
+
+    manifest = read_manifest(dest)
+    side_path = dest.parent / STATE_DIR / f"{dest.name}-extras.json"
+    try:
+        side = signed_load(side_path.read_bytes())
+    except OSError:
+        side = None
+    side = side if isinstance(side, dict) else {}
+    out = Pages()
+    todo: list[PageSpec] = []
+    for spec in specs:
+        remembered = side.get(spec.rel)
+        if (
+            not force
+            and is_fresh(dest, manifest, spec.rel, spec.key)
+            and isinstance(remembered, list)
+            and len(remembered) == 2
+            and remembered[0] == spec.key
+        ):
+            out.extras[spec.rel] = remembered[1]
+            out.kept.append(spec.rel)
+        else:
+            todo.append(spec)
+    results = parallel_map(
+        fn,
+        [s.item for s in todo],
+        jobs=jobs,
+        cost=cost,
+        progress=progress,
+        warm=warm,
+    )
+    for spec, (data, extra) in zip(todo, results, strict=True):
+        out.fresh[spec.rel] = data
+        out.extras[spec.rel] = extra
+    if todo:
+        blob = signed_dump({s.rel: [s.key, out.extras[s.rel]] for s in specs})
+        if blob is not None:
+            from .write import atomic_write
+
+            atomic_write(side_path, blob)
+    return out
+
+
 _WORKER: dict[str, Any] = {}
 
 

@@ -171,3 +171,32 @@ def test_cached_documents_report_exact_positions(project: Path) -> None:
     assert cached.code == fresh.code == 1
     assert cached.err == fresh.err
     assert "unknown actor 'germany'" in cached.err
+
+
+def _page(item: str) -> tuple[bytes, Any]:
+    return f"<p>{item}</p>".encode(), {"words": [item]}
+
+
+def test_render_pages_renders_only_stale_pages_and_remembers_extras(tmp_path: Path) -> None:
+    dest = tmp_path / "site"
+    specs = [b.PageSpec(f"{n}.html", f"k-{n}", n) for n in ("a", "b", "c")]
+    first = b.render_pages(dest, specs, _page, jobs=2)
+    assert sorted(first.fresh) == ["a.html", "b.html", "c.html"] and not first.kept
+    b.write_outputs(dest, [(s.rel, s.key) for s in specs], first.fresh)
+    again = b.render_pages(dest, specs, _page, jobs=2)
+    assert again.fresh == {} and again.extras == first.extras
+    specs[1] = b.PageSpec("b.html", "k-b2", "b2")
+    specs = [*specs[:2], b.PageSpec("d.html", "k-d", "d")]  # c is gone, d is new
+    third = b.render_pages(dest, specs, _page, jobs=1)
+    assert sorted(third.fresh) == ["b.html", "d.html"] and third.kept == ["a.html"]
+    assert third.extras["b.html"] == {"words": ["b2"]}
+    outcome = b.write_outputs(dest, [(s.rel, s.key) for s in specs], third.fresh)
+    assert outcome.removed == ["c.html"] and outcome.kept == ["a.html"]
+    assert sorted(p.name for p in dest.iterdir()) == [
+        ".manifest.json",
+        "a.html",
+        "b.html",
+        "d.html",
+    ]
+    forced = b.render_pages(dest, specs, _page, force=True)
+    assert sorted(forced.fresh) == ["a.html", "b.html", "d.html"]
