@@ -70,11 +70,23 @@ class Measure:
         return max(self.rss_mb)
 
 
+CODE = WORK / "code"  # a frozen copy of briefgen/ and templates/ that every command runs
+
+
+def snapshot_code() -> None:
+    """Freeze the code for the whole run: an edit in the work tree mid-run (the code is an
+    input of every output) would turn no-op rebuilds into full ones and skew the figures."""
+    rm(CODE)
+    ignore = shutil.ignore_patterns("__pycache__", "*.pyc")
+    shutil.copytree(REPO / "briefgen", CODE / "briefgen", ignore=ignore)
+    shutil.copytree(REPO / "templates", CODE / "templates", ignore=ignore)
+
+
 def env_for(extra: dict[str, str] | None = None) -> dict[str, str]:
     """The environment every measured command runs in."""
     env = dict(os.environ)
     env.update({"BRIEFGEN_TODAY": TODAY, "LC_ALL": "C.UTF-8", "PYTHONHASHSEED": "0"})
-    env.pop("PYTHONPATH", None)
+    env["PYTHONPATH"] = str(CODE)
     env.update(extra or {})
     return env
 
@@ -172,7 +184,9 @@ def tools() -> dict[str, Path]:
 
 def version_of(cmd: Sequence[str | Path]) -> str:
     """The first line a tool prints about its version."""
-    out = subprocess.run([str(c) for c in cmd], capture_output=True, text=True, check=False)
+    out = subprocess.run(
+        [str(c) for c in cmd], capture_output=True, text=True, check=False, env=env_for()
+    )
     return (out.stdout or out.stderr).strip().splitlines()[0] if (out.stdout or out.stderr) else "?"
 
 
@@ -314,6 +328,7 @@ def touch_md(path: Path, i: int) -> None:
 def run(runs: int, sizes: list[int]) -> tuple[dict[str, Measure], dict[str, str], dict[str, str]]:
     """Every measurement of the benchmark."""
     WORK.mkdir(exist_ok=True)
+    snapshot_code()
     bins = tools()
     versions = {
         "briefgen": version_of(briefgen("--version")) + f" (git {_git_head()})",
@@ -336,9 +351,9 @@ def run(runs: int, sizes: list[int]) -> tuple[dict[str, Measure], dict[str, str]
     rm(html_dir)
     shutil.copytree(out / "html", html_dir)
     names = sorted(p.name for p in html_dir.glob("*.html"))
-    assets = REPO / "templates" / "assets"
     floor_py = WORK / "floor.py"
     floor_py.write_text(FLOOR)
+    assets = CODE / "templates" / "assets"
     cold = lambda _i: rm(out, cache)  # noqa: E731 - every PDF run starts from nothing
     for i in range(runs):  # interleave the three so load drifts hit each alike
         for name, cmd in (

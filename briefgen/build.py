@@ -253,6 +253,7 @@ def build(
         and state.get("format") == STATE_FORMAT
         and state.get("v") == __version__
         and state.get("digests") == digests
+        and state.get("code") == code_digest(frozenset())  # a new rule may reject old input
         and isinstance(state.get("page_size"), str)
     ):
         target_list = _targets_from_state(state)
@@ -500,6 +501,7 @@ def _save_state(
 
     data = {
         "format": STATE_FORMAT,
+        "code": code_digest(frozenset()),
         "v": __version__,
         "digests": digests,
         "targets": targets,
