@@ -26,7 +26,14 @@ from typing import TYPE_CHECKING, Any, TextIO, TypeVar
 from . import __version__
 from .diagnostics import Diagnostic, has_errors
 from .project import BRIEFS_DIR, CONFIG_NAME, discover
-from .write import contained, discard, link_or_copy, replace_dir, staging_dir
+from .write import (
+    contained,
+    discard,
+    link_or_copy,
+    out_dir_problem,
+    replace_dir,
+    staging_dir,
+)
 
 if TYPE_CHECKING:
     from concurrent.futures import Future
@@ -239,6 +246,10 @@ def build(
     err = err or sys.stderr
     root = root.resolve()
     report = BuildReport()
+    problem = out_dir_problem(root, opts.out or root / "build", (*opts.formats, STATE_DIR))
+    if problem:  # checked before anything is read from or written to the output folder
+        report.diagnostics.append(Diagnostic("--out", 1, 1, problem))
+        return report
     out_dir = (opts.out or root / "build").resolve()
     state_path = out_dir / STATE_DIR / "state.json"
 

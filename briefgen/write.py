@@ -98,3 +98,68 @@ def link_or_copy(src: Path, dst: Path) -> None:
         os.link(src, dst)
     except OSError:
         shutil.copy2(src, dst)
+
+
+INPUT_DIRS = ("briefs", "templates", ".git")
+
+
+def _tracked(root: Path, folder: Path) -> bool:
+    """True when git tracks a file under `folder` (a pull request could plant outputs there)."""
+    import subprocess
+
+    try:
+        res = subprocess.run(
+            ["git", "-C", str(root), "ls-files", "-z", "--", str(folder)],
+            capture_output=True,
+            timeout=30,
+            check=False,
+        )
+    except (OSError, subprocess.SubprocessError):
+        return False
+    return res.returncode == 0 and bool(res.stdout)
+
+
+def out_dir_problem(
+    root: Path, out: Path, subdirs: tuple[str, ...], marker: str = ".manifest.json"
+) -> str | None:
+    """Why `out` must not receive a build, or None: outputs replace whole folders there.
+
+    Refused: the project itself or a folder holding it, the inputs (briefs/, templates/,
+    .git/), a symbolic link anywhere on the way (a committed `build -> elsewhere` would
+    redirect the writes), a folder under version control (committed "outputs" would be
+    taken as built), and a format folder that briefgen did not make (it would be replaced).
+    """
+    root = root.resolve()
+    absolute = Path(os.path.abspath(out))
+    inside = absolute.is_relative_to(root)
+    walk = absolute
+    while True:  # every existing component inside the project, and the folder itself
+        if walk.is_symlink():
+            return f"{walk} is a symbolic link; build into a real folder"
+        if walk == root or not inside or walk == walk.parent:
+            break
+        walk = walk.parent
+    real = absolute.resolve()
+    if real == root or root.is_relative_to(real):
+        return f"{real} holds the project; choose an output folder such as build/"
+    for name in INPUT_DIRS:
+        if real.is_relative_to(root / name):
+            return f"{real} is inside the project's {name}/ folder; outputs may not go there"
+    if real.exists() and not real.is_dir():
+        return f"{real} exists and is not a folder"
+    for sub in subdirs:
+        path = real / sub
+        if path.is_symlink():
+            return f"{path} is a symbolic link; build into a real folder"
+        if sub.startswith("."):  # briefgen's own state folder: no manifest of its own
+            continue
+        if path.exists() and (
+            not path.is_dir() or (any(path.iterdir()) and not (path / marker).is_file())
+        ):
+            return f"{path} was not made by briefgen; refusing to replace it"
+    if real.is_relative_to(root) and real.exists() and _tracked(root, real):
+        return (
+            f"{real.relative_to(root)}/ holds files under version control; outputs must be "
+            "built, never committed (remove them from git)"
+        )
+    return None
