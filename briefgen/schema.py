@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import difflib
 import json
+import re
 from collections.abc import Iterator
-from functools import cache
+from functools import cache, lru_cache
 from importlib import resources
 from typing import Any
 
@@ -63,7 +64,25 @@ def _unique_items(
         seen.add(key)
 
 
-_Validator = validators.extend(Draft202012Validator, {"uniqueItems": _unique_items})
+@lru_cache(maxsize=64)
+def _regex(pattern: str) -> re.Pattern[str]:
+    """A schema pattern as ECMA-262 reads it: a final `$` is the very end of the text."""
+    if pattern.endswith("$") and not pattern.endswith("\\$"):
+        pattern = pattern[:-1] + "\\Z"
+    return re.compile(pattern)
+
+
+def _pattern(
+    v: Any, pattern: str, instance: Any, schema: dict[str, Any]
+) -> Iterator[ValidationError]:
+    """`pattern` without Python's `$`-before-a-final-newline: "russia\\n" is not a slug."""
+    if isinstance(instance, str) and not _regex(pattern).search(instance):
+        yield ValidationError(f"{instance!r} does not match {pattern!r}")
+
+
+_Validator = validators.extend(
+    Draft202012Validator, {"uniqueItems": _unique_items, "pattern": _pattern}
+)
 
 
 @cache
