@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any, TextIO, TypeVar
 
 from . import __version__
 from .diagnostics import Diagnostic, has_errors
-from .project import BRIEFS_DIR, CONFIG_NAME, discover
+from .project import BRIEFS_DIR, CONFIG_NAME, discover, read_source
 from .write import (
     contained,
     discard,
@@ -92,10 +92,8 @@ def file_digests(root: Path) -> dict[str, str]:
     """Content hash of every input file, by project-relative path."""
     out = {}
     for sf in discover(root):
-        try:
-            out[sf.rel] = hashlib.sha256(sf.path.read_bytes()).hexdigest()
-        except OSError:
-            out[sf.rel] = "missing"
+        data, _ = read_source(root, sf.path)  # never through a link out, a device or a FIFO
+        out[sf.rel] = hashlib.sha256(data).hexdigest() if data is not None else "missing"
     return out
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import stat
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -64,3 +65,39 @@ def inside(root: Path, path: Path) -> bool:
     except (ValueError, OSError):
         return False
     return True
+
+
+MAX_INPUT_BYTES = 1024 * 1024  # load.MAX_BYTES; repeated so this module stays import-light
+
+
+def read_source(
+    root: Path, path: Path, limit: int = MAX_INPUT_BYTES
+) -> tuple[bytes | None, str | None]:
+    """An input file's bytes, or why it may not be read.
+
+    A pull request can commit symbolic links: a file (or a folder on its way) that leads out
+    of the project, to a device such as /dev/zero or to a FIFO would leak, exhaust memory or
+    block the build, so only regular files inside the project of at most `limit` bytes are read.
+    """
+    try:
+        real = path.resolve(strict=True)
+    except FileNotFoundError:
+        return None, "missing"
+    except (OSError, RuntimeError):
+        return None, "cannot resolve the file's path (a link loop?)"
+    if not real.is_relative_to(root.resolve()):
+        return None, "file is a link to a place outside the project"
+    try:
+        fd = os.open(real, os.O_RDONLY | os.O_NONBLOCK | os.O_NOFOLLOW | os.O_CLOEXEC)
+    except OSError as exc:
+        return None, f"cannot read file: {exc.strerror}"
+    with os.fdopen(fd, "rb") as fh:
+        st = os.fstat(fh.fileno())
+        if not stat.S_ISREG(st.st_mode):
+            return None, "not a regular file"
+        if st.st_size > limit:
+            return None, f"file is {st.st_size} bytes; the limit is {limit} bytes (1 MiB)"
+        data = fh.read(limit + 1)
+    if len(data) > limit:
+        return None, f"file is over {limit} bytes; the limit is {limit} bytes (1 MiB)"
+    return data, None

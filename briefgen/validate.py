@@ -8,8 +8,6 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import os
-import stat
 import unicodedata
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
@@ -20,7 +18,7 @@ from . import model
 from .cache import DocCache, fast_valid
 from .diagnostics import Diagnostic, Severity, sort_key
 from .load import MAX_BYTES, Document, load_file
-from .project import SourceFile, discover
+from .project import SourceFile, discover, read_source
 from .schema import check, suggest
 
 # Ids become file names and page names on the site; these would clobber the site's own pages.
@@ -44,6 +42,34 @@ RESERVED_IDS = frozenset(
     }
 )
 
+# Issue ids are element ids in a briefing book (each chapter is <section id="ISSUE">, with
+# "ISSUE-title", "ISSUE-gm", ...); these would duplicate the page's own ids and break its links.
+PAGE_IDS = frozenset(
+    {
+        "main",
+        "summary",
+        "sources",
+        "revisions",
+        "key-players",
+        "toc-title",
+        "doc-title",
+        "book-matrix",
+        "doc",
+        "toc",
+        "book",
+        "note",
+        "player",
+    }
+)
+PAGE_ID_PREFIXES = ("note-", "player-", "book-")
+
+
+def _page_id_problem(value: str) -> str | None:
+    """Why an issue or book id would clash with an id of the brief's own page, or None."""
+    if value in PAGE_IDS or value.startswith(PAGE_ID_PREFIXES):
+        return f"id '{value}' would clash with the brief page's own anchors; choose another"
+    return None
+
 
 @dataclass
 class Loaded:
@@ -63,27 +89,12 @@ class Loaded:
 
 def read_input(root: Path, sf: SourceFile) -> tuple[bytes | None, Diagnostic | None]:
     """Read one input file, refusing links out of the project, non-files and huge files."""
-    try:
-        st = os.lstat(sf.path)
-    except FileNotFoundError:
-        return None, Diagnostic(sf.rel, 1, 1, f"required file {sf.rel} is missing")
-    except OSError as exc:
-        return None, Diagnostic(sf.rel, 1, 1, f"cannot read file: {exc.strerror}")
-    if stat.S_ISLNK(st.st_mode):
-        try:
-            target = sf.path.resolve(strict=True)
-            target.relative_to(root.resolve())
-        except (OSError, ValueError):
-            return None, Diagnostic(sf.rel, 1, 1, "file is a link to a place outside the project")
-        st = os.stat(target)
-    if not stat.S_ISREG(st.st_mode):
-        return None, Diagnostic(sf.rel, 1, 1, "not a regular file")
-    if st.st_size > MAX_BYTES:
-        return None, Diagnostic(
-            sf.rel, 1, 1, f"file is {st.st_size} bytes; the limit is {MAX_BYTES} bytes (1 MiB)"
-        )
-    with open(sf.path, "rb") as fh:
-        return fh.read(MAX_BYTES + 1), None
+    raw, problem = read_source(root, sf.path, MAX_BYTES)
+    if problem == "missing":
+        problem = f"required file {sf.rel} is missing"
+    if problem is not None:
+        return None, Diagnostic(sf.rel, 1, 1, problem)
+    return raw, None
 
 
 MAX_FILE_ERRORS = 50  # per file in the salvage checks: a hostile file cannot flood CI or stall
@@ -323,7 +334,7 @@ def _build_corpus(
             stem = sf.path.stem
             if ident != stem:
                 ck.err(doc, ("id",), f"id '{ident}' must match the file name '{stem}.yaml'")
-            problem = _safe_id(ident)
+            problem = _safe_id(ident) or _page_id_problem(ident)
             if problem:
                 ck.err(doc, ("id",), problem)
             folded = _fold(ident)
