@@ -126,6 +126,11 @@ def resolve_plain(text: str) -> Any:
     return text
 
 
+def _one_line(text: str) -> str:
+    """Text for a message: escapes instead of line breaks, so it cannot forge a log line."""
+    return text if text.isprintable() else repr(text)[1:-1]
+
+
 def _offset_to_pos(text: str, offset: int) -> Position:
     """1-based line and column of a character offset."""
     offset = max(0, min(offset, len(text)))
@@ -247,7 +252,8 @@ def _build(text: str, doc: Document) -> None:
                                 doc.rel,
                                 pos[0],
                                 pos[1],
-                                f"duplicate key '{value}' (first defined at line {first})",
+                                f"duplicate key '{_one_line(value)}' "
+                                f"(first defined at line {first})",
                             )
                         )
                         frame[2] = _DUPLICATE

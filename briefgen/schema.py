@@ -140,7 +140,8 @@ def _message(err: ValidationError, doc: Document) -> tuple[tuple[str | int, ...]
         allowed = list((err.schema.get("properties") or {}).keys())
         extra = [k for k in inst if k not in allowed]
         key = extra[0] if extra else ""
-        return (*path, key), f"unknown field '{key}'{suggest(key, allowed)}", True
+        shown = key if key.isprintable() else repr(key)[1:-1]  # one line, whatever the key
+        return (*path, key), f"unknown field '{shown}'{suggest(key, allowed)}", True
     if v == "enum":
         options = [str(o) for o in err.validator_value]
         hint = suggest(str(inst), options) if isinstance(inst, str) else ""
