@@ -10,6 +10,7 @@ site works from any sub-path and from file://.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
 import re
 import sys
@@ -21,14 +22,14 @@ from typing import Any, TextIO
 
 import jinja2
 
-from .build import BuildOptions, BuildReport, build
+from .build import MANIFEST, BuildOptions, BuildReport, build
 from .diagnostics import Diagnostic, has_errors
 from .model import Actor, Corpus, Issue, Revision
 from .render import asset_text, render_html, targets
 from .render.figures import Matrix, gap_matrix
 from .render.templates import render
 from .render.view import Citations, sections_of
-from .write import contained, discard, link_or_copy, replace_dir, staging_dir
+from .write import contained, discard, link_or_copy, out_dir_problem, replace_dir, staging_dir
 
 # What a page may load: only files of the site itself; no inline script, no other host.
 CSP = (
@@ -116,6 +117,10 @@ def build_site(
     root = root.resolve()
     report = BuildReport()
     dest = site_dir(root, opts)
+    problem = site_dir_problem(root, opts.out or root / "build" / "site")
+    if problem:  # checked before anything is read from or written to the site folder
+        report.diagnostics.append(Diagnostic("--out", 1, 1, problem))
+        return report
     asset_text.cache_clear()  # assets may have changed since the last build (serve)
 
     # 1. Load and validate everything.
@@ -164,6 +169,8 @@ def build_site(
             if src.startswith("pdf/") and not opts.pdf:
                 continue
             link_or_copy(artifacts / src, contained(staged, rel))
+        manifest = {rel: hashlib.sha256(data).hexdigest() for rel, data in pages.files.items()}
+        (staged / MANIFEST).write_text(json.dumps(manifest, sort_keys=True, indent=1) + "\n")
         replace_dir(staged, dest)
     except BaseException:
         discard(staged)
@@ -175,6 +182,17 @@ def build_site(
         n_pages = sum(r.endswith(".html") for r in pages.files)
         print(f"wrote {_show(root, dest)}: {n_pages} pages", file=out)
     return report
+
+
+def site_dir_problem(root: Path, dest: Path) -> str | None:
+    """Why the site must not be written to `dest`, or None: the whole folder gets replaced."""
+    problem = out_dir_problem(root, dest, ())
+    if problem:
+        return problem
+    real = dest.resolve()
+    if real.is_dir() and any(real.iterdir()) and not (real / MANIFEST).is_file():
+        return f"{real} was not made by briefgen site; refusing to replace it"
+    return None
 
 
 def render_failure(exc: BaseException, root: Path) -> Diagnostic:

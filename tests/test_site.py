@@ -358,24 +358,23 @@ def test_html_is_valid_per_nu_checker(site: Path) -> None:
     assert proc.returncode == 0, proc.stdout + proc.stderr
 
 
+def site_files(root: Path) -> dict[Path, bytes]:
+    """Every file of a project's site, by path."""
+    site = root / "build" / "site"
+    return {p.relative_to(site): p.read_bytes() for p in site.rglob("*") if p.is_file()}
+
+
 def test_rebuild_is_deterministic_and_skips_unchanged_pdfs(site_root: Path, tmp_path: Path) -> None:
     root = with_build(site_root, tmp_path / "again")
-    before = {
-        p.relative_to(root): p.read_bytes()
-        for p in (root / "build" / "site").rglob("*")
-        if p.is_file()
-    }
+    assert run("-C", root, "site", "--quiet").code == 0  # catches up if the code changed since
+    before = site_files(root)
     start = time.perf_counter()
     res = run("-C", root, "site")
     elapsed = time.perf_counter() - start
     assert res.code == 0, res.err
-    assert "build/pdf/" not in res.out  # nothing re-rendered
-    after = {
-        p.relative_to(root): p.read_bytes()
-        for p in (root / "build" / "site").rglob("*")
-        if p.is_file()
-    }
-    assert after == before
+    assert "build/pdf/" not in res.out and "build/md/" not in res.out  # nothing re-rendered
+    assert res.out.startswith("up to date") or "wrote build/site" in res.out
+    assert site_files(root) == before
     assert elapsed < 10, elapsed
 
 
@@ -405,6 +404,18 @@ def test_template_error_is_located_and_writes_nothing(site_root: Path, tmp_path:
     assert res.code == 1
     assert "templates/site/index.html.j2:10:1: error: rendering failed" in res.err, res.err
     assert sorted(p.name for p in (root / "build" / "site").iterdir()) == before
+
+
+def test_site_refuses_a_folder_it_did_not_make(project: Path, tmp_path: Path) -> None:
+    mine = tmp_path / "precious"
+    mine.mkdir()
+    (mine / "notes.txt").write_text("keep me", "utf-8")
+    res = run("-C", project, "site", "--out", mine)
+    assert res.code == 1 and "was not made by briefgen site" in res.err
+    assert (mine / "notes.txt").read_text("utf-8") == "keep me"
+    res = run("-C", project, "site", "--out", project / "briefs" / "site")
+    assert res.code == 1 and "briefs/ folder" in res.err
+    assert not (project / "briefs" / "site").exists()
 
 
 def test_one_line_summary() -> None:
