@@ -1,0 +1,337 @@
+"""Live preview: serve the site on localhost and rebuild it on every change to the content.
+
+A watcher (the `watchfiles` library) sees changes to briefs/, templates/ and briefgen.yaml and
+rebuilds a preview copy of the site in a private temporary folder, never build/site. Each
+preview page loads one small external script that polls `__briefgen/status.json` and reloads
+the page after a good build. A failed build keeps the last good site on show and lists its
+problems as file:line:col over the page and in the terminal; the server never stops on bad
+content. PDFs are made only when a PDF link is followed, so a rebuild takes well under a second.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import html
+import io
+import json
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Iterator
+from functools import partial
+from http import HTTPStatus
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any, TextIO
+from urllib.parse import urlsplit
+
+from .diagnostics import Diagnostic, Severity
+from .project import CONFIG_NAME
+from .render import asset_text
+from .site import LIVE_PATH, SiteOptions, build_site
+
+PDF_PATH = re.compile(r"/pdf/([a-z0-9]+(?:-[a-z0-9]+)*)\.pdf")
+WATCH_READY_SECONDS = 10.0
+
+
+class Preview:
+    """The preview server: an HTTP server over a preview site, a watcher and the build status."""
+
+    def __init__(
+        self,
+        root: Path,
+        host: str = "127.0.0.1",
+        port: int = 8000,
+        *,
+        out: TextIO | None = None,
+        err: TextIO | None = None,
+        debounce_ms: int = 150,
+    ) -> None:
+        self.root = root.resolve()
+        self.host = host
+        self.port = port
+        self.out = out or sys.stdout
+        self.err = err or sys.stderr
+        self.debounce_ms = debounce_ms
+        self._tmp = Path(tempfile.mkdtemp(prefix="briefgen-preview-"))
+        self.site_dir = self._tmp / "site"
+        self._lock = threading.Lock()  # one build at a time
+        self._stop = threading.Event()
+        self._watching = threading.Event()
+        self._server: ThreadingHTTPServer | None = None
+        self._threads: list[threading.Thread] = []
+        self.status: dict[str, Any] = {"build": 0, "ok": False, "errors": [], "warnings": []}
+
+    # --- life cycle ---------------------------------------------------------------------------
+
+    @property
+    def url(self) -> str:
+        """The address of the preview, with the port actually bound."""
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return f"http://{host}:{self.port}/"
+
+    def start(self) -> None:
+        """Bind the port, start watching, build once, then serve."""
+        handler = partial(_Handler, preview=self)
+        self._server = ThreadingHTTPServer((self.host, self.port), handler)
+        self._server.daemon_threads = True
+        self.port = int(self._server.server_address[1])
+        watcher = threading.Thread(target=self._watch, name="briefgen-watch", daemon=True)
+        watcher.start()
+        self._threads.append(watcher)
+        self._watching.wait(WATCH_READY_SECONDS)  # changes from now on are seen
+        self.rebuild("first build")
+        server = threading.Thread(
+            target=self._server.serve_forever,
+            kwargs={"poll_interval": 0.1},
+            name="briefgen-http",
+            daemon=True,
+        )
+        server.start()
+        self._threads.append(server)
+
+    def wait(self) -> None:
+        """Block until stop() is called (or Ctrl-C reaches the main thread)."""
+        while not self._stop.wait(0.5):
+            pass
+
+    def stop(self) -> None:
+        """Stop watching and serving, wait for both threads, remove the preview folder."""
+        self._stop.set()
+        if self._server is not None:
+            self._server.shutdown()
+            self._server.server_close()
+        for t in self._threads:
+            t.join(timeout=10)
+        with self._lock:
+            shutil.rmtree(self._tmp, ignore_errors=True)
+
+    # --- building -----------------------------------------------------------------------------
+
+    def rebuild(self, why: str) -> dict[str, Any]:
+        """Rebuild the preview site; record and log the outcome; never raise."""
+        with self._lock:
+            started = time.perf_counter()
+            try:
+                report = build_site(
+                    self.root,
+                    SiteOptions(out=self.site_dir, jobs=1, quiet=True, pdf=False, live_reload=True),
+                    out=io.StringIO(),
+                    err=io.StringIO(),
+                )
+                diags = report.diagnostics
+            except Exception as exc:  # a preview server outlives any build failure
+                diags = [Diagnostic("build", 1, 1, f"build failed: {exc}")]
+            errors = [d.format() for d in diags if d.severity is Severity.ERROR]
+            warnings = [d.format() for d in diags if d.severity is not Severity.ERROR]
+            self.status = {
+                "build": int(self.status["build"]) + 1,
+                "ok": not errors,
+                "errors": errors,
+                "warnings": warnings,
+            }
+            seconds = time.perf_counter() - started
+            if errors:
+                self._log(f"{why}: build failed; still showing the last good site", self.err)
+                for line in errors:
+                    print(line, file=self.err)
+            else:
+                self._log(f"{why}: rebuilt in {seconds:.2f} s", self.out)
+                for line in warnings:
+                    print(line, file=self.err)
+            self.err.flush()
+            return dict(self.status)
+
+    def pdf(self, ident: str) -> Path | None:
+        """Bring build/pdf up to date (in a child process, all cores) and return one PDF."""
+        with self._lock:
+            self._log(f"making PDFs for {ident}.pdf", self.out)
+            proc = subprocess.run(
+                [
+                    sys.executable,
+                    "-m",
+                    "briefgen",
+                    "-C",
+                    str(self.root),
+                    "build",
+                    "--format",
+                    "pdf",
+                    "--quiet",
+                ],
+                capture_output=True,
+                text=True,
+                timeout=900,
+                check=False,
+            )
+            if proc.returncode != 0:
+                self._log("PDF build failed", self.err)
+                print(proc.stderr.rstrip(), file=self.err)
+                return None
+        path = self.root / "build" / "pdf" / f"{ident}.pdf"
+        return path if path.is_file() else None
+
+    def _watch(self) -> None:
+        from watchfiles import watch
+
+        paths = [
+            p
+            for p in (self.root / "briefs", self.root / "templates", self.root / CONFIG_NAME)
+            if p.exists()
+        ]
+        try:
+            for changes in watch(
+                *paths,
+                debounce=self.debounce_ms,
+                step=50,
+                rust_timeout=200,
+                yield_on_timeout=True,
+                stop_event=self._stop,
+                raise_interrupt=False,
+            ):
+                self._watching.set()  # the first (empty) yield means the watch is in place
+                if changes and not self._stop.is_set():
+                    changed = {Path(p) for _, p in changes}
+                    existing = {p for p in changed if p.exists()} or changed  # no editor temps
+                    names = sorted(_rel(self.root, p) for p in existing)
+                    shown = ", ".join(names[:3]) + (" …" if len(names) > 3 else "")
+                    self.rebuild(f"changed {shown}")
+        except Exception as exc:  # the server keeps serving the last site
+            self._log(f"watching stopped: {exc}", self.err)
+        finally:
+            self._watching.set()
+
+    def _log(self, message: str, stream: TextIO) -> None:
+        stamp = dt.datetime.now().strftime("%H:%M:%S")
+        print(f"[{stamp}] {message}", file=stream)
+        stream.flush()
+
+    # --- what the server answers --------------------------------------------------------------
+
+    def error_page(self) -> bytes:
+        """A page for when no build has succeeded yet: the problems, and the reload script."""
+        items = "\n".join(html.escape(e) for e in self.status["errors"])
+        return (
+            '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
+            "<title>Build failed · briefgen serve</title></head><body>"
+            "<main><h1>The site did not build</h1><p>Fix these problems; this page reloads by "
+            f"itself.</p><pre>{items}</pre></main>"
+            f'<script src="/{LIVE_PATH}live.js" defer></script></body></html>\n'
+        ).encode()
+
+
+class _Handler(SimpleHTTPRequestHandler):
+    """Static files from the preview site, plus the status file, the reload script and PDFs."""
+
+    def __init__(self, *args: Any, preview: Preview, **kwargs: Any) -> None:
+        self.preview = preview
+        super().__init__(*args, directory=str(preview.site_dir), **kwargs)
+
+    def do_GET(self) -> None:
+        path = urlsplit(self.path).path
+        if path == f"/{LIVE_PATH}status.json":
+            self._send(json.dumps(self.preview.status).encode(), "application/json")
+            return
+        if path == f"/{LIVE_PATH}live.js":
+            script = asset_text(self.preview.root, "live.js").encode()
+            self._send(script, "text/javascript; charset=utf-8")
+            return
+        pdf = PDF_PATH.fullmatch(path)
+        if pdf:
+            found = self.preview.pdf(pdf.group(1))
+            if found is None:
+                self.send_error(HTTPStatus.NOT_FOUND, "no PDF: the content does not build")
+                return
+            self._send(found.read_bytes(), "application/pdf")
+            return
+        if not self.preview.site_dir.is_dir():
+            self._send(self.preview.error_page(), "text/html; charset=utf-8")
+            return
+        super().do_GET()
+
+    def _send(self, body: bytes, ctype: str, status: HTTPStatus = HTTPStatus.OK) -> None:
+        self.send_response(status)
+        self.send_header("Content-Type", ctype)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(body)
+
+    def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
+        """Missing pages get the site's own 404 page, as a static host would serve it."""
+        page = self.preview.site_dir / "404.html"
+        if code == HTTPStatus.NOT_FOUND and page.is_file():
+            self._send(page.read_bytes(), "text/html; charset=utf-8", HTTPStatus.NOT_FOUND)
+            return
+        super().send_error(code, message, explain)
+
+    def end_headers(self) -> None:
+        self.send_header("Cache-Control", "no-store")
+        super().end_headers()
+
+    def log_message(self, format: str, *args: Any) -> None:
+        """Quiet: the terminal shows builds, not every request."""
+
+
+def _rel(root: Path, path: Path) -> str:
+    try:
+        return path.resolve().relative_to(root).as_posix()
+    except ValueError:
+        return path.as_posix()
+
+
+@contextlib.contextmanager
+def _sigterm_stops() -> Iterator[None]:
+    """Let SIGTERM end the server the way Ctrl-C does (main thread only)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def handler(signum: int, frame: Any) -> None:
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGTERM, handler)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def serve(
+    root: Path,
+    host: str = "127.0.0.1",
+    port: int = 8000,
+    out: TextIO | None = None,
+    err: TextIO | None = None,
+) -> int:
+    """Serve the live preview until Ctrl-C or SIGTERM; returns the exit code."""
+    out = out or sys.stdout
+    err = err or sys.stderr
+    preview = Preview(root, host, port, out=out, err=err)
+    with _sigterm_stops():
+        try:
+            preview.start()
+        except OSError as exc:
+            preview.stop()
+            print(f"briefgen serve: cannot listen on {host}:{port}: {exc.strerror}", file=err)
+            return 2
+        except KeyboardInterrupt:
+            preview.stop()
+            return 0
+        if host not in ("127.0.0.1", "localhost", "::1"):
+            print(f"briefgen serve: warning: {host} is reachable from other machines", file=err)
+        print(f"Serving {root} at {preview.url} (Ctrl-C to stop)", file=out)
+        out.flush()
+        try:
+            preview.wait()
+        except KeyboardInterrupt:
+            pass
+        finally:
+            preview.stop()
+    print("stopped", file=out)
+    return 0
