@@ -196,6 +196,8 @@ def test_no_connection_is_attempted_during_a_full_build(tmp_path: Path, listener
     res = run("-C", root, "build", "-q", "-j", "1")
     assert res.code == 0, res.err
     assert (root / "build/pdf/institutions.pdf").is_file()
+    for fmt in ("md", "html", "pdf"):  # nor does this machine's checkout path appear
+        assert str(tmp_path) not in all_output_text(root / "build" / fmt)
     time.sleep(0.3)
     assert listener.hits == 0
 
@@ -341,3 +343,23 @@ def test_out_elsewhere_is_allowed(project: Path, tmp_path: Path) -> None:
     assert res.code == 0, res.err
     assert (tmp_path / "site-out/md/nato.md").is_file()
     assert not (project / "build").exists()
+
+
+def test_committed_build_folder_is_refused(project: Path) -> None:
+    """Outputs planted in a pull request (with forged manifests) are never taken as built."""
+    import subprocess
+
+    assert run("-C", project, "build", "--format", "md", "-q").code == 0
+    subprocess.run(["git", "init", "-q", str(project)], check=True)
+    subprocess.run(["git", "-C", str(project), "add", "-f", "build/md/nato.md"], check=True)
+    before = snapshot(project / "build")
+    res = run("-C", project, "build", "--format", "md", "-q")
+    assert res.code == 1 and "under version control" in res.err and "Traceback" not in res.err
+    assert snapshot(project / "build") == before
+
+
+def test_relative_links_in_pdf_carry_no_machine_path(project: Path) -> None:
+    """With a file:// base URL, `<a href="nato.html">` became file:///checkout/...: not any more."""
+    data = render_pdf('<p><a href="nato.html">related</a></p>', root=project)
+    text = pdf_text(data)
+    assert "nato.html" in text and str(project) not in text and "file:" not in text
