@@ -9,6 +9,7 @@ import json
 import os
 import re
 import signal
+import socket
 import subprocess
 import sys
 import threading
@@ -20,7 +21,7 @@ from pathlib import Path
 
 import pytest
 
-from briefgen.serve import Preview
+from briefgen.serve import Preview, serve
 from tests.test_site import with_build
 
 TIMEOUT = 20.0
@@ -180,3 +181,13 @@ def test_serve_command_runs_and_stops_on_signal(preview_root: Path) -> None:
         if proc.poll() is None:
             proc.kill()
             proc.wait(timeout=5)
+
+
+def test_serve_reports_a_busy_port(preview_root: Path) -> None:
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen(1)
+        port = busy.getsockname()[1]
+        out, err = io.StringIO(), io.StringIO()
+        assert serve(preview_root, "127.0.0.1", port, out=out, err=err) == 2
+    assert f"cannot listen on 127.0.0.1:{port}" in err.getvalue()
