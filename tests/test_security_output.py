@@ -262,9 +262,10 @@ def test_renderer_failing_midway_leaves_previous_outputs_untouched(project: Path
     """Issues render, then the book fails: nothing of the new build is written."""
     assert run("-C", project, "build", "--format", "md,html", "-q").code == 0
     before = snapshot(project / "build")
-    data = issue_data(project)
-    data["title"] = "x](javascript:alert(1)) [y"  # fails the whole-brief Markdown check
-    write_json(project, GOOD, data)
+    # A project template that renders issues but fails on the book (an undefined variable).
+    override = project / "templates" / "md" / "brief.md.j2"
+    text = override.read_text("utf-8")
+    override.write_text('{% if doc.kind == "book" %}{{ no_such_variable }}{% endif %}' + text)
     res = run("-C", project, "build", "--format", "md,html", "-q", "-j", "1")
     assert res.code == 1 and "rendering failed" in res.err and "Traceback" not in res.err
     assert snapshot(project / "build") == before

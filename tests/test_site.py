@@ -209,7 +209,7 @@ def test_index_lists_books_and_issues_with_status_date_summary(site_root: Path, 
     svg = html.split('<svg class="gap-matrix"', 1)[1].split("</svg>", 1)[0]
     for issue in loaded.corpus.issues.values():
         for row in issue.positions:
-            assert f'href="{issue.id}.html#{issue.id}-row-{row.id}"' in svg
+            assert f'href="{issue.id}.html#{issue.id}--row-{row.id}"' in svg
     # Every actor has a page, listed on the index.
     for actor in loaded.corpus.actors:
         assert f'href="actors/{actor}.html"' in html
@@ -223,7 +223,7 @@ def test_actor_page_gathers_stances_across_issues(site_root: Path, site: Path) -
     for issue in c.issues.values():
         for row in issue.positions:
             if row.stance("russia"):
-                assert f'href="../{issue.id}.html#{issue.id}-row-{row.id}"' in page
+                assert f'href="../{issue.id}.html#{issue.id}--row-{row.id}"' in page
     assert c.actors["russia"].name in page
     assert 'lang="ru"' in page  # the native name is marked up in its language
 
@@ -316,10 +316,10 @@ def test_search_index_covers_sections_and_matches_the_page(site: Path) -> None:
     block = embedded.split('<script type="application/json" id="search-index">', 1)[1]
     assert json.loads(block.split("</script>", 1)[0]) == index
     urls = [s["u"] for s in index["sections"]]
-    assert "nato.html#nato-positions-h" in urls
+    assert "nato.html#nato--positions-h" in urls
     assert any(u.startswith("actors/russia.html#") for u in urls)
     # A book's chapters repeat its issues; only the book's own sections are indexed.
-    assert not any(u.startswith("us-russia-summit.html#nato-") for u in urls)
+    assert not any(u.startswith("us-russia-summit.html#nato--") for u in urls)
     text = " ".join(s["x"] for s in index["sections"])
     assert "Article 5" in text
     assert len((site / "search.json").read_bytes()) < 1_500_000

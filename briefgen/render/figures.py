@@ -94,7 +94,7 @@ def gap_matrix(issues: list[Issue], anchor: str = "#", width: float = 680) -> Ma
                     h=row_h - pad,
                     gap=row.gap,
                     lines=tuple(wrap(row.topic, cell_w - 12, 10.5, 3)),
-                    href=f"{anchor}{issue.id}-row-{row.id}",
+                    href=f"{anchor}{issue.id}--row-{row.id}",
                     title=f"{issue.title}: {row.topic}",
                 )
             )
@@ -199,7 +199,7 @@ def timeline(items: list[TimelineItem], width: float = 680) -> Timeline:
                 y=axis_y + 22 + lane * lane_h,
                 date=when,
                 lines=tuple(wrap(title, label_w, 9.5, 2)),
-                href=f"#{issue_id}-precedent-{ident}",
+                href=f"#{issue_id}--precedent-{ident}",
                 uncertain=uncertain,
             )
         )
