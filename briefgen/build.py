@@ -12,10 +12,12 @@ first scheduling, a progress reporter, atomic folder writes) is shared with the 
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
 import re
+import stat
 import sys
 import time
 from collections.abc import Callable, Iterable, Sequence
@@ -89,11 +91,51 @@ class BuildReport:
 
 
 def file_digests(root: Path) -> dict[str, str]:
-    """Content hash of every input file, by project-relative path."""
+    """Content hash of every input file, by project-relative path.
+
+    Like git's index, a file whose inode, size, mtime and ctime are those recorded with its
+    hash last time is not read again (ctime cannot be set back by hand); the record is signed
+    (cache.py), so a committed one is ignored.
+    """
+    from .cache import CACHE_DIR, signed_dump, signed_load
+
+    memo_path = root / CACHE_DIR / "files.json"
+    try:
+        memo = signed_load(memo_path.read_bytes())
+    except OSError:
+        memo = None
+    memo = memo if isinstance(memo, dict) else {}
+    fresh: dict[str, list[Any]] = {}
     out = {}
     for sf in discover(root):
+        try:
+            st = os.lstat(sf.path)
+            sig = [st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns]
+        except OSError:
+            sig = None
+        known = memo.get(sf.rel)
+        if (
+            sig is not None
+            and stat.S_ISREG(st.st_mode)
+            and isinstance(known, list)
+            and len(known) == 5
+            and known[:4] == sig
+            and isinstance(known[4], str)
+        ):
+            out[sf.rel] = known[4]
+            fresh[sf.rel] = known
+            continue
         data, _ = read_source(root, sf.path)  # never through a link out, a device or a FIFO
         out[sf.rel] = hashlib.sha256(data).hexdigest() if data is not None else "missing"
+        if sig is not None and data is not None and stat.S_ISREG(st.st_mode):
+            fresh[sf.rel] = [*sig, out[sf.rel]]
+    if fresh != memo:
+        blob = signed_dump(fresh)
+        if blob is not None:
+            from .write import atomic_write
+
+            with contextlib.suppress(OSError):  # a read-only checkout just reads every file
+                atomic_write(memo_path, blob)
     return out
 
 
@@ -235,9 +277,18 @@ def _targets_from_state(state: dict[str, Any]) -> Targets | None:
 
 
 def build(
-    root: Path, opts: BuildOptions, *, out: TextIO | None = None, err: TextIO | None = None
+    root: Path,
+    opts: BuildOptions,
+    *,
+    out: TextIO | None = None,
+    err: TextIO | None = None,
+    corpus: Any = None,
 ) -> BuildReport:
-    """Build every brief in the requested formats into `opts.out` (default build/)."""
+    """Build every brief in the requested formats into `opts.out` (default build/).
+
+    `corpus`: the project already loaded and validated by the caller (the site), so it is
+    not loaded twice.
+    """
     from .history import revisions as git_revisions
 
     out = out or sys.stdout
@@ -254,7 +305,6 @@ def build(
     # 1. Gather: hash every input; reuse the last validation when no input changed.
     digests = file_digests(root)
     state = _read_json(state_path)
-    corpus = None
     page_size = opts.page_size
     target_list = None
     if (
@@ -268,11 +318,12 @@ def build(
         target_list = _targets_from_state(state)
         page_size = page_size or state["page_size"]
     if target_list is None:
-        corpus, diags = _validated(root)
-        report.diagnostics.extend(diags)
-        report.validated = True
         if corpus is None:
-            return report
+            corpus, diags = _validated(root)
+            report.diagnostics.extend(diags)
+            report.validated = True
+            if corpus is None:
+                return report
         page_size = page_size or corpus.config.page_size
         target_list = targets_of(corpus)
     assert page_size is not None
@@ -523,6 +574,87 @@ def _save_state(
 # --- shared machinery: manifests, atomic folder writes, workers, progress ----------------------
 
 
+def project_fingerprint(root: Path, extra: dict[str, Any]) -> str:
+    """One key over every input of a whole-project output (a site): all files, all templates,
+    the code, every brief's git history and `extra` (options). Costs no YAML parsing."""
+    from .history import revisions as git_revisions
+
+    digests = file_digests(root)
+    own = [r for r in digests if r.startswith((f"{BRIEFS_DIR}/issues/", f"{BRIEFS_DIR}/books/"))]
+    history = {
+        r: [[str(x.date), str(x.short_hash), str(x.subject)] for x in revs]
+        for r, revs in git_revisions(root, own).items()
+    }
+    return output_key(
+        {
+            "v": __version__,
+            "digests": digests,
+            "code": code_digest(frozenset()),
+            "templates": templates_digest(root),
+            "history": history,
+            "extra": extra,
+        }
+    )
+
+
+class Memo:
+    """Results of a pure function of some bytes, by the bytes' hash, kept between runs.
+
+    For derived data that costs more than it weighs (a page's search sections); signed like
+    every cache here, so a committed one is ignored. Entries not used in a run are dropped.
+    """
+
+    def __init__(self, path: Path) -> None:
+        from .cache import signed_load
+
+        self.path = path
+        try:
+            data = signed_load(path.read_bytes())
+        except OSError:
+            data = None
+        self.old: dict[str, Any] = data if isinstance(data, dict) else {}
+        self.new: dict[str, Any] = {}
+
+    def get(self, data: bytes, compute: Callable[[], Any]) -> Any:
+        """The remembered result for `data`, else `compute()` (then remembered)."""
+        key = hashlib.sha256(data).hexdigest()
+        if key in self.old:
+            self.new[key] = self.old[key]
+        elif key not in self.new:
+            self.new[key] = compute()
+        return self.new[key]
+
+    def save(self) -> None:
+        """Write the memo when it changed."""
+        if self.new == self.old:
+            return
+        from .cache import signed_dump
+        from .write import atomic_write
+
+        blob = signed_dump(self.new)
+        if blob is not None:
+            with contextlib.suppress(OSError):
+                atomic_write(self.path, blob)
+
+
+def fingerprint_path(dest: Path) -> Path:
+    """Where the fingerprint of the last complete build of folder `dest` is kept."""
+    return dest.parent / STATE_DIR / f"{dest.name}-fingerprint.json"
+
+
+def is_current(dest: Path, fingerprint: str) -> bool:
+    """True when `dest` was last built, completely, from exactly this fingerprint."""
+    saved = _read_json(fingerprint_path(dest))
+    return saved.get("fingerprint") == fingerprint and (dest / MANIFEST).is_file()
+
+
+def save_fingerprint(dest: Path, fingerprint: str) -> None:
+    """Record that `dest` is now complete for this fingerprint."""
+    from .write import atomic_write
+
+    atomic_write(fingerprint_path(dest), json.dumps({"fingerprint": fingerprint}).encode())
+
+
 def read_manifest(folder: Path) -> dict[str, str]:
     """The keys of the outputs last written into `folder`, by path inside it."""
     data = _read_json(folder / MANIFEST)
@@ -611,6 +743,17 @@ class Pages:
     fresh: dict[str, bytes] = field(default_factory=dict)
     extras: dict[str, Any] = field(default_factory=dict)
     kept: list[str] = field(default_factory=list)
+    keys: dict[str, str] = field(default_factory=dict)
+    record: Path | None = None
+
+    def remember(self) -> None:
+        """Record every page's key and extra; call once the folder holding them is written."""
+        from .cache import signed_dump
+        from .write import atomic_write
+
+        blob = signed_dump({rel: [key, self.extras[rel]] for rel, key in self.keys.items()})
+        if blob is not None and self.record is not None:
+            atomic_write(self.record, blob)
 
 
 def render_pages(
@@ -624,53 +767,42 @@ def render_pages(
     progress: Callable[[Any], None] | None = None,
     warm: Callable[[], None] | None = None,
 ) -> Pages:
-    """Render only the stale pages of `dest`, across cores; reuse the rest as they are.
+    """Render only the stale pages of `dest`, across cores; the rest are kept as they are.
 
     `fn(item)` returns a page's bytes and an extra JSON value derived from it (a site's search
-    sections, say), which is remembered by page key in a signed cache beside `dest`, so a
-    kept page's extra needs no re-render. Pass the result's `fresh` to write_outputs.
+    sections, say). Keys and extras are recorded, signed, beside `dest` by `Pages.remember()`
+    once the folder is written, so a kept page needs neither a render nor a re-read. A page
+    is kept when its recorded key equals its key now and the file is still in `dest`.
     """
-    from .cache import signed_dump, signed_load
+    from .cache import signed_load
 
-    manifest = read_manifest(dest)
-    side_path = dest.parent / STATE_DIR / f"{dest.name}-extras.json"
+    record = dest.parent / STATE_DIR / f"{dest.name}-pages.json"
     try:
-        side = signed_load(side_path.read_bytes())
+        side = signed_load(record.read_bytes())
     except OSError:
         side = None
     side = side if isinstance(side, dict) else {}
-    out = Pages()
+    out = Pages(keys={s.rel: s.key for s in specs}, record=record)
     todo: list[PageSpec] = []
     for spec in specs:
         remembered = side.get(spec.rel)
         if (
             not force
-            and is_fresh(dest, manifest, spec.rel, spec.key)
             and isinstance(remembered, list)
             and len(remembered) == 2
             and remembered[0] == spec.key
+            and (dest / spec.rel).is_file()
         ):
             out.extras[spec.rel] = remembered[1]
             out.kept.append(spec.rel)
         else:
             todo.append(spec)
     results = parallel_map(
-        fn,
-        [s.item for s in todo],
-        jobs=jobs,
-        cost=cost,
-        progress=progress,
-        warm=warm,
+        fn, [s.item for s in todo], jobs=jobs, cost=cost, progress=progress, warm=warm
     )
     for spec, (data, extra) in zip(todo, results, strict=True):
         out.fresh[spec.rel] = data
         out.extras[spec.rel] = extra
-    if todo:
-        blob = signed_dump({s.rel: [s.key, out.extras[s.rel]] for s in specs})
-        if blob is not None:
-            from .write import atomic_write
-
-            atomic_write(side_path, blob)
     return out
 
 

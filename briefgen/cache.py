@@ -21,11 +21,12 @@ import os
 import secrets
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from . import __version__
-from .diagnostics import Diagnostic
-from .load import Document, PathKey, Position, load_bytes
+
+if TYPE_CHECKING:
+    from .load import Document
 
 CACHE_DIR = ".briefgen-cache"
 DOCS_DIR = "documents"
@@ -138,31 +139,46 @@ def signed_load(raw: bytes) -> Any:
         return None
 
 
-class CachedDocument(Document):
+@cache
+def _cached_document_class() -> type[Document]:
+    """CachedDocument, defined on first use: the loader is not imported by a no-op build."""
+    from .diagnostics import Diagnostic
+    from .load import Document, PathKey, Position, load_bytes
+
+    class CachedDocument(Document):
+        """A document whose data came from the cache; positions are read only when asked."""
+
+        def __init__(self, rel: str, data: Any, digest: str, raw: bytes) -> None:
+            super().__init__(rel=rel, data=data, digest=digest)
+            self._raw: bytes | None = raw
+
+        def locate(self, path: PathKey, *, key: bool = False) -> Position:
+            """Exact position, re-reading the file's own bytes with position tracking once."""
+            if self._raw is not None:
+                raw, self._raw = self._raw, None
+                try:
+                    full = load_bytes(raw, self.rel)
+                except Exception:  # cannot happen for bytes that loaded before
+                    full = None
+                if full is not None:
+                    self.positions = full.positions
+                    self.key_positions = full.key_positions
+                    self.plain_text = full.plain_text
+            return super().locate(path, key=key)
+
+        def diag(self, path: PathKey, message: str, *, key: bool = False) -> Diagnostic:
+            """A diagnostic located at a node of this document."""
+            line, col = self.locate(path, key=key)
+            return Diagnostic(self.rel, line, col, message)
+
+    return CachedDocument
+
+
+def cached_document(rel: str, data: Any, digest: str, raw: bytes) -> Document:
     """A document whose data came from the cache; positions are read only when asked for."""
-
-    def __init__(self, rel: str, data: Any, digest: str, raw: bytes) -> None:
-        super().__init__(rel=rel, data=data, digest=digest)
-        self._raw: bytes | None = raw
-
-    def locate(self, path: PathKey, *, key: bool = False) -> Position:
-        """Exact position, re-reading the file's own bytes with position tracking once."""
-        if self._raw is not None:
-            raw, self._raw = self._raw, None
-            try:
-                full = load_bytes(raw, self.rel)
-            except Exception:  # cannot happen for bytes that loaded before
-                full = None
-            if full is not None:
-                self.positions = full.positions
-                self.key_positions = full.key_positions
-                self.plain_text = full.plain_text
-        return super().locate(path, key=key)
-
-    def diag(self, path: PathKey, message: str, *, key: bool = False) -> Diagnostic:
-        """A diagnostic located at a node of this document."""
-        line, col = self.locate(path, key=key)
-        return Diagnostic(self.rel, line, col, message)
+    cls: Any = _cached_document_class()
+    doc: Document = cls(rel, data, digest, raw)
+    return doc
 
 
 class DocCache:
@@ -185,7 +201,7 @@ class DocCache:
     def _name(kind: str, digest: str) -> str:
         return f"{kind}-{digest}.json"
 
-    def lookup(self, rel: str, kind: str, raw: bytes) -> CachedDocument | None:
+    def lookup(self, rel: str, kind: str, raw: bytes) -> Document | None:
         """The cached document for these exact bytes, checked again; None on any doubt."""
         digest = hashlib.sha256(raw).hexdigest()
         name = self._name(kind, digest)
@@ -205,7 +221,7 @@ class DocCache:
         if not isinstance(data, dict) or not fast_valid(kind, data):
             return None
         self.used.add(name)
-        return CachedDocument(rel, data, digest, raw)
+        return cached_document(rel, data, digest, raw)
 
     def store(self, rel: str, kind: str, doc: Document) -> None:
         """Remember a document that passed the schema with no problems."""

@@ -22,7 +22,28 @@ from typing import Any, TextIO
 
 import jinja2
 
-from .build import MANIFEST, BuildOptions, BuildReport, build
+from .build import (
+    MANIFEST,
+    SHARED,
+    STATE_DIR,
+    BuildOptions,
+    BuildReport,
+    Memo,
+    Pages,
+    PageSpec,
+    build,
+    code_digest,
+    file_digests,
+    is_current,
+    output_key,
+    project_fingerprint,
+    render_pages,
+    save_fingerprint,
+    set_worker_state,
+    target_deps,
+    templates_digest,
+    worker_state,
+)
 from .diagnostics import Diagnostic, has_errors
 from .model import Actor, Corpus, Issue, Revision
 from .render import asset_text, render_html, targets
@@ -94,6 +115,7 @@ class SitePages:
 
     files: dict[str, bytes] = field(default_factory=dict)
     downloads: dict[str, str] = field(default_factory=dict)  # site path -> build output path
+    briefs: Pages | None = None  # incremental brief pages; remembered once the site is written
 
     def add(self, rel: str, text: str | bytes) -> None:
         """Keep one rendered file under its site path."""
@@ -110,7 +132,6 @@ def build_site(
 ) -> BuildReport:
     """Build the whole site into `opts.out` (default build/site); nothing is written on error."""
     from .history import revisions as git_revisions
-    from .validate import load_project
 
     out = out or sys.stdout
     err = err or sys.stderr
@@ -123,7 +144,28 @@ def build_site(
         return report
     asset_text.cache_clear()  # assets may have changed since the last build (serve)
 
+    # 0. Incremental (build.py): no input changed since the last complete site, nothing to do.
+    fingerprint = project_fingerprint(root, {"pdf": opts.pdf, "live": opts.live_reload})
+    if not opts.force and is_current(dest, fingerprint):
+        downloads = build(
+            root,
+            BuildOptions(
+                formats=("md", "pdf") if opts.pdf else ("md",),
+                out=(root / "build").resolve(),
+                jobs=opts.jobs,
+                quiet=True,
+            ),
+            out=out,
+            err=err,
+        )
+        if downloads.ok and not downloads.written and not downloads.removed:
+            if not opts.quiet:
+                print(f"up to date: {_show(root, dest)}", file=out)
+            return report
+
     # 1. Load and validate everything.
+    from .validate import load_project  # after the no-op check: it imports the validators
+
     loaded = load_project(root)
     report.diagnostics.extend(loaded.diagnostics)
     report.validated = True
@@ -153,6 +195,7 @@ def build_site(
         ),
         out=out,
         err=err,
+        corpus=corpus,  # already loaded and validated above
     )
     report.diagnostics.extend(d for d in built.diagnostics if d not in report.diagnostics)
     if has_errors(report.diagnostics):
@@ -175,6 +218,9 @@ def build_site(
     except BaseException:
         discard(staged)
         raise
+    if pages.briefs is not None:
+        pages.briefs.remember()
+    save_fingerprint(dest, fingerprint)
     report.written = sorted(pages.files) + sorted(
         r for r in pages.downloads if opts.pdf or not r.startswith("pdf/")
     )
@@ -383,23 +429,14 @@ def render_site(
             **ctx,
         )
 
-    # Briefs: the brief templates, wrapped in the site's layout.
+    # Briefs: the brief templates, wrapped in the site's layout; only stale pages render,
+    # across cores, each with its search sections (see brief_pages below).
+    pages.briefs = brief_pages(corpus, root, revisions, opts, site)
+    dest = site_dir(root, opts)
     for target in targets(corpus):
-        brief = corpus.issues[target.id] if target.kind == "issue" else corpus.books[target.id]
-        html = render_html(
-            corpus,
-            target,
-            root=root,
-            revisions=revisions.get(brief.rel, []),
-            css_href="assets/site.css",
-            template="site/brief.html.j2",
-            site=site,
-            up="",
-            current=target.kind,
-            downloads=lambda ident: _downloads(ident, "", link_pdf),
-            svg_role=SVG_ROLE,
-        )
-        pages.add(f"{target.id}.html", html)
+        rel = f"{target.id}.html"
+        fresh = pages.briefs.fresh.get(rel)
+        pages.add(rel, fresh if fresh is not None else (dest / rel).read_bytes())
         pages.downloads[f"md/{target.id}.md"] = f"md/{target.id}.md"
         pages.downloads[f"pdf/{target.id}.pdf"] = f"pdf/{target.id}.pdf"
 
@@ -439,7 +476,8 @@ def render_site(
     sitemap += [(f"actors/{a}.html", None) for a in corpus.actors]
     pages.add("sitemap.xml", page("site/sitemap.xml.j2", "", "none", urls=sitemap))
 
-    index = search_index(pages, corpus)
+    memo = dest.parent / STATE_DIR / f"{dest.name}-sections.json"
+    index = search_index(pages, corpus, known=pages.briefs.extras, site_dir_memo=memo)
     pages.add("search.json", json.dumps(index, ensure_ascii=False, sort_keys=True, indent=None))
     pages.add("search.html", page("site/search.html.j2", "", "search", index=index))
 
@@ -544,8 +582,16 @@ def page_sections(
     return [(a, _flat(h), _flat(t)) for a, h, t in parser.sections if _flat(h) or _flat(t)]
 
 
-def search_index(pages: SitePages, corpus: Corpus) -> dict[str, Any]:
-    """The offline search index: one entry per section of every brief and actor page."""
+def search_index(
+    pages: SitePages,
+    corpus: Corpus,
+    known: dict[str, Any] | None = None,
+    site_dir_memo: Path | None = None,
+) -> dict[str, Any]:
+    """The offline search index: one entry per section of every brief and actor page.
+
+    `known` holds the sections of pages already split (brief pages, split as they render).
+    """
     docs: list[tuple[str, str, str, frozenset[str]]] = []
     for i in corpus.issues.values():
         docs.append((f"{i.id}.html", i.title, "Issue", frozenset()))
@@ -555,9 +601,115 @@ def search_index(pages: SitePages, corpus: Corpus) -> dict[str, Any]:
         docs.append((f"actors/{a.id}.html", a.name, "Actor", frozenset()))
     pages_out = []
     sections = []
+    memo = Memo(site_dir_memo) if site_dir_memo is not None else None
     for n, (rel, title, kind, skip) in enumerate(docs):
         pages_out.append({"u": rel, "t": title, "k": kind})
-        for anchor, heading, text in page_sections(pages.files[rel].decode(), skip):
+        split = (known or {}).get(rel)
+        if split is None:
+            split = _sections_of(pages.files[rel], skip, memo)
+        for anchor, heading, text in split:
             href = f"{rel}#{anchor}" if anchor else rel
             sections.append({"p": n, "u": href, "h": heading, "x": text})
+    if memo is not None:
+        memo.save()
     return {"version": 1, "pages": pages_out, "sections": sections}
+
+
+def _sections_of(html: bytes, skip: frozenset[str], memo: Memo | None) -> Any:
+    """page_sections, remembered by the page's bytes: unchanged pages are not parsed again."""
+    if memo is None:
+        return page_sections(html.decode(), skip)
+    key = html + b"\x00" + ",".join(sorted(skip)).encode()
+    return memo.get(key, lambda: page_sections(html.decode(), skip))
+
+
+# --- incremental, parallel brief pages (the build.py machinery) --------------------------------
+
+
+def brief_pages(
+    corpus: Corpus,
+    root: Path,
+    revisions: dict[str, list[Revision]],
+    opts: SiteOptions,
+    site: SiteInfo,
+) -> Pages:
+    """Every brief page: rendered across cores when stale, else kept from the last site.
+
+    A page's key covers what its bytes depend on: the files the brief reads (build.py's
+    target_deps, enforced by its scoped corpus), its git history, the site and brief
+    templates, the code and the site settings.
+    """
+    digests = file_digests(root)
+    base = {
+        "code": code_digest(frozenset()),
+        "templates": templates_digest(root, ("site", "html", "shared", "assets")),
+        "site": [str(v) for v in vars(site).values()],
+    }
+    specs = []
+    for kind, ident, deps in _site_targets(corpus):
+        own = deps[0]
+        key = output_key(
+            {
+                **base,
+                "inputs": {r: digests.get(r, "missing") for r in sorted({*SHARED, *deps})},
+                "history": [[r.date, r.short_hash, r.subject] for r in revisions.get(own, [])],
+            }
+        )
+        specs.append(PageSpec(f"{ident}.html", key, (kind, ident)))
+    set_worker_state(corpus=corpus, root=root, revisions=revisions, site=site)
+    try:
+        return render_pages(
+            site_dir(root, opts),
+            specs,
+            _brief_page,
+            jobs=opts.jobs,
+            force=opts.force,
+            cost=lambda item: 0.01 if item[0] == "issue" else 0.05,
+            warm=lambda: _warm_brief(specs),
+        )
+    finally:
+        set_worker_state()
+
+
+def _warm_brief(specs: list[PageSpec]) -> None:
+    """Compile the templates here once, so forked workers inherit them."""
+    if specs:
+        _brief_page(specs[-1].item)
+
+
+def _site_targets(corpus: Corpus) -> list[tuple[str, str, list[str]]]:
+    out = []
+    for t in targets(corpus):
+        if t.kind == "issue":
+            data = {"related": corpus.issues[t.id].related}
+        else:
+            data = {"issues": corpus.books[t.id].issues}
+        out.append((t.kind, t.id, target_deps(t.kind, t.id, data)))
+    return out
+
+
+def _brief_page(item: tuple[str, str]) -> tuple[bytes, list[tuple[str, str, str]]]:
+    """One brief page and its search sections (run in a worker; reads worker_state())."""
+    from .build import scoped
+    from .render import Target
+
+    kind, ident = item
+    st = worker_state()
+    corpus = scoped(st["corpus"], kind, ident)
+    site: SiteInfo = st["site"]
+    brief = corpus.issues[ident] if kind == "issue" else corpus.books[ident]
+    html = render_html(
+        corpus,
+        Target(kind, ident),
+        root=st["root"],
+        revisions=st["revisions"].get(brief.rel, []),
+        css_href="assets/site.css",
+        template="site/brief.html.j2",
+        site=site,
+        up="",
+        current=kind,
+        downloads=lambda i: _downloads(i, "", site.pdf),
+        svg_role=SVG_ROLE,
+    )
+    skip = frozenset({"chapter"}) if kind == "book" else frozenset()
+    return html.encode(), page_sections(html, skip)

@@ -217,3 +217,38 @@ def test_build_template_dirs_agree_with_the_renderer(project: Path) -> None:
 
     assert template_dirs(project) == render_dirs(project)  # copied so no-op skips Jinja
     assert template_dirs(None) == render_dirs(None)
+
+
+# --- the site: the same machinery ---------------------------------------------------------------
+
+
+def site(root: Path, *args: str, jobs: int = 0, force: bool = False) -> tuple[str, Path]:
+    """Build the HTML site (no PDFs) in-process; its printed summary and folder."""
+    import io
+
+    from briefgen.site import SiteOptions, build_site
+
+    out = io.StringIO()
+    opts = SiteOptions(pdf=False, jobs=jobs, force=force)
+    report = build_site(root, opts, out=out, err=io.StringIO())
+    assert report.ok, [d.format() for d in report.diagnostics]
+    return out.getvalue(), root / "build" / "site"
+
+
+def test_site_noop_writes_nothing_and_one_change_matches_a_clean_build(
+    project: Path, tmp_path: Path
+) -> None:
+    _, folder = site(project, jobs=2)
+    before = mtimes(project / "build")
+    said, _ = site(project)
+    assert said.startswith("up to date"), said
+    assert mtimes(project / "build") == before
+    edit(project / "briefs" / "issues" / "sanctions.yaml", "subtitle: ", "subtitle: Revised, ")
+    site(project, jobs=2)
+    incremental = snapshot(folder)
+    clean = copy_project(tmp_path / "clean")
+    shutil.copy2(project / "briefs" / "issues" / "sanctions.yaml", clean / "briefs" / "issues")
+    _, clean_folder = site(clean, jobs=1, force=True)
+    assert incremental == snapshot(clean_folder)
+    assert b"Revised, " in incremental["sanctions.html"]
+    assert b"Revised, " in incremental["search.json"] or b"Revised" in incremental["index.html"]

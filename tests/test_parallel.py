@@ -183,6 +183,7 @@ def test_render_pages_renders_only_stale_pages_and_remembers_extras(tmp_path: Pa
     first = b.render_pages(dest, specs, _page, jobs=2)
     assert sorted(first.fresh) == ["a.html", "b.html", "c.html"] and not first.kept
     b.write_outputs(dest, [(s.rel, s.key) for s in specs], first.fresh)
+    first.remember()
     again = b.render_pages(dest, specs, _page, jobs=2)
     assert again.fresh == {} and again.extras == first.extras
     specs[1] = b.PageSpec("b.html", "k-b2", "b2")
@@ -190,7 +191,10 @@ def test_render_pages_renders_only_stale_pages_and_remembers_extras(tmp_path: Pa
     third = b.render_pages(dest, specs, _page, jobs=1)
     assert sorted(third.fresh) == ["b.html", "d.html"] and third.kept == ["a.html"]
     assert third.extras["b.html"] == {"words": ["b2"]}
+    unwritten = b.render_pages(dest, specs, _page, jobs=1)  # not remembered: still stale
+    assert sorted(unwritten.fresh) == ["b.html", "d.html"]
     outcome = b.write_outputs(dest, [(s.rel, s.key) for s in specs], third.fresh)
+    third.remember()
     assert outcome.removed == ["c.html"] and outcome.kept == ["a.html"]
     assert sorted(p.name for p in dest.iterdir()) == [
         ".manifest.json",
