@@ -341,7 +341,10 @@ def run(runs: int, sizes: list[int]) -> tuple[dict[str, Measure], dict[str, str]
     m: dict[str, Measure] = {}
 
     # 1-2. PDFs of the shipped content: -j1, -j2, and bare WeasyPrint on the same HTML.
-    print(f"PDF build of the shipped content (load {settle():.2f})", flush=True)
+    info["1-min load average before the PDF runs"] = f"{settle():.2f}"
+    print(
+        f"PDF build of the shipped content (load {info['1-min load average before the PDF runs']})"
+    )
     shipped = shipped_project(WORK / "shipped")
     out = shipped / "build"
     cache = shipped / ".briefgen-cache"
@@ -373,7 +376,8 @@ def run(runs: int, sizes: list[int]) -> tuple[dict[str, Measure], dict[str, str]
 
     # Corpora of 10, 100 and 500 issues: validation, HTML builds, the site.
     for n in sizes:
-        print(f"corpus of {n} issues (load {settle():.2f})", flush=True)
+        info[f"1-min load average before the {n}-issue runs"] = load = f"{settle():.2f}"
+        print(f"corpus of {n} issues (load {load})", flush=True)
         root = corpus_project(WORK / f"corpus-{n}", n)
         b = root / "build"
         c = root / ".briefgen-cache"
