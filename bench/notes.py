@@ -17,8 +17,11 @@ WHY = {
         "layout work and cannot be split across processes (page numbers and cross-references "
         "need one layout); the schedule starts it first and fills the other core with the "
         "issues, longest first, so on an idle machine the makespan is close to the book alone "
-        "or half the work. On this shared machine other sessions kept the load average at "
-        "the figure shown under Machine, so the second core was mostly busy with their work."
+        'or half the work. "Best -j2 speed-up whole briefs allow" under Machine gives the '
+        "bound for this run: the best split of the measured per-brief times over two cores, "
+        "plus the serial rest (start-up, validation, WeasyPrint's import and font set-up), "
+        "which both runs pay. On a busy machine the second core is also shared with other "
+        "work: see the load averages."
     ),
     "Cold HTML site": (
         "a cold build parses and checks 500 YAML files, renders a full brief page per issue "
