@@ -68,9 +68,21 @@ def render_pdf(
     return run_with_budget(lambda: _render_pdf(html, root, max_pages), budget, PDF_MEMORY)
 
 
+def load_weasyprint() -> Any:
+    """Import WeasyPrint, or say which Debian packages to install when Pango is missing."""
+    try:
+        import weasyprint
+    except OSError as exc:  # cffi could not dlopen libpango / libpangoft2
+        raise PdfError(
+            f"WeasyPrint cannot load Pango ({exc}); install the Debian packages "
+            "libpango-1.0-0 and libpangoft2-1.0-0 (or run `make brief`, which does)"
+        ) from None
+    return weasyprint
+
+
 def _render_pdf(html: str, root: Path | None, max_pages: int) -> bytes:
     """Lay out and write one PDF in this process (dates come from <meta>, not the clock)."""
-    import weasyprint
+    weasyprint = load_weasyprint()
 
     logging.getLogger("weasyprint").setLevel(logging.ERROR)
     allowed = [d / "assets" for d in template_dirs(root)]
