@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import io
 import json
 import os
 import re
@@ -635,6 +636,42 @@ class Memo:
         if blob is not None:
             with contextlib.suppress(OSError):
                 atomic_write(self.path, blob)
+
+
+def site_is_current(
+    root: Path,
+    out: Path | None,
+    *,
+    pdf: bool,
+    live: bool,
+    jobs: int = 0,
+    fingerprint: str | None = None,
+) -> Path | None:
+    """The site folder when the site and its downloads are up to date, else None.
+
+    Needs neither Jinja nor the site module, so `briefgen site` can answer a no-op before
+    importing them; a folder the site may not be written to is never called current.
+    """
+    from .write import out_dir_problem
+
+    root = root.resolve()
+    dest = (out or root / "build" / "site").resolve()
+    if out_dir_problem(root, out or root / "build" / "site", ()):
+        return None
+    fingerprint = fingerprint or project_fingerprint(root, {"pdf": pdf, "live": live})
+    if not is_current(dest, fingerprint):
+        return None
+    formats = ("md", "pdf") if pdf else ("md",)
+    sink = io.StringIO()
+    downloads = build(
+        root,
+        BuildOptions(formats=formats, out=(root / "build").resolve(), jobs=jobs, quiet=True),
+        out=sink,
+        err=sink,
+    )
+    if downloads.ok and not downloads.written and not downloads.removed:
+        return dest
+    return None
 
 
 def fingerprint_path(dest: Path) -> Path:

@@ -149,9 +149,18 @@ def cmd_build(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
 
 def cmd_site(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    from .site import SiteOptions, build_site
+    from .build import site_is_current
 
     root = _root(args)
+    # A no-op answers before the site module (and Jinja) is imported: most of its cost.
+    current = None if args.force else site_is_current(root, args.out, pdf=True, live=False)
+    if current is not None:
+        if not args.quiet:
+            shown = current.relative_to(root) if current.is_relative_to(root) else current
+            print(f"up to date: {shown}", file=out)
+        return EXIT_OK
+    from .site import SiteOptions, build_site
+
     report = build_site(
         root,
         SiteOptions(out=args.out, jobs=args.jobs, force=args.force, quiet=args.quiet),

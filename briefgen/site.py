@@ -34,12 +34,12 @@ from .build import (
     build,
     code_digest,
     file_digests,
-    is_current,
     output_key,
     project_fingerprint,
     render_pages,
     save_fingerprint,
     set_worker_state,
+    site_is_current,
     target_deps,
     templates_digest,
     worker_state,
@@ -146,22 +146,14 @@ def build_site(
 
     # 0. Incremental (build.py): no input changed since the last complete site, nothing to do.
     fingerprint = project_fingerprint(root, {"pdf": opts.pdf, "live": opts.live_reload})
-    if not opts.force and is_current(dest, fingerprint):
-        downloads = build(
-            root,
-            BuildOptions(
-                formats=("md", "pdf") if opts.pdf else ("md",),
-                out=(root / "build").resolve(),
-                jobs=opts.jobs,
-                quiet=True,
-            ),
-            out=out,
-            err=err,
-        )
-        if downloads.ok and not downloads.written and not downloads.removed:
-            if not opts.quiet:
-                print(f"up to date: {_show(root, dest)}", file=out)
-            return report
+    current = None if opts.force else site_is_current(
+        root, opts.out, pdf=opts.pdf, live=opts.live_reload, jobs=opts.jobs,
+        fingerprint=fingerprint,
+    )  # fmt: skip
+    if current is not None:
+        if not opts.quiet:
+            print(f"up to date: {_show(root, dest)}", file=out)
+        return report
 
     # 1. Load and validate everything.
     from .validate import load_project  # after the no-op check: it imports the validators

@@ -252,3 +252,22 @@ def test_site_noop_writes_nothing_and_one_change_matches_a_clean_build(
     assert incremental == snapshot(clean_folder)
     assert b"Revised, " in incremental["sanctions.html"]
     assert b"Revised, " in incremental["search.json"] or b"Revised" in incremental["index.html"]
+
+
+def test_site_noop_is_answered_without_jinja(project: Path) -> None:
+    site(project)
+    code = (
+        "import sys\n"
+        "from pathlib import Path\n"
+        "from briefgen.build import site_is_current\n"
+        f"got = site_is_current(Path({str(project)!r}), None, pdf=False, live=False)\n"
+        "print(got is not None, [m for m in ('jinja2', 'weasyprint') if m in sys.modules])\n"
+    )
+    proc = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO, check=True
+    )
+    assert proc.stdout.strip() == "True []", proc.stdout + proc.stderr
+    edit(project / "briefs" / "issues" / "nato.yaml", "subtitle: ", "subtitle: Revised, ")
+    from briefgen.build import site_is_current
+
+    assert site_is_current(project, None, pdf=False, live=False) is None
