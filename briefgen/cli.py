@@ -92,10 +92,14 @@ def _root(args: argparse.Namespace) -> Path:
 
 
 def _today(args: argparse.Namespace) -> dt.date:
-    if getattr(args, "today", None):
-        return dt.date.fromisoformat(args.today)
-    env = os.environ.get("BRIEFGEN_TODAY")
-    return dt.date.fromisoformat(env) if env else dt.date.today()
+    """The date staleness is measured from: --today, else BRIEFGEN_TODAY, else the clock."""
+    text = getattr(args, "today", None) or os.environ.get("BRIEFGEN_TODAY")
+    if not text:
+        return dt.date.today()
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise _UsageError(f"briefgen {args.command}: not a date (YYYY-MM-DD): {text!r}") from None
 
 
 def cmd_validate(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
@@ -239,8 +243,8 @@ def main(
     except ProjectNotFound as exc:
         print(f"briefgen: {exc}", file=err)
         return EXIT_USAGE
-    except ValueError as exc:
-        print(f"briefgen {args.command}: {exc}", file=err)
+    except _UsageError as exc:
+        print(str(exc), file=err)
         return EXIT_USAGE
     except KeyboardInterrupt:
         print("briefgen: interrupted", file=err)
