@@ -2,8 +2,10 @@
 
 Each group of five files is a copy of the five shipped issues with a group suffix on every
 id, a numbered title and a numbered first line of the BLUF, and `related` lists pointing
-inside the group, so every file is valid and every page differs. Text-level edits keep the
-shipped comments and layout, so yamllint sees realistic files.
+inside the group, so every file is valid and every page differs. Every prose value (any
+scalar of more than one word) also starts with a group tag, so no two groups share a string:
+nothing a renderer remembers from one issue's text can serve another's, as in real content.
+Text-level edits keep the shipped comments and layout, so yamllint sees realistic files.
 """
 
 from __future__ import annotations
@@ -17,6 +19,12 @@ BASE_ISSUES = sorted(p.stem for p in (REPO / "briefs" / "issues").glob("*.yaml")
 
 _RELATED = re.compile(r"^related: \[(.*)\]$", re.M)
 _BLUF = re.compile(r"^(bluf: [|>]-?\n)(\s+)", re.M)
+# A one-line scalar of several words after `key: ` or `- ` (plain or double-quoted), and the
+# first line of a block scalar: the places prose starts.
+_LINE_PROSE = re.compile(
+    r'^(\s*(?:- )?[a-z_]+: "?|\s*- "?)([A-Za-z][^\n#":]* [^\n]*)$'
+)
+_BLOCK_START = re.compile(r"^(\s*(?:- )?(?:[a-z_]+: )?[|>][-+]?\n)(\s+)", re.M)
 
 
 def issue_id(base: str, group: int) -> str:
@@ -36,12 +44,24 @@ def variant(text: str, base: str, group: int) -> str:
         flags=re.M,
     )
     text = _BLUF.sub(lambda m: f"{m.group(1)}{m.group(2)}Set {group}. ", text, count=1)
+    text = distinct(text, group)
 
     def related(m: re.Match[str]) -> str:
         ids = [r.strip() for r in m.group(1).split(",") if r.strip()]
         return "related: [" + ", ".join(issue_id(r, group) for r in ids) + "]"
 
     return _RELATED.sub(related, text)
+
+
+def distinct(text: str, group: int) -> str:
+    """Tag every prose value of a file with its group, so groups share no string."""
+    tag = f"G{group}"
+    lines = []
+    for line in text.split("\n"):
+        if not line.lstrip().startswith("#") and not line.startswith(("id: ", "title: ")):
+            line = _LINE_PROSE.sub(lambda m: f"{m.group(1)}{tag} {m.group(2)}", line)
+        lines.append(line)
+    return _BLOCK_START.sub(lambda m: f"{m.group(1)}{m.group(2)}{tag} ", "\n".join(lines))
 
 
 def make_corpus(dest: Path, n: int, *, books: bool = False) -> Path:
