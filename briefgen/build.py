@@ -598,46 +598,6 @@ def project_fingerprint(root: Path, extra: dict[str, Any]) -> str:
     )
 
 
-class Memo:
-    """Results of a pure function of some bytes, by the bytes' hash, kept between runs.
-
-    For derived data that costs more than it weighs (a page's search sections); signed like
-    every cache here, so a committed one is ignored. Entries not used in a run are dropped.
-    """
-
-    def __init__(self, path: Path) -> None:
-        from .cache import signed_load
-
-        self.path = path
-        try:
-            data = signed_load(path.read_bytes())
-        except OSError:
-            data = None
-        self.old: dict[str, Any] = data if isinstance(data, dict) else {}
-        self.new: dict[str, Any] = {}
-
-    def get(self, data: bytes, compute: Callable[[], Any]) -> Any:
-        """The remembered result for `data`, else `compute()` (then remembered)."""
-        key = hashlib.sha256(data).hexdigest()
-        if key in self.old:
-            self.new[key] = self.old[key]
-        elif key not in self.new:
-            self.new[key] = compute()
-        return self.new[key]
-
-    def save(self) -> None:
-        """Write the memo when it changed."""
-        if self.new == self.old:
-            return
-        from .cache import signed_dump
-        from .write import atomic_write
-
-        blob = signed_dump(self.new)
-        if blob is not None:
-            with contextlib.suppress(OSError):
-                atomic_write(self.path, blob)
-
-
 def site_is_current(
     root: Path,
     out: Path | None,

@@ -11,24 +11,24 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import html
 import json
 import re
 import sys
 import traceback
 from dataclasses import dataclass, field, replace
-from html.parser import HTMLParser
+from functools import lru_cache
 from pathlib import Path
 from typing import Any, TextIO
 
 import jinja2
+from markupsafe import Markup
 
 from .build import (
     MANIFEST,
     SHARED,
-    STATE_DIR,
     BuildOptions,
     BuildReport,
-    Memo,
     Pages,
     PageSpec,
     build,
@@ -48,7 +48,7 @@ from .diagnostics import Diagnostic, has_errors
 from .model import Actor, Corpus, Issue, Revision
 from .render import asset_text, render_html, targets
 from .render.figures import Matrix, gap_matrix
-from .render.templates import render
+from .render.templates import render, tojson
 from .render.view import Citations, sections_of
 from .write import contained, discard, link_or_copy, out_dir_problem, replace_dir, staging_dir
 
@@ -62,6 +62,8 @@ LIVE_PATH = "__briefgen/"  # served by `briefgen serve` only, never written into
 # role=img would hide the links from assistive technology.
 SVG_ROLE = ""
 SUMMARY_CHARS = 200
+ACTOR_SKIP = frozenset({"from-issues"})  # an actor page's listings repeat the issue pages
+INDEX_MARK = Markup("\x00search-index\x00")  # where the search page's data block goes
 
 
 @dataclass(frozen=True)
@@ -111,15 +113,37 @@ class Entry:
 
 @dataclass
 class SitePages:
-    """Everything the site holds, rendered in memory before anything is written."""
+    """The new site's files, written into its staging folder as they render.
 
-    files: dict[str, bytes] = field(default_factory=dict)
+    Nothing is held whole in memory and nothing touches the live site: the staging folder
+    replaces it in one atomic step only once every page, download and the search index exist.
+    """
+
+    staged: Path
+    old: Path  # the live site, whose unchanged brief pages are hard-linked, not re-read
+    hashes: dict[str, str] = field(default_factory=dict)  # site path -> sha256, the manifest
+    sections: dict[str, Any] = field(default_factory=dict)  # site path -> search sections
     downloads: dict[str, str] = field(default_factory=dict)  # site path -> build output path
     briefs: Pages | None = None  # incremental brief pages; remembered once the site is written
 
-    def add(self, rel: str, text: str | bytes) -> None:
-        """Keep one rendered file under its site path."""
-        self.files[rel] = text.encode() if isinstance(text, str) else text
+    def add(self, rel: str, text: str | bytes | list[bytes]) -> None:
+        """Write one rendered file (bytes, text, or its parts in order) under its site path."""
+        parts = text if isinstance(text, list) else [text]
+        target = contained(self.staged, rel)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        digest = hashlib.sha256()
+        with open(target, "wb") as fh:
+            for part in parts:
+                data = part.encode() if isinstance(part, str) else part
+                digest.update(data)
+                fh.write(data)
+        self.hashes[rel] = digest.hexdigest()
+
+    def keep(self, rel: str, digest: str | None) -> None:
+        """Carry an unchanged page over from the live site (a hard link: no read, no copy)."""
+        target = contained(self.staged, rel)
+        link_or_copy(self.old / rel, target)
+        self.hashes[rel] = digest or hashlib.sha256(target.read_bytes()).hexdigest()
 
 
 def site_dir(root: Path, opts: SiteOptions) -> Path:
@@ -171,41 +195,46 @@ def build_site(
         for t in targets(corpus)
     ]
     revisions = git_revisions(root, rels)
+    staged = staging_dir(dest)
     try:
-        pages = render_site(corpus, root, revisions, opts)
+        pages = render_site(corpus, root, revisions, opts, staged)
     except Exception as exc:  # a template error must not leave a half-written site
+        discard(staged)
         report.diagnostics.append(render_failure(exc, root))
         return report
+    except BaseException:
+        discard(staged)
+        raise
 
     # 3. Bring the downloads up to date (incremental: unchanged briefs are not re-rendered).
     formats = ("md", "pdf") if opts.pdf else ("md",)
     artifacts = (root / "build").resolve()
-    built = build(
-        root,
-        BuildOptions(
-            formats=formats, out=artifacts, jobs=opts.jobs, force=opts.force, quiet=opts.quiet
-        ),
-        out=out,
-        err=err,
-        corpus=corpus,  # already loaded and validated above
-    )
+    try:
+        built = build(
+            root,
+            BuildOptions(
+                formats=formats, out=artifacts, jobs=opts.jobs, force=opts.force, quiet=opts.quiet
+            ),
+            out=out,
+            err=err,
+            corpus=corpus,  # already loaded and validated above
+        )
+    except BaseException:
+        discard(staged)
+        raise
     report.diagnostics.extend(d for d in built.diagnostics if d not in report.diagnostics)
     if has_errors(report.diagnostics):
+        discard(staged)
         return report
 
-    # 4. Write the site beside the old one and swap it in.
-    staged = staging_dir(dest)
+    # 4. Complete the staged site with the downloads and swap it in.
     try:
-        for rel, data in sorted(pages.files.items()):
-            target = contained(staged, rel)
-            target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_bytes(data)
         for rel, src in sorted(pages.downloads.items()):
             if src.startswith("pdf/") and not opts.pdf:
                 continue
             link_or_copy(artifacts / src, contained(staged, rel))
-        manifest = {rel: hashlib.sha256(data).hexdigest() for rel, data in pages.files.items()}
-        (staged / MANIFEST).write_text(json.dumps(manifest, sort_keys=True, indent=1) + "\n")
+        manifest = dict(sorted(pages.hashes.items()))
+        (staged / MANIFEST).write_text(json.dumps(manifest, indent=1) + "\n")
         replace_dir(staged, dest)
     except BaseException:
         discard(staged)
@@ -213,11 +242,11 @@ def build_site(
     if pages.briefs is not None:
         pages.briefs.remember()
     save_fingerprint(dest, fingerprint)
-    report.written = sorted(pages.files) + sorted(
+    report.written = sorted(pages.hashes) + sorted(
         r for r in pages.downloads if opts.pdf or not r.startswith("pdf/")
     )
     if not opts.quiet:
-        n_pages = sum(r.endswith(".html") for r in pages.files)
+        n_pages = sum(r.endswith(".html") for r in pages.hashes)
         print(f"wrote {_show(root, dest)}: {n_pages} pages", file=out)
     return report
 
@@ -388,9 +417,13 @@ def _downloads(ident: str, up: str, pdf: bool) -> list[tuple[str, str, str]]:
 
 
 def render_site(
-    corpus: Corpus, root: Path, revisions: dict[str, list[Revision]], opts: SiteOptions
+    corpus: Corpus,
+    root: Path,
+    revisions: dict[str, list[Revision]],
+    opts: SiteOptions,
+    staged: Path,
 ) -> SitePages:
-    """Every file of the site except the downloads, which are linked from the build outputs."""
+    """Every file of the site except the downloads, written into `staged` as it renders."""
     cfg = corpus.config
     base_url = cfg.base_url if cfg.base_url.endswith("/") else cfg.base_url + "/"
     site = SiteInfo(
@@ -402,7 +435,8 @@ def render_site(
         live_reload=opts.live_reload,
         pdf=opts.pdf or opts.live_reload,
     )
-    pages = SitePages()
+    dest = site_dir(root, opts)
+    pages = SitePages(staged, dest)
     link_pdf = site.pdf  # the preview server makes PDFs on request, so it links them too
     listed = entries(corpus, revisions)
     actors_in = {a.id: actor_issues(corpus, a) for a in corpus.actors.values()}
@@ -424,11 +458,14 @@ def render_site(
     # Briefs: the brief templates, wrapped in the site's layout; only stale pages render,
     # across cores, each with its search sections (see brief_pages below).
     pages.briefs = brief_pages(corpus, root, revisions, opts, site)
-    dest = site_dir(root, opts)
+    old_hashes = _read_manifest(dest)
     for target in targets(corpus):
         rel = f"{target.id}.html"
-        fresh = pages.briefs.fresh.get(rel)
-        pages.add(rel, fresh if fresh is not None else (dest / rel).read_bytes())
+        fresh = pages.briefs.fresh.pop(rel, None)
+        if fresh is not None:
+            pages.add(rel, fresh)
+        else:
+            pages.keep(rel, old_hashes.get(rel))
         pages.downloads[f"md/{target.id}.md"] = f"md/{target.id}.md"
         pages.downloads[f"pdf/{target.id}.pdf"] = f"pdf/{target.id}.pdf"
 
@@ -447,31 +484,39 @@ def render_site(
         ),
     )
     for actor in corpus.actors.values():
-        pages.add(
-            f"actors/{actor.id}.html",
-            page(
-                "site/actor.html.j2",
-                "../",
-                "actors",
-                actor=actor,
-                found=actors_in[actor.id],
-                actors=corpus.actors,
-                members=[a for a in corpus.actors.values() if actor.id in a.member_of],
-                books=[b for b in corpus.books.values() if actor.id in b.key_players],
-                cite=Citations(corpus.sources),
-                sections_of=sections_of,
-            ),
+        rel = f"actors/{actor.id}.html"
+        text = page(
+            "site/actor.html.j2",
+            "../",
+            "actors",
+            actor=actor,
+            found=actors_in[actor.id],
+            actors=corpus.actors,
+            members=[a for a in corpus.actors.values() if actor.id in a.member_of],
+            books=[b for b in corpus.books.values() if actor.id in b.key_players],
+            cite=Citations(corpus.sources),
+            sections_of=sections_of,
         )
+        pages.sections[rel] = page_sections(text, ACTOR_SKIP)
+        pages.add(rel, text)
     pages.add("404.html", page("site/404.html.j2", "", "none"))
     pages.add("feed.xml", page("site/feed.xml.j2", "", "none", entries=_by_update(listed)))
     sitemap: list[tuple[str, dt.date | None]] = [(e.href, e.updated) for e in listed]
     sitemap += [(f"actors/{a}.html", None) for a in corpus.actors]
     pages.add("sitemap.xml", page("site/sitemap.xml.j2", "", "none", urls=sitemap))
 
-    memo = dest.parent / STATE_DIR / f"{dest.name}-sections.json"
-    index = search_index(pages, corpus, known=pages.briefs.extras, site_dir_memo=memo)
-    pages.add("search.json", json.dumps(index, ensure_ascii=False, sort_keys=True, indent=None))
-    pages.add("search.html", page("site/search.html.j2", "", "search", index=index))
+    index = search_index(corpus, {**pages.briefs.extras, **pages.sections})
+    # Serialised once, as ASCII (a quarter of the memory of text with one non-Latin-1 letter),
+    # and spliced into the search page's data block rather than copied through a template.
+    index_json = tojson(index, ascii=True).encode()
+    del index
+    pages.add("search.json", [index_json])
+    head, mark, tail = page("site/search.html.j2", "", "search", index_json=INDEX_MARK).partition(
+        INDEX_MARK
+    )
+    assert mark, "site/search.html.j2 must print index_json once"
+    pages.add("search.html", [head.encode(), index_json, tail.encode()])
+    del index_json
 
     css = asset_text(root, "brief.css") + "\n" + asset_text(root, "site.css")
     pages.add("assets/site.css", css)
@@ -487,77 +532,63 @@ def _by_update(listed: list[Entry]) -> list[Entry]:
 # --- search index ------------------------------------------------------------------------------
 
 
-class _Sections(HTMLParser):
-    """Split a rendered page into searchable sections: (anchor, heading, text)."""
+# Pages are our own output: every '<' in content is escaped, so a tag is a tag and a regular
+# tokenizer reads them exactly as html.parser would (tests/test_site.py compares the two), at a
+# fraction of html.parser's cost.
+_TOKEN = re.compile(
+    r"<!--.*?-->|<![^>]*>|<(/?)([a-zA-Z][a-zA-Z0-9]*)((?:[^>\"']|\"[^\"]*\"|'[^']*')*)>|([^<]+)",
+    re.S,
+)
+_ATTR = {
+    name: re.compile(rf"""(?:^|\s){name}\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'>]+))""")
+    for name in ("id", "class")
+}
+_VOID = frozenset(
+    [
+        "area",
+        "base",
+        "br",
+        "col",
+        "embed",
+        "hr",
+        "img",
+        "input",
+        "link",
+        "meta",
+        "source",
+        "track",
+        "wbr",
+    ]
+)
+_SKIP_TAGS = frozenset({"svg", "script", "style", "form", "nav"})
+_HEADINGS = frozenset({"h1", "h2", "h3", "h4"})
+SKIP_CLASSES = frozenset({"toc", "refs", "revisions", "page-tools", "visually-hidden"})
 
-    VOID = frozenset(
-        [
-            "area",
-            "base",
-            "br",
-            "col",
-            "embed",
-            "hr",
-            "img",
-            "input",
-            "link",
-            "meta",
-            "source",
-            "track",
-            "wbr",
-        ]
-    )
-    SKIP_CLASSES = frozenset({"toc", "refs", "revisions", "page-tools", "visually-hidden"})
 
-    def __init__(self, skip_classes: frozenset[str] = frozenset()) -> None:
-        super().__init__(convert_charrefs=True)
-        self.skip_classes = self.SKIP_CLASSES | skip_classes
-        self.stack: list[tuple[str, str | None, bool]] = []  # tag, id, skipping
-        self.in_main = False
-        self.heading: list[str] | None = None
-        self.sections: list[tuple[str, list[str], list[str]]] = []
+def _attr(name: str, attrs: str) -> str | None:
+    if name not in attrs:
+        return None
+    m = _ATTR[name].search(attrs)
+    if m is None:
+        return None
+    value = next(g for g in m.groups() if g is not None)
+    return html.unescape(value) if "&" in value else value
 
-    @property
-    def skipping(self) -> bool:
-        return bool(self.stack) and self.stack[-1][2]
 
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        a = dict(attrs)
-        if tag == "main":
-            self.in_main = True
-        if tag in self.VOID:
-            return
-        classes = set((a.get("class") or "").split())
-        skip = (
-            self.skipping
-            or tag in ("svg", "script", "style", "form", "nav")
-            or bool(classes & self.skip_classes)
-        )
-        self.stack.append((tag, a.get("id"), skip))
-        if self.in_main and not skip and re.fullmatch(r"h[1-4]", tag):
-            anchor = a.get("id") or next((i for _, i, _ in reversed(self.stack[:-1]) if i), "")
-            self.heading = []
-            self.sections.append((anchor, self.heading, []))
+@lru_cache(maxsize=64)
+def _open_or_close(tag: str) -> re.Pattern[str]:
+    return re.compile(rf"<(/?){tag}(?=[\s/>])", re.I)
 
-    def handle_endtag(self, tag: str) -> None:
-        if tag == "main":
-            self.in_main = False
-        if tag in self.VOID:
-            return
-        while self.stack:
-            t, _, _ = self.stack.pop()
-            if re.fullmatch(r"h[1-4]", t):
-                self.heading = None
-            if t == tag:
-                break
 
-    def handle_data(self, data: str) -> None:
-        if not self.in_main or self.skipping or not self.sections:
-            return
-        if self.heading is not None:
-            self.heading.append(data)
-        else:
-            self.sections[-1][2].append(data)
+def _after_close(text: str, tag: str, pos: int) -> int:
+    """Where the element of `tag` opened just before `pos` ends, nested ones counted."""
+    depth = 1
+    for m in _open_or_close(tag).finditer(text, pos):
+        depth += -1 if m.group(1) else 1
+        if depth == 0:
+            end = text.find(">", m.end())
+            return len(text) if end < 0 else end + 1
+    return len(text)
 
 
 def _flat(parts: list[str]) -> str:
@@ -565,54 +596,92 @@ def _flat(parts: list[str]) -> str:
 
 
 def page_sections(
-    html: str, skip_classes: frozenset[str] = frozenset()
+    text: str, skip_classes: frozenset[str] = frozenset()
 ) -> list[tuple[str, str, str]]:
-    """Searchable sections of one rendered page: (anchor id, heading, plain text)."""
-    parser = _Sections(skip_classes)
-    parser.feed(html)
-    parser.close()
-    return [(a, _flat(h), _flat(t)) for a, h, t in parser.sections if _flat(h) or _flat(t)]
+    """Searchable sections of one rendered page: (anchor id, heading, plain text).
+
+    Sections start at each h1-h4 inside <main>; the anchor is the heading's id or its nearest
+    ancestor's. Navigation, figures, scripts, forms and elements of a skipped class (tables of
+    contents, citation marks, repeated content) are passed over whole.
+    """
+    skip = SKIP_CLASSES | skip_classes
+    stack: list[tuple[str, str | None]] = []
+    in_main = False
+    heading: list[str] | None = None
+    sections: list[tuple[str, list[str], list[str]]] = []
+    pos = max(text.find("<main"), 0)  # nothing before <main> is searched
+    while pos < len(text):
+        m = _TOKEN.match(text, pos)
+        if m is None:  # a lone '<' opening no tag is text, as a browser reads it
+            data: str | None = "<"
+            pos += 1
+        else:
+            pos = m.end()
+            data = m.group(4)
+        if data is not None:
+            if in_main and sections:
+                (heading if heading is not None else sections[-1][2]).append(
+                    html.unescape(data) if "&" in data else data
+                )
+            continue
+        assert m is not None
+        if m.group(2) is None:
+            continue  # a comment or doctype
+        tag, attrs = m.group(2).lower(), m.group(3)
+        if m.group(1):
+            in_main = in_main and tag != "main"
+            while stack and tag not in _VOID:
+                closed = stack.pop()[0]
+                heading = None if closed in _HEADINGS else heading
+                if closed == tag:
+                    break
+            continue
+        in_main = in_main or tag == "main"
+        if tag in _VOID or attrs.rstrip().endswith("/"):
+            continue
+        if tag in _SKIP_TAGS or not skip.isdisjoint((_attr("class", attrs) or "").split()):
+            pos = _after_close(text, tag, pos)
+            continue
+        ident = _attr("id", attrs)
+        stack.append((tag, ident))
+        if in_main and tag in _HEADINGS:
+            anchor = ident or next((i for _, i in reversed(stack[:-1]) if i), "")
+            heading = []
+            sections.append((anchor, heading, []))
+    return [(a, _flat(h), _flat(t)) for a, h, t in sections if _flat(h) or _flat(t)]
 
 
-def search_index(
-    pages: SitePages,
-    corpus: Corpus,
-    known: dict[str, Any] | None = None,
-    site_dir_memo: Path | None = None,
-) -> dict[str, Any]:
+def search_index(corpus: Corpus, split: dict[str, Any]) -> dict[str, Any]:
     """The offline search index: one entry per section of every brief and actor page.
 
-    `known` holds the sections of pages already split (brief pages, split as they render).
+    `split` holds every page's sections (brief pages are split as they render, actor pages as
+    they are written); a book's chapters and an actor page's per-issue listings repeat issue
+    pages, so those parts were left out when they were split.
     """
-    docs: list[tuple[str, str, str, frozenset[str]]] = []
+    docs: list[tuple[str, str, str]] = []
     for i in corpus.issues.values():
-        docs.append((f"{i.id}.html", i.title, "Issue", frozenset()))
-    for b in corpus.books.values():  # a book's chapters repeat its issues: index only its own
-        docs.append((f"{b.id}.html", b.title, "Briefing book", frozenset({"chapter"})))
+        docs.append((f"{i.id}.html", i.title, "Issue"))
+    for b in corpus.books.values():
+        docs.append((f"{b.id}.html", b.title, "Briefing book"))
     for a in corpus.actors.values():
-        docs.append((f"actors/{a.id}.html", a.name, "Actor", frozenset()))
+        docs.append((f"actors/{a.id}.html", a.name, "Actor"))
     pages_out = []
     sections = []
-    memo = Memo(site_dir_memo) if site_dir_memo is not None else None
-    for n, (rel, title, kind, skip) in enumerate(docs):
+    for n, (rel, title, kind) in enumerate(docs):
         pages_out.append({"u": rel, "t": title, "k": kind})
-        split = (known or {}).get(rel)
-        if split is None:
-            split = _sections_of(pages.files[rel], skip, memo)
-        for anchor, heading, text in split:
+        for anchor, heading, text in split[rel]:
             href = f"{rel}#{anchor}" if anchor else rel
             sections.append({"p": n, "u": href, "h": heading, "x": text})
-    if memo is not None:
-        memo.save()
     return {"version": 1, "pages": pages_out, "sections": sections}
 
 
-def _sections_of(html: bytes, skip: frozenset[str], memo: Memo | None) -> Any:
-    """page_sections, remembered by the page's bytes: unchanged pages are not parsed again."""
-    if memo is None:
-        return page_sections(html.decode(), skip)
-    key = html + b"\x00" + ",".join(sorted(skip)).encode()
-    return memo.get(key, lambda: page_sections(html.decode(), skip))
+def _read_manifest(dest: Path) -> dict[str, str]:
+    """The live site's manifest (site path -> sha256); empty when there is none or it is bad."""
+    try:
+        data = json.loads((dest / MANIFEST).read_text("utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return data if isinstance(data, dict) else {}
 
 
 # --- incremental, parallel brief pages (the build.py machinery) --------------------------------

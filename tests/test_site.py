@@ -334,6 +334,83 @@ def test_page_sections_split_by_heading() -> None:
     assert page_sections(html) == [("a-h", "First", "one"), ("b", "Second", "two")]
 
 
+class _ReferenceSections(HTMLParser):
+    """The section splitter written the slow, obvious way on the standard library's parser."""
+
+    VOID = frozenset("area base br col embed hr img input link meta source track wbr".split())  # noqa: SIM905
+    SKIP = frozenset({"toc", "refs", "revisions", "page-tools", "visually-hidden"})
+
+    def __init__(self, skip_classes: frozenset[str]) -> None:
+        super().__init__(convert_charrefs=True)
+        self.skip = self.SKIP | skip_classes
+        self.stack: list[tuple[str, str | None, bool]] = []
+        self.in_main = False
+        self.heading: list[str] | None = None
+        self.sections: list[tuple[str, list[str], list[str]]] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        a = dict(attrs)
+        self.in_main = self.in_main or tag == "main"
+        if tag in self.VOID:
+            return
+        skip = (
+            (bool(self.stack) and self.stack[-1][2])
+            or tag in ("svg", "script", "style", "form", "nav")
+            or bool(set((a.get("class") or "").split()) & self.skip)
+        )
+        self.stack.append((tag, a.get("id"), skip))
+        if self.in_main and not skip and re.fullmatch(r"h[1-4]", tag):
+            anchor = a.get("id") or next((i for _, i, _ in reversed(self.stack[:-1]) if i), "")
+            self.heading = []
+            self.sections.append((anchor, self.heading, []))
+
+    def handle_endtag(self, tag: str) -> None:
+        self.in_main = self.in_main and tag != "main"
+        while self.stack and tag not in self.VOID:
+            t = self.stack.pop()[0]
+            self.heading = None if re.fullmatch(r"h[1-4]", t) else self.heading
+            if t == tag:
+                break
+
+    def handle_data(self, data: str) -> None:
+        if self.in_main and self.sections and not (self.stack and self.stack[-1][2]):
+            (self.heading if self.heading is not None else self.sections[-1][2]).append(data)
+
+
+def reference_sections(html: str, skip: frozenset[str]) -> list[tuple[str, str, str]]:
+    parser = _ReferenceSections(skip)
+    parser.feed(html)
+    parser.close()
+
+    def flat(parts: list[str]) -> str:
+        return " ".join(" ".join(parts).split())
+
+    return [(a, flat(h), flat(t)) for a, h, t in parser.sections if flat(h) or flat(t)]
+
+
+def test_page_sections_read_every_page_as_html_parser_does(site: Path) -> None:
+    """The fast tokenizer of page_sections agrees with html.parser on every page we publish."""
+    for page in html_pages(site):
+        html = page.read_text("utf-8")
+        for skip in (frozenset(), frozenset({"chapter"}), frozenset({"from-issues"})):
+            assert page_sections(html, skip) == reference_sections(html, skip), page.name
+    tricky = (
+        '<main><h2 id="x&amp;y">A &lt;b&gt; &amp; c</h2><!-- <h2>no</h2> --><p>t<br/>u</p>'
+        '<div class="toc"><div><h3>inner</h3></div><p>still toc</p></div><p>after</p>'
+        "<svg><g><text>no</text></g></svg><p>x < y</p></main><h2>outside</h2>"
+    )
+    assert page_sections(tricky) == reference_sections(tricky, frozenset())
+    assert page_sections(tricky) == [("x&y", "A <b> & c", "t u after x < y")]
+
+
+def test_actor_pages_index_only_their_own_profile(site: Path) -> None:
+    """An actor page's per-issue listings repeat the issue pages, which are indexed already."""
+    index = json.loads((site / "search.json").read_text("utf-8"))
+    actor_urls = [s["u"] for s in index["sections"] if s["u"].startswith("actors/russia.html")]
+    assert "actors/russia.html#agenda-h" in actor_urls
+    assert not [u for u in actor_urls if "stances" in u or "levers" in u]
+
+
 def contrast(fg: str, bg: str) -> float:
     """WCAG 2 contrast ratio of two #rrggbb colours."""
 

@@ -46,9 +46,9 @@ def _md_finalize(value: Any) -> Any:
     return Markup(markup.md_plain(str(value)))
 
 
-def _tojson(value: Any) -> Markup:
+def tojson(value: Any, *, ascii: bool = False) -> Markup:
     """JSON safe to place inside <script>: no '</script>' or HTML-significant characters."""
-    text = json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    text = json.dumps(value, ensure_ascii=ascii, sort_keys=True, separators=(",", ":"))
     text = text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
     return Markup(text.replace("\u2028", "\\u2028").replace("\u2029", "\\u2029"))
 
@@ -66,7 +66,7 @@ def _common(env: jinja2.Environment) -> None:
         SCENARIO_KINDS=SCENARIO_KINDS,
     )
     env.filters["safe_href"] = _safe_href
-    env.filters["tojson"] = _tojson
+    env.filters["tojson"] = tojson
     env.filters["md_cell"] = markup.md_cell
     env.filters["fmt"] = lambda v, spec: format(v, spec)
 
