@@ -21,9 +21,7 @@ _RELATED = re.compile(r"^related: \[(.*)\]$", re.M)
 _BLUF = re.compile(r"^(bluf: [|>]-?\n)(\s+)", re.M)
 # A one-line scalar of several words after `key: ` or `- ` (plain or double-quoted), and the
 # first line of a block scalar: the places prose starts.
-_LINE_PROSE = re.compile(
-    r'^(\s*(?:- )?[a-z_]+: "?|\s*- "?)([A-Za-z][^\n#":]* [^\n]*)$'
-)
+_LINE_PROSE = re.compile(r'^(\s*(?:- )?[a-z_]+: "?|\s*- "?)([A-Za-z][^\n#":]* [^\n]*)$')
 _BLOCK_START = re.compile(r"^(\s*(?:- )?(?:[a-z_]+: )?[|>][-+]?\n)(\s+)", re.M)
 
 

@@ -739,6 +739,7 @@ class Pages:
 
     fresh: dict[str, bytes] = field(default_factory=dict)
     extras: dict[str, Any] = field(default_factory=dict)
+    previous: dict[str, Any] = field(default_factory=dict)  # last extras of re-rendered pages
     kept: list[str] = field(default_factory=list)
     keys: dict[str, str] = field(default_factory=dict)
     record: Path | None = None
@@ -794,6 +795,8 @@ def render_pages(
             out.kept.append(spec.rel)
         else:
             todo.append(spec)
+            if isinstance(remembered, list) and len(remembered) == 2:
+                out.previous[spec.rel] = remembered[1]
     results = parallel_map(
         fn, [s.item for s in todo], jobs=jobs, cost=cost, progress=progress, warm=warm
     )

@@ -16,6 +16,7 @@ import json
 import re
 import sys
 import traceback
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
@@ -27,12 +28,14 @@ from markupsafe import Markup
 from .build import (
     MANIFEST,
     SHARED,
+    STATE_DIR,
     BuildOptions,
     BuildReport,
     Pages,
     PageSpec,
     build,
     code_digest,
+    compiled_templates,
     file_digests,
     output_key,
     project_fingerprint,
@@ -50,7 +53,15 @@ from .render import asset_text, render_html, targets
 from .render.figures import Matrix, gap_matrix
 from .render.templates import render, tojson
 from .render.view import Citations, sections_of
-from .write import contained, discard, link_or_copy, out_dir_problem, replace_dir, staging_dir
+from .write import (
+    atomic_write,
+    contained,
+    discard,
+    link_or_copy,
+    out_dir_problem,
+    replace_dir,
+    staging_dir,
+)
 
 # What a page may load: only files of the site itself; no inline script, no other host.
 CSP = (
@@ -125,6 +136,7 @@ class SitePages:
     sections: dict[str, Any] = field(default_factory=dict)  # site path -> search sections
     downloads: dict[str, str] = field(default_factory=dict)  # site path -> build output path
     briefs: Pages | None = None  # incremental brief pages; remembered once the site is written
+    listing_memo: dict[str, Any] = field(default_factory=dict)  # remembered likewise
 
     def add(self, rel: str, text: str | bytes | list[bytes]) -> None:
         """Write one rendered file (bytes, text, or its parts in order) under its site path."""
@@ -195,6 +207,7 @@ def build_site(
         for t in targets(corpus)
     ]
     revisions = git_revisions(root, rels)
+    compiled_templates(root)  # compiled templates kept between runs, as for the build
     staged = staging_dir(dest)
     try:
         pages = render_site(corpus, root, revisions, opts, staged)
@@ -241,6 +254,7 @@ def build_site(
         raise
     if pages.briefs is not None:
         pages.briefs.remember()
+    _remember_listing(dest, pages.listing_memo)
     save_fingerprint(dest, fingerprint)
     report.written = sorted(pages.hashes) + sorted(
         r for r in pages.downloads if opts.pdf or not r.startswith("pdf/")
@@ -438,8 +452,6 @@ def render_site(
     dest = site_dir(root, opts)
     pages = SitePages(staged, dest)
     link_pdf = site.pdf  # the preview server makes PDFs on request, so it links them too
-    listed = entries(corpus, revisions)
-    actors_in = {a.id: actor_issues(corpus, a) for a in corpus.actors.values()}
 
     def page(name: str, up: str, current: str, **ctx: Any) -> str:
         return render(
@@ -469,7 +481,80 @@ def render_site(
         pages.downloads[f"md/{target.id}.md"] = f"md/{target.id}.md"
         pages.downloads[f"pdf/{target.id}.pdf"] = f"pdf/{target.id}.pdf"
 
-    issues = list(corpus.issues.values())
+    # The pages that list every brief (index, actor pages, 404, feed, sitemap) see only what
+    # they print of each issue, and are kept from the last site while that is unchanged.
+    listing = _listing_corpus(corpus)
+    listed = entries(listing, revisions)
+    key = output_key(
+        {
+            "code": code_digest(frozenset()),
+            "templates": templates_digest(root, ("site", "html", "shared", "assets")),
+            "site": [str(v) for v in vars(site).values()],
+            "listing": repr((listing, listed)),
+        }
+    )
+    memo = _read_listing_memo(dest)
+    listing_files = ["index.html", "404.html", "feed.xml", "sitemap.xml"]
+    listing_files += [f"actors/{a}.html" for a in listing.actors]
+    if (
+        not opts.force
+        and memo.get("key") == key
+        and isinstance(memo.get("sections"), dict)
+        and all((dest / rel).is_file() for rel in listing_files)
+    ):
+        for rel in listing_files:
+            pages.keep(rel, old_hashes.get(rel))
+        pages.sections.update(memo["sections"])
+    else:
+        _listing_pages(pages, listing, listed, page)
+    pages.listing_memo = {"key": key, "sections": pages.sections}
+
+    split = {**pages.briefs.extras, **pages.sections}
+    unchanged = all(pages.briefs.previous.get(rel) == split[rel] for rel in pages.briefs.previous)
+    if (
+        not opts.force
+        and unchanged
+        and memo.get("key") == key
+        and memo.get("pages") == sorted(split)
+        and all((dest / rel).is_file() for rel in ("search.json", "search.html"))
+    ):  # every page's sections and title as last time: the same index
+        pages.keep("search.json", old_hashes.get("search.json"))
+        pages.keep("search.html", old_hashes.get("search.html"))
+    else:
+        _search_pages(pages, corpus, split, page)
+    pages.listing_memo["pages"] = sorted(split)
+
+    css = asset_text(root, "brief.css") + "\n" + asset_text(root, "site.css")
+    pages.add("assets/site.css", css)
+    for name in ("search.js", "favicon.svg"):
+        pages.add(f"assets/{name}", asset_text(root, name))
+    return pages
+
+
+def _listing_corpus(corpus: Corpus) -> Corpus:
+    """The corpus as the listing pages see it: each issue without what they never print."""
+    slim = {
+        i: replace(
+            issue,
+            subtitle=None,
+            distribution=None,
+            key_judgments=(),
+            analysis=(),
+            precedents=(),
+            scenarios=(),
+            talking_points=(),
+            digest="",
+        )
+        for i, issue in corpus.issues.items()
+    }
+    return replace(corpus, issues=slim, digests={})
+
+
+def _listing_pages(
+    pages: SitePages, corpus: Corpus, listed: list[Entry], page: Callable[..., str]
+) -> None:
+    """Index, actor pages, 404, feed and sitemap, rendered from the listing corpus."""
+    actors_in = {a.id: actor_issues(corpus, a) for a in corpus.actors.values()}
     pages.add(
         "index.html",
         page(
@@ -478,7 +563,7 @@ def render_site(
             "home",
             books=[e for e in listed if e.kind == "book"],
             issue_entries=[e for e in listed if e.kind == "issue"],
-            matrix=site_matrix(issues),
+            matrix=site_matrix(list(corpus.issues.values())),
             actors=corpus.actors,
             actors_in=actors_in,
         ),
@@ -505,7 +590,12 @@ def render_site(
     sitemap += [(f"actors/{a}.html", None) for a in corpus.actors]
     pages.add("sitemap.xml", page("site/sitemap.xml.j2", "", "none", urls=sitemap))
 
-    index = search_index(corpus, {**pages.briefs.extras, **pages.sections})
+
+def _search_pages(
+    pages: SitePages, corpus: Corpus, split: dict[str, Any], page: Callable[..., str]
+) -> None:
+    """search.json and search.html, whose data block is the same JSON."""
+    index = search_index(corpus, split)
     # Serialised once, as ASCII (a quarter of the memory of text with one non-Latin-1 letter),
     # and spliced into the search page's data block rather than copied through a template.
     index_json = tojson(index, ascii=True).encode()
@@ -516,13 +606,30 @@ def render_site(
     )
     assert mark, "site/search.html.j2 must print index_json once"
     pages.add("search.html", [head.encode(), index_json, tail.encode()])
-    del index_json
 
-    css = asset_text(root, "brief.css") + "\n" + asset_text(root, "site.css")
-    pages.add("assets/site.css", css)
-    for name in ("search.js", "favicon.svg"):
-        pages.add(f"assets/{name}", asset_text(root, name))
-    return pages
+
+def _read_listing_memo(dest: Path) -> dict[str, Any]:
+    """What the last site recorded of its listing pages (signed; empty when absent or bad)."""
+    from .cache import signed_load
+
+    try:
+        data = signed_load(_listing_memo_path(dest).read_bytes())
+    except OSError:
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def _listing_memo_path(dest: Path) -> Path:
+    return dest.parent / STATE_DIR / f"{dest.name}-listing.json"
+
+
+def _remember_listing(dest: Path, memo: dict[str, Any]) -> None:
+    """Record the listing pages' key and sections, signed, once the site is in place."""
+    from .cache import signed_dump
+
+    blob = signed_dump(memo)
+    if blob is not None:
+        atomic_write(_listing_memo_path(dest), blob)
 
 
 def _by_update(listed: list[Entry]) -> list[Entry]:

@@ -271,3 +271,37 @@ def test_site_noop_is_answered_without_jinja(project: Path) -> None:
     from briefgen.build import site_is_current
 
     assert site_is_current(project, None, pdf=False, live=False) is None
+
+
+def inodes(folder: Path) -> dict[str, int]:
+    """Inode of every file: a page carried over from the last site is a hard link to it."""
+    return {p.relative_to(folder).as_posix(): p.stat().st_ino for p in folder.rglob("*.*")}
+
+
+def test_site_listing_pages_are_kept_until_what_they_print_changes(
+    project: Path, tmp_path: Path
+) -> None:
+    """A subtitle is not printed by the index or actor pages: they are kept, not re-rendered;
+    a stance is printed on the actor pages: they are rendered again. Both match a clean site."""
+    listing = ["index.html", "feed.xml", "sitemap.xml", "actors/russia.html"]
+    _, folder = site(project)
+    first = inodes(folder)
+    issue = project / "briefs" / "issues" / "sanctions.yaml"
+    edit(issue, "subtitle: ", "subtitle: Revised, ")
+    site(project)
+    second = inodes(folder)
+    assert all(second[rel] == first[rel] for rel in listing)
+    assert second["sanctions.html"] != first["sanctions.html"]
+    assert second["search.json"] != first["search.json"]  # the subtitle is searchable
+
+    stance = re.search(r"^      russia: (\S.*)$", issue.read_text("utf-8"), re.M)
+    assert stance is not None
+    edit(issue, f"      russia: {stance.group(1)}", "      russia: Moscow now says otherwise")
+    site(project)
+    third = inodes(folder)
+    assert third["actors/russia.html"] != second["actors/russia.html"]
+    clean = copy_project(tmp_path / "clean")
+    shutil.copy2(issue, clean / "briefs" / "issues")
+    _, clean_folder = site(clean, jobs=1, force=True)
+    assert snapshot(folder) == snapshot(clean_folder)
+    assert b"Moscow now says otherwise" in (folder / "actors" / "russia.html").read_bytes()
