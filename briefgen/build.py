@@ -689,7 +689,7 @@ def write_outputs(
     try:
         manifest = {}
         for rel, key in outputs:
-            target = _join(staged, rel)
+            target = join_checked(staged, rel)
             data = fresh.get(rel)
             if data is None:
                 link_or_copy(dest / rel, target)
@@ -713,7 +713,7 @@ def write_outputs(
 _PLAIN_REL = re.compile(r"[a-z0-9][a-z0-9_.-]*(?:/[a-z0-9][a-z0-9_.-]*)*\Z")
 
 
-def _join(staged: Path, rel: str) -> Path:
+def join_checked(staged: Path, rel: str) -> Path:
     """`staged / rel`, checked: plain lower-case names skip the costly resolve of contained().
 
     The staging folder is new and holds only what we wrote, so no link can redirect a plain

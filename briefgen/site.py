@@ -37,6 +37,7 @@ from .build import (
     code_digest,
     compiled_templates,
     file_digests,
+    join_checked,
     output_key,
     project_fingerprint,
     render_pages,
@@ -137,12 +138,12 @@ class SitePages:
     downloads: dict[str, str] = field(default_factory=dict)  # site path -> build output path
     briefs: Pages | None = None  # incremental brief pages; remembered once the site is written
     listing_memo: dict[str, Any] = field(default_factory=dict)  # remembered likewise
+    _made: set[Path] = field(default_factory=set)  # staging folders already created
 
     def add(self, rel: str, text: str | bytes | list[bytes]) -> None:
         """Write one rendered file (bytes, text, or its parts in order) under its site path."""
         parts = text if isinstance(text, list) else [text]
-        target = contained(self.staged, rel)
-        target.parent.mkdir(parents=True, exist_ok=True)
+        target = self._target(rel)
         digest = hashlib.sha256()
         with open(target, "wb") as fh:
             for part in parts:
@@ -151,9 +152,17 @@ class SitePages:
                 fh.write(data)
         self.hashes[rel] = digest.hexdigest()
 
+    def _target(self, rel: str) -> Path:
+        """Where `rel` goes in the staging folder, its folder made (once per folder)."""
+        target = join_checked(self.staged, rel)
+        if target.parent not in self._made:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            self._made.add(target.parent)
+        return target
+
     def keep(self, rel: str, digest: str | None) -> None:
         """Carry an unchanged page over from the live site (a hard link: no read, no copy)."""
-        target = contained(self.staged, rel)
+        target = self._target(rel)
         link_or_copy(self.old / rel, target)
         self.hashes[rel] = digest or hashlib.sha256(target.read_bytes()).hexdigest()
 
@@ -582,7 +591,7 @@ def _listing_pages(
             cite=Citations(corpus.sources),
             sections_of=sections_of,
         )
-        pages.sections[rel] = page_sections(text, ACTOR_SKIP)
+        pages.sections[rel] = section_json(page_sections(text, ACTOR_SKIP))
         pages.add(rel, text)
     pages.add("404.html", page("site/404.html.j2", "", "none"))
     pages.add("feed.xml", page("site/feed.xml.j2", "", "none", entries=_by_update(listed)))
@@ -595,11 +604,9 @@ def _search_pages(
     pages: SitePages, corpus: Corpus, split: dict[str, Any], page: Callable[..., str]
 ) -> None:
     """search.json and search.html, whose data block is the same JSON."""
-    index = search_index(corpus, split)
-    # Serialised once, as ASCII (a quarter of the memory of text with one non-Latin-1 letter),
-    # and spliced into the search page's data block rather than copied through a template.
-    index_json = tojson(index, ascii=True).encode()
-    del index
+    # Joined from each page's encoded sections, as ASCII (a quarter of the memory of text with
+    # one non-Latin-1 letter), and spliced into the search page's data block, not templated.
+    index_json = search_index(corpus, split)
     pages.add("search.json", [index_json])
     head, mark, tail = page("site/search.html.j2", "", "search", index_json=INDEX_MARK).partition(
         INDEX_MARK
@@ -758,12 +765,22 @@ def page_sections(
     return [(a, _flat(h), _flat(t)) for a, h, t in sections if _flat(h) or _flat(t)]
 
 
-def search_index(corpus: Corpus, split: dict[str, Any]) -> dict[str, Any]:
-    """The offline search index: one entry per section of every brief and actor page.
+def section_json(sections: list[tuple[str, str, str]]) -> str:
+    """One page's sections as the search index holds them: JSON, ASCII, safe in <script>.
 
-    `split` holds every page's sections (brief pages are split as they render, actor pages as
-    they are written); a book's chapters and an actor page's per-issue listings repeat issue
-    pages, so those parts were left out when they were split.
+    Made once, where the page is split (in a worker), and kept with the page's key, so the
+    index of a whole site is assembled by joining strings, never re-encoded.
+    """
+    return str(tojson([list(s) for s in sections], ascii=True))
+
+
+def search_index(corpus: Corpus, split: dict[str, str]) -> bytes:
+    """The offline search index (format 2), as the bytes of search.json.
+
+    `{"pages": [{"k": kind, "s": [[anchor, heading, text], ...], "t": title, "u": path}],
+    "version": 2}`, one entry per brief and actor page. `split` holds each page's sections
+    already encoded (section_json); a book's chapters and an actor page's per-issue listings
+    repeat issue pages, so those parts were left out when they were split.
     """
     docs: list[tuple[str, str, str]] = []
     for i in corpus.issues.values():
@@ -772,14 +789,13 @@ def search_index(corpus: Corpus, split: dict[str, Any]) -> dict[str, Any]:
         docs.append((f"{b.id}.html", b.title, "Briefing book"))
     for a in corpus.actors.values():
         docs.append((f"actors/{a.id}.html", a.name, "Actor"))
-    pages_out = []
-    sections = []
-    for n, (rel, title, kind) in enumerate(docs):
-        pages_out.append({"u": rel, "t": title, "k": kind})
-        for anchor, heading, text in split[rel]:
-            href = f"{rel}#{anchor}" if anchor else rel
-            sections.append({"p": n, "u": href, "h": heading, "x": text})
-    return {"version": 1, "pages": pages_out, "sections": sections}
+    parts = []
+    for rel, title, kind in docs:
+        k, t, u = (tojson(v, ascii=True) for v in (kind, title, rel))
+        sections = split[rel]  # a record from before format 2 holds lists: encode them
+        s = sections if isinstance(sections, str) else section_json(sections)
+        parts.append(f'{{"k":{k},"s":{s},"t":{t},"u":{u}}}')
+    return ('{"pages":[' + ",".join(parts) + '],"version":2}').encode("ascii")
 
 
 def _read_manifest(dest: Path) -> dict[str, str]:
@@ -856,7 +872,7 @@ def _site_targets(corpus: Corpus) -> list[tuple[str, str, list[str]]]:
     return out
 
 
-def _brief_page(item: tuple[str, str]) -> tuple[bytes, list[tuple[str, str, str]]]:
+def _brief_page(item: tuple[str, str]) -> tuple[bytes, str]:
     """One brief page and its search sections (run in a worker; reads worker_state())."""
     from .build import scoped
     from .render import Target
@@ -880,4 +896,4 @@ def _brief_page(item: tuple[str, str]) -> tuple[bytes, list[tuple[str, str, str]
         svg_role=SVG_ROLE,
     )
     skip = frozenset({"chapter"}) if kind == "book" else frozenset()
-    return html.encode(), page_sections(html, skip)
+    return html.encode(), section_json(page_sections(html, skip))

@@ -315,12 +315,18 @@ def test_search_index_covers_sections_and_matches_the_page(site: Path) -> None:
     embedded = (site / "search.html").read_text("utf-8")
     block = embedded.split('<script type="application/json" id="search-index">', 1)[1]
     assert json.loads(block.split("</script>", 1)[0]) == index
-    urls = [s["u"] for s in index["sections"]]
+    assert index["version"] == 2
+    sections = [
+        {"u": f"{p['u']}#{a}" if a else p["u"], "h": h, "x": x}
+        for p in index["pages"]
+        for a, h, x in p["s"]
+    ]
+    urls = [s["u"] for s in sections]
     assert "nato.html#nato--positions-h" in urls
     assert any(u.startswith("actors/russia.html#") for u in urls)
     # A book's chapters repeat its issues; only the book's own sections are indexed.
     assert not any(u.startswith("us-russia-summit.html#nato--") for u in urls)
-    text = " ".join(s["x"] for s in index["sections"])
+    text = " ".join(s["x"] for s in sections)
     assert "Article 5" in text
     assert len((site / "search.json").read_bytes()) < 1_500_000
 
@@ -406,9 +412,10 @@ def test_page_sections_read_every_page_as_html_parser_does(site: Path) -> None:
 def test_actor_pages_index_only_their_own_profile(site: Path) -> None:
     """An actor page's per-issue listings repeat the issue pages, which are indexed already."""
     index = json.loads((site / "search.json").read_text("utf-8"))
-    actor_urls = [s["u"] for s in index["sections"] if s["u"].startswith("actors/russia.html")]
-    assert "actors/russia.html#agenda-h" in actor_urls
-    assert not [u for u in actor_urls if "stances" in u or "levers" in u]
+    (russia,) = [p for p in index["pages"] if p["u"] == "actors/russia.html"]
+    anchors = [a for a, _, _ in russia["s"]]
+    assert "agenda-h" in anchors
+    assert not [a for a in anchors if "stances" in a or "levers" in a]
 
 
 def contrast(fg: str, bg: str) -> float:

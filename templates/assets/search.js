@@ -18,12 +18,16 @@
     return text.normalize("NFD").replace(/[\u0300-\u036f]/g, "").toLowerCase();
   }
 
-  var docs = index.sections.map(function (s) {
-    var page = index.pages[s.p];
-    return {
-      s: s, page: page,
-      head: fold(s.h || ""), title: fold(page.t), text: fold(s.x || "")
-    };
+  /* Index format 2: each page carries its sections as [anchor, heading, text]. */
+  var docs = [];
+  index.pages.forEach(function (page) {
+    page.s.forEach(function (sec) {
+      var s = { u: sec[0] ? page.u + "#" + sec[0] : page.u, h: sec[1], x: sec[2] };
+      docs.push({
+        s: s, page: page,
+        head: fold(s.h || ""), title: fold(page.t), text: fold(s.x || "")
+      });
+    });
   });
 
   function count(hay, needle) {
