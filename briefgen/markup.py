@@ -126,10 +126,50 @@ def _tokens(tokens: list[Token]) -> Iterator[Token]:
             yield from _tokens(tok.children)
 
 
+# After "](" and the blanks the link rule skips (space, tab, newline), the destination.
+_SCHEME_DEST = re.compile(r"[ \t\n]*(?i:https?:|mailto:)")
+_DOCUMENT_DEST = re.compile(r"[ \t\n]*(?:(?i:https?:|mailto:)|#|[a-z0-9-]+\.md(?:#|[ \t\n)]))")
+# A footnote definition as our templates write it: at a line start, a label of no blank,
+# bracket or backslash. The footnote rule (tried before the reference rule) always takes it.
+_FOOTNOTE_DEF = re.compile(r"^\[\^[^\s\[\]\\]+\]:", re.M)
+
+
+def _surely_inert(text: str, dest: re.Pattern[str], footnotes: bool = False) -> bool:
+    """A cheap, conservative answer: True only when the full parse would surely find nothing.
+
+    False means "not sure" (the caller parses). Sound because, with linkify off, markdown-it
+    (and its footnote plugin) makes a problem token only from literal text of the source:
+    raw HTML (block and inline) and autolinks start at a '<'; an image at "![" (an entity
+    becomes text and is never parsed again; block structure removes only indentation and
+    markers at line starts, and a table cell the '\\' of '\\|', so it joins no "![", "](" or
+    "]:" that the text lacks);
+    an inline link at "](", then blanks, then its destination, whose leading scheme (or
+    local name) no entity or escape can change: those begin with '&' or '\\', which `dest`
+    does not match; a reference link only with a definition "[label]:", where "]:" is
+    literal. The footnote definitions allowed for whole briefs start a line, where the
+    footnote rule runs before the reference rule and takes them whole; a reference label
+    ending at their "]:" would have to contain their unescaped '['. Newline and space count
+    alike here, so the answer also holds for the text flattened to one line.
+    """
+    if "<" in text or "![" in text:
+        return False
+    if "]:" in text and not (footnotes and text.count("]:") == len(_FOOTNOTE_DEF.findall(text))):
+        return False
+    pos = text.find("](")
+    while pos >= 0:
+        if not dest.match(text, pos + 2):
+            return False
+        pos = text.find("](", pos + 2)
+    return True
+
+
 def md_inert(text: str) -> bool:
     """True when a Markdown renderer would find no raw HTML, image or non-http(s)/mailto link."""
-    if "[" not in text and "<" not in text:  # every link, image and tag needs one of these
-        return True
+    return _surely_inert(text, _SCHEME_DEST) or _parsed_inert(text)
+
+
+def _parsed_inert(text: str) -> bool:
+    """md_inert by a full parse, as written and flattened to one line: the authority."""
     for form in (text, text.replace("\n", " ")):
         for tok in _tokens(_reader().parse(form)):
             if tok.type in ("html_inline", "html_block", "image"):
@@ -164,6 +204,13 @@ def md_document_problem(text: str) -> str | None:
 
     The last line of defence: templates may put a value next to link syntax of their own.
     """
+    if _surely_inert(text, _DOCUMENT_DEST, footnotes=True):  # the usual case, without parsing
+        return None
+    return _parsed_document_problem(text)
+
+
+def _parsed_document_problem(text: str) -> str | None:
+    """md_document_problem by a full parse: the authority."""
     for tok in _tokens(_document_reader().parse(text)):
         if tok.type in ("html_inline", "html_block"):
             return f"raw HTML {tok.content.strip()[:60]!r}"
