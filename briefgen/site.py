@@ -39,6 +39,7 @@ from .build import (
     file_digests,
     join_checked,
     output_key,
+    parallel_map,
     project_fingerprint,
     render_pages,
     save_fingerprint,
@@ -285,6 +286,9 @@ def site_dir_problem(root: Path, dest: Path) -> str | None:
     return None
 
 
+_REMOTE_J2_FRAME = re.compile(r'File "([^"]+\.j2)", line (\d+)')
+
+
 def render_failure(exc: BaseException, root: Path) -> Diagnostic:
     """A template failure as a located diagnostic: the template file and line when known."""
     path, line = "templates", 1
@@ -295,6 +299,10 @@ def render_failure(exc: BaseException, root: Path) -> Diagnostic:
             if frame.filename.endswith(".j2"):
                 path, line = frame.filename, frame.lineno or 1
                 break
+        else:  # raised in a worker process: its traceback arrives as text
+            frames = _REMOTE_J2_FRAME.findall(str(exc.__cause__ or ""))
+            if frames:
+                path, line = frames[-1][0], int(frames[-1][1])
     return Diagnostic(_show(root, Path(path)), line, 1, f"rendering failed: {exc}")
 
 
@@ -515,7 +523,7 @@ def render_site(
             pages.keep(rel, old_hashes.get(rel))
         pages.sections.update(memo["sections"])
     else:
-        _listing_pages(pages, listing, listed, page)
+        _listing_pages(pages, listing, listed, page, opts.jobs)
     pages.listing_memo = {"key": key, "sections": pages.sections}
 
     split = {**pages.briefs.extras, **pages.sections}
@@ -560,13 +568,46 @@ def _listing_corpus(corpus: Corpus) -> Corpus:
 
 
 def _listing_pages(
-    pages: SitePages, corpus: Corpus, listed: list[Entry], page: Callable[..., str]
+    pages: SitePages,
+    corpus: Corpus,
+    listed: list[Entry],
+    page: Callable[..., str],
+    jobs: int,
 ) -> None:
-    """Index, actor pages, 404, feed and sitemap, rendered from the listing corpus."""
+    """Index, actor pages, 404, feed and sitemap, rendered from the listing corpus, across cores.
+
+    At hundreds of issues each actor page lists all of them: these pages are a few large jobs
+    (about as costly as the index each), so they go to the worker pool like brief pages do.
+    """
     actors_in = {a.id: actor_issues(corpus, a) for a in corpus.actors.values()}
-    pages.add(
-        "index.html",
-        page(
+    items = [("index", ""), *(("actor", a) for a in corpus.actors), ("other", "")]
+    set_worker_state(corpus=corpus, listed=listed, page=page, actors_in=actors_in)
+    try:
+        done = parallel_map(
+            _listing_page,
+            items,
+            jobs=jobs,
+            cost=lambda item: 0.02 * len(corpus.issues) / (3 if item[0] == "other" else 1),
+        )
+    finally:
+        set_worker_state()
+    for files in done:
+        for rel, text, sections in files:
+            if sections is not None:
+                pages.sections[rel] = sections
+            pages.add(rel, text)
+
+
+def _listing_page(item: tuple[str, str]) -> list[tuple[str, bytes, str | None]]:
+    """One listing job's files: (site path, bytes, encoded search sections or None)."""
+    kind, ident = item
+    st = worker_state()
+    corpus: Corpus = st["corpus"]
+    listed: list[Entry] = st["listed"]
+    page: Callable[..., str] = st["page"]
+    actors_in: dict[str, list[ActorIssue]] = st["actors_in"]
+    if kind == "index":
+        text = page(
             "site/index.html.j2",
             "",
             "home",
@@ -575,10 +616,10 @@ def _listing_pages(
             matrix=site_matrix(list(corpus.issues.values())),
             actors=corpus.actors,
             actors_in=actors_in,
-        ),
-    )
-    for actor in corpus.actors.values():
-        rel = f"actors/{actor.id}.html"
+        )
+        return [("index.html", text.encode(), None)]
+    if kind == "actor":
+        actor = corpus.actors[ident]
         text = page(
             "site/actor.html.j2",
             "../",
@@ -591,13 +632,19 @@ def _listing_pages(
             cite=Citations(corpus.sources),
             sections_of=sections_of,
         )
-        pages.sections[rel] = section_json(page_sections(text, ACTOR_SKIP))
-        pages.add(rel, text)
-    pages.add("404.html", page("site/404.html.j2", "", "none"))
-    pages.add("feed.xml", page("site/feed.xml.j2", "", "none", entries=_by_update(listed)))
+        sections = section_json(page_sections(text, ACTOR_SKIP))
+        return [(f"actors/{ident}.html", text.encode(), sections)]
     sitemap: list[tuple[str, dt.date | None]] = [(e.href, e.updated) for e in listed]
     sitemap += [(f"actors/{a}.html", None) for a in corpus.actors]
-    pages.add("sitemap.xml", page("site/sitemap.xml.j2", "", "none", urls=sitemap))
+    return [
+        ("404.html", page("site/404.html.j2", "", "none").encode(), None),
+        (
+            "feed.xml",
+            page("site/feed.xml.j2", "", "none", entries=_by_update(listed)).encode(),
+            None,
+        ),
+        ("sitemap.xml", page("site/sitemap.xml.j2", "", "none", urls=sitemap).encode(), None),
+    ]
 
 
 def _search_pages(
