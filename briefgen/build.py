@@ -456,8 +456,12 @@ def build(
     orphans = {
         fmt: sorted(n for n in manifests[fmt] if (fmt, n) not in wanted) for fmt in opts.formats
     }
+    costs = state.get("costs") if isinstance(state.get("costs"), dict) else {}
+    assert isinstance(costs, dict)
     if not todo and not any(orphans.values()):
         report.kept = sorted(f"{j.fmt}/{j.rel}" for j in jobs)
+        if report.validated:  # inputs changed, outputs did not: the next run is a no-op
+            _save_state(state_path, digests, target_list, views, page_size, costs)
         if not opts.quiet:
             print(f"up to date: {len(jobs)} outputs in {_show(root, out_dir)}", file=out)
         return report
@@ -479,8 +483,6 @@ def build(
                 report.diagnostics.extend(diags)
                 return report
             return build(root, opts, out=out, err=err, corpus=full)
-    costs = state.get("costs") if isinstance(state.get("costs"), dict) else {}
-    assert isinstance(costs, dict)
     estimate = {item: _estimate(item, costs, corpus) for item in items}  # longest first
     any_pdf = any("pdf" in fmts for _, _, fmts in items)
     set_worker_state(corpus=corpus, root=root, revisions=revisions, page_size=page_size)

@@ -178,6 +178,19 @@ def test_one_changed_issue_is_validated_alone_and_builds_as_a_clean_build(
     assert build(project, out, formats="md,html") == []
 
 
+def test_a_validation_that_changes_no_output_is_recorded(
+    project: Path, tmp_path: Path, full_loads: list[Path]
+) -> None:
+    out = tmp_path / "out"
+    build(project, out, formats="md")
+    state = out / ".briefgen" / "state.json"
+    state.unlink()
+    assert build(project, out, formats="md") == []
+    assert state.is_file() and len(full_loads) == 2
+    assert build(project, out, formats="md") == []
+    assert len(full_loads) == 2  # a no-op again: nothing validated
+
+
 @pytest.mark.parametrize(
     ("old", "new"),
     [
