@@ -3,8 +3,10 @@
 Reads top to bottom like MkDocs' build command: nothing is written until every input has
 loaded and validated and every stale output has rendered. Each output knows its inputs by
 content hash (the YAML files it reads, the templates of its format, the tool's version and
-code, the options and the file's git history), so a rebuild renders only what changed; a
-no-op rebuild parses no YAML, imports neither Jinja nor WeasyPrint, and writes nothing.
+code, the options and the file's git history; of an issue it links to, only the title it
+prints), so a rebuild renders only what changed; a no-op rebuild parses no YAML, imports
+neither Jinja nor WeasyPrint, and writes nothing. When only issue files changed since the
+last clean build, only they are validated and only what the stale outputs need is loaded.
 
 The machinery in the second half (keys, manifests, a fork-based worker pool with longest-
 first scheduling, a progress reporter, atomic folder writes) is shared with the site build.
@@ -22,7 +24,7 @@ import stat
 import sys
 import time
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO, TypeVar
 
@@ -44,7 +46,7 @@ if TYPE_CHECKING:
 FORMATS = {"md": ".md", "html": ".html", "pdf": ".pdf"}
 MANIFEST = ".manifest.json"
 STATE_DIR = ".briefgen"
-STATE_FORMAT = 2
+STATE_FORMAT = 3
 SHARED = [CONFIG_NAME, f"{BRIEFS_DIR}/actors.yaml", f"{BRIEFS_DIR}/sources.yaml"]
 # Template folders each output format reads (files at the top of a template folder count for
 # every format). A site template edit must not re-render every PDF.
@@ -212,8 +214,9 @@ class Job:
 def target_deps(kind: str, ident: str, data: dict[str, Any]) -> list[str]:
     """The input files one target reads, its own first (besides config and registries).
 
-    An issue reads the issues it links to (their titles); a book reads its issues. The
-    renderer is handed only these (see `scoped`), so the list cannot silently fall short.
+    An issue reads the issues it links to (only their RelatedIssue fields: its key holds
+    those, not their files' hashes); a book reads its issues. The renderer is handed only
+    these (see `scoped`), so the list cannot silently fall short.
     """
     if kind == "issue":
         own = f"{BRIEFS_DIR}/issues/{ident}.yaml"
@@ -225,6 +228,31 @@ def target_deps(kind: str, ident: str, data: dict[str, Any]) -> list[str]:
 Targets = list[tuple[str, str, list[str]]]
 
 
+@dataclass(frozen=True)
+class RelatedIssue:
+    """All an issue's page may read of an issue in its `related` list (the templates print
+    its title). Its key holds these fields of each related issue, not the related file's
+    hash, so editing an issue's subtitle re-renders its own page only; `scoped` hands the
+    renderer this and nothing more, so a template reaching for another field fails loudly
+    (StrictUndefined) instead of leaving a page stale."""
+
+    id: str
+    title: str
+
+
+PROJECTION = tuple(f.name for f in fields(RelatedIssue) if f.name != "id")
+Views = dict[str, dict[str, Any]]  # issue id -> its PROJECTION fields
+
+
+def views_of(corpus: Any) -> Views:
+    """The PROJECTION fields of every issue of `corpus`, as an issue page may see them."""
+    return {i: {f: getattr(x, f) for f in PROJECTION} for i, x in corpus.issues.items()}
+
+
+def _stem(rel: str) -> str:
+    return rel.rsplit("/", 1)[-1].removesuffix(".yaml")
+
+
 def plan(
     targets: Iterable[tuple[str, str, list[str]]],
     formats: Iterable[str],
@@ -233,19 +261,27 @@ def plan(
     revisions: dict[str, list[Any]],
     page_size: str,
     code: str,
+    views: Views,
 ) -> list[Job]:
-    """A job per target and format, keyed by everything its bytes depend on."""
+    """A job per target and format, keyed by everything its bytes depend on.
+
+    An issue's key holds its related issues' `views` (their PROJECTION fields), a book's the
+    hashes of its issues' files (it prints them whole).
+    """
     jobs = []
     for kind, ident, deps in targets:
         own = deps[0]
-        base = {
+        files = [own] if kind == "issue" else deps
+        base: dict[str, Any] = {
             "v": __version__,
             "code": code,
-            "inputs": {r: digests.get(r, "missing") for r in sorted({*SHARED, *deps})},
+            "inputs": {r: digests.get(r, "missing") for r in sorted({*SHARED, *files})},
             "history": [
                 list(map(str, (r.date, r.short_hash, r.subject))) for r in revisions.get(own, [])
             ],
         }
+        if kind == "issue":
+            base["related"] = [[_stem(r), views.get(_stem(r))] for r in deps[1:]]
         for fmt in formats:
             parts = {**base, "fmt": fmt, "templates": tdigests[fmt]}
             if fmt != "md":
@@ -272,6 +308,77 @@ def _targets_from_state(state: dict[str, Any]) -> Targets | None:
             return None
         out.append((kind, ident, list(deps)))
     return out
+
+
+def _views_from_state(state: dict[str, Any], targets: Targets) -> Views | None:
+    """The last build's views of every issue, if well-formed and complete; None otherwise."""
+    raw = state.get("views")
+    if not isinstance(raw, dict):
+        return None
+    for kind, ident, _ in targets:
+        view = raw.get(ident)
+        if kind == "issue" and not (
+            isinstance(view, dict)
+            and sorted(view) == sorted(PROJECTION)
+            and all(isinstance(v, str) or v is None for v in view.values())
+        ):
+            return None
+    return raw
+
+
+def _last_build(state: dict[str, Any]) -> tuple[Targets, Views] | None:
+    """The targets and views of the last (clean) build, when its state is usable here.
+
+    The state is written only after a build whose inputs all validated, so it also says
+    that its `digests` validated clean with this code.
+    """
+    if not (
+        state.get("format") == STATE_FORMAT
+        and state.get("v") == __version__
+        and state.get("code") == code_digest(frozenset())  # a new rule may reject old input
+        and isinstance(state.get("page_size"), str)
+        and isinstance(state.get("digests"), dict)
+    ):
+        return None
+    targets = _targets_from_state(state)
+    views = _views_from_state(state, targets) if targets is not None else None
+    return None if targets is None or views is None else (targets, views)
+
+
+def _revalidated(
+    root: Path, old: dict[str, Any], digests: dict[str, str], targets: Targets, views: Views
+) -> tuple[Any, Targets, Views] | None:
+    """Validate only the changed issue files, when nothing but issue files changed.
+
+    Returns a partial corpus (validate.revalidate_changed), the target list and the views
+    updated for the changed issues; None when the full validation must run (some other
+    file changed, a file came or went, or a changed issue has any problem at all).
+    """
+    if set(old) != set(digests):
+        return None
+    changed = [r for r in digests if old[r] != digests[r]]
+    issues = f"{BRIEFS_DIR}/issues/"
+    if not changed or not all(r.startswith(issues) and r.endswith(".yaml") for r in changed):
+        return None
+    inputs = {
+        ("issue" if r.startswith(issues) else "book", _stem(r))
+        for r in digests
+        if r.startswith((issues, f"{BRIEFS_DIR}/books/"))
+    }
+    if {(kind, ident) for kind, ident, _ in targets} != inputs:
+        return None  # a state that does not describe these files
+    from .validate import revalidate_changed
+
+    corpus = revalidate_changed(root, changed)
+    if corpus is None:
+        return None
+    fresh = [
+        (kind, ident, target_deps(kind, ident, {"related": corpus.issues[ident].related}))
+        if kind == "issue" and ident in corpus.issues
+        else (kind, ident, deps)
+        for kind, ident, deps in targets
+    ]
+    return corpus, fresh, {**views, **views_of(corpus)}
 
 
 # --- the build --------------------------------------------------------------------------------
@@ -303,21 +410,24 @@ def build(
     out_dir = (opts.out or root / "build").resolve()
     state_path = out_dir / STATE_DIR / "state.json"
 
-    # 1. Gather: hash every input; reuse the last validation when no input changed.
+    # 1. Gather: hash every input; reuse the last validation when no input changed, and
+    #    check only the changed issues when nothing but issues changed.
     digests = file_digests(root)
     state = _read_json(state_path)
+    last = None if opts.force else _last_build(state)
     page_size = opts.page_size
-    target_list = None
-    if (
-        not opts.force
-        and state.get("format") == STATE_FORMAT
-        and state.get("v") == __version__
-        and state.get("digests") == digests
-        and state.get("code") == code_digest(frozenset())  # a new rule may reject old input
-        and isinstance(state.get("page_size"), str)
-    ):
-        target_list = _targets_from_state(state)
+    target_list: Targets | None = None
+    views: Views = {}
+    partial = False  # corpus holds only what the stale targets need (see load_unchanged)
+    if last is not None and state["digests"] == digests:
+        target_list, views = last
         page_size = page_size or state["page_size"]
+    elif last is not None and corpus is None:
+        found = _revalidated(root, state["digests"], digests, *last)
+        if found is not None:
+            corpus, target_list, views = found
+            partial = report.validated = True
+            page_size = page_size or corpus.config.page_size
     if target_list is None:
         if corpus is None:
             corpus, diags = _validated(root)
@@ -327,13 +437,14 @@ def build(
                 return report
         page_size = page_size or corpus.config.page_size
         target_list = targets_of(corpus)
+        views = views_of(corpus)
     assert page_size is not None
 
     own_files = [deps[0] for _, _, deps in target_list]
     revisions = git_revisions(root, own_files)
     code = code_digest()
     tdigests = {fmt: templates_digest(root, FORMAT_TEMPLATES[fmt]) for fmt in opts.formats}
-    jobs = plan(target_list, opts.formats, digests, tdigests, revisions, page_size, code)
+    jobs = plan(target_list, opts.formats, digests, tdigests, revisions, page_size, code, views)
 
     # 2. Decide: which outputs are stale, which can be kept, which are orphans.
     manifests = {fmt: read_manifest(out_dir / fmt) for fmt in opts.formats}
@@ -345,22 +456,33 @@ def build(
     orphans = {
         fmt: sorted(n for n in manifests[fmt] if (fmt, n) not in wanted) for fmt in opts.formats
     }
+    costs = state.get("costs") if isinstance(state.get("costs"), dict) else {}
+    assert isinstance(costs, dict)
     if not todo and not any(orphans.values()):
         report.kept = sorted(f"{j.fmt}/{j.rel}" for j in jobs)
+        if report.validated:  # inputs changed, outputs did not: the next run is a no-op
+            _save_state(state_path, digests, target_list, views, page_size, costs)
         if not opts.quiet:
             print(f"up to date: {len(jobs)} outputs in {_show(root, out_dir)}", file=out)
         return report
 
     # 3. Render everything stale, in memory, before touching the output folder.
+    items = [(kind, ident, fmts) for (kind, ident), fmts in sorted(todo.items())]
     if corpus is None:
         corpus, diags = _validated(root)
         report.diagnostics.extend(diags)
         report.validated = True
         if corpus is None:
             return report
-    costs = state.get("costs") if isinstance(state.get("costs"), dict) else {}
-    assert isinstance(costs, dict)
-    items = [(kind, ident, fmts) for (kind, ident), fmts in sorted(todo.items())]
+    elif partial:
+        from .validate import load_unchanged
+
+        if not load_unchanged(root, corpus, *_needed(items, target_list)):
+            full, diags = _validated(root)  # cannot happen unless a file changed meanwhile
+            if full is None:
+                report.diagnostics.extend(diags)
+                return report
+            return build(root, opts, out=out, err=err, corpus=full)
     estimate = {item: _estimate(item, costs, corpus) for item in items}  # longest first
     any_pdf = any("pdf" in fmts for _, _, fmts in items)
     set_worker_state(corpus=corpus, root=root, revisions=revisions, page_size=page_size)
@@ -404,13 +526,24 @@ def build(
         report.written.extend(f"{fmt}/{r}" for r in outcome.written)
         report.kept.extend(f"{fmt}/{r}" for r in outcome.kept)
         report.removed.extend(f"{fmt}/{r}" for r in outcome.removed)
-    _save_state(state_path, digests, target_list, page_size, {**costs, **new_costs})
+    _save_state(state_path, digests, target_list, views, page_size, {**costs, **new_costs})
     if not opts.quiet:
         for rel in report.written:
             print(f"wrote {_show(root, out_dir / rel)}", file=out)
         for rel in report.removed:
             print(f"removed {_show(root, out_dir / rel)}", file=out)
     return report
+
+
+def _needed(items: Iterable[tuple[str, str, Any]], targets: Targets) -> tuple[set[str], set[str]]:
+    """The issues and books the renderer needs for `items`: each target and its inputs."""
+    deps_of = {(kind, ident): deps for kind, ident, deps in targets}
+    issues: set[str] = set()
+    books: set[str] = set()
+    for kind, ident, _ in items:
+        (books if kind == "book" else issues).add(ident)
+        issues.update(_stem(r) for r in deps_of[(kind, ident)][1:])
+    return issues, books
 
 
 def _estimate(item: tuple[str, str, tuple[str, ...]], costs: dict[str, Any], corpus: Any) -> float:
@@ -453,16 +586,20 @@ def scoped(corpus: Any, kind: str, ident: str) -> Any:
     """The corpus as one target may see it: the registries, itself and its declared inputs.
 
     A template that reaches for any other issue fails loudly instead of producing an output
-    whose key misses an input, which would make incremental builds silently wrong.
+    whose key misses an input, which would make incremental builds silently wrong. An issue
+    sees the issues it relates to only as RelatedIssue: the fields its key holds.
     """
     if kind == "issue":
-        wanted = [ident, *corpus.issues[ident].related]
-        books = {}
-    else:
-        wanted = list(corpus.books[ident].issues)
-        books = {ident: corpus.books[ident]}
-    issues = {i: corpus.issues[i] for i in corpus.issues if i in set(wanted)}
-    return replace(corpus, issues=issues, books=books)
+        related = set(corpus.issues[ident].related)
+        issues = {
+            i: x if i == ident else RelatedIssue(i, *(getattr(x, f) for f in PROJECTION))
+            for i, x in corpus.issues.items()
+            if i == ident or i in related
+        }
+        return replace(corpus, issues=issues, books={})
+    wanted = set(corpus.books[ident].issues)
+    issues = {i: x for i, x in corpus.issues.items() if i in wanted}
+    return replace(corpus, issues=issues, books={ident: corpus.books[ident]})
 
 
 def _render_target(item: tuple[str, str, tuple[str, ...]]) -> tuple[dict[str, bytes], float]:
@@ -556,8 +693,14 @@ def _no_fetch(url: str, *args: Any, **kwargs: Any) -> Any:
 
 
 def _save_state(
-    path: Path, digests: dict[str, str], targets: Targets, page: str, costs: dict[str, Any]
+    path: Path,
+    digests: dict[str, str],
+    targets: Targets,
+    views: Views,
+    page: str,
+    costs: dict[str, Any],
 ) -> None:
+    """Record a build whose inputs all validated: what the next build compares against."""
     from .write import atomic_write
 
     data = {
@@ -566,6 +709,7 @@ def _save_state(
         "v": __version__,
         "digests": digests,
         "targets": targets,
+        "views": views,
         "page_size": page,
         "costs": costs,
     }

@@ -2,7 +2,8 @@
 
 A one-file-changed build should parse and schema-check one file, not five hundred. Documents
 that passed the schema are kept as JSON in `.briefgen-cache/` keyed by the SHA-256 of their
-bytes; cross-file checks still run over every document on every build. The cache is never
+bytes; a full validation still runs the cross-file checks over every document (a build where
+only issue files changed checks only those: validate.revalidate_changed). The cache is never
 trusted: it is JSON (never pickle), every entry must carry the content hash of the file it
 stands for and this tool's salt, every entry must carry an HMAC made with a key that lives
 outside the project (so a cache committed in a pull request is ignored), and each entry is

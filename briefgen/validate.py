@@ -18,7 +18,7 @@ from . import model
 from .cache import DocCache, fast_valid
 from .diagnostics import Diagnostic, Severity, sort_key
 from .load import MAX_BYTES, Document, load_file
-from .project import SourceFile, discover, read_source
+from .project import BRIEFS_DIR, SourceFile, discover, read_source
 from .schema import check, suggest
 
 # Ids become file names and page names on the site; these would clobber the site's own pages.
@@ -193,32 +193,13 @@ def load_project(
     damaged: dict[str, tuple[SourceFile, Document]] = {}
     files = discover(root)
     for sf in files:
-        if sf.path.suffix == ".yml":
-            diags.append(Diagnostic(sf.rel, 1, 1, "use the .yaml extension, not .yml"))
+        doc, file_diags = _load_one(root, sf, cache)
+        diags.extend(file_diags)
+        if doc is None:
             continue
-        raw, problem = read_input(root, sf)
-        if problem is not None:
-            diags.append(problem)
-            continue
-        assert raw is not None
-        hit = cache.lookup(sf.rel, sf.kind, raw) if cache else None
-        if hit is not None:
-            result.documents[sf.rel] = hit
-            valid[sf.rel] = (sf, hit)
-            continue
-        doc, problem = load_file(raw, sf.rel)
-        if problem is not None:
-            diags.append(problem)
-            continue
-        assert doc is not None
         result.documents[sf.rel] = doc
-        diags.extend(doc.problems)
-        schema_diags = [] if fast_valid(sf.kind, doc.data) else check(doc, sf.kind)
-        diags.extend(schema_diags)
-        if not schema_diags and not doc.problems:
+        if not file_diags:
             valid[sf.rel] = (sf, doc)
-            if cache:
-                cache.store(sf.rel, sf.kind, doc)
         elif isinstance(doc.data, dict):
             damaged[sf.rel] = (sf, doc)
     if cache:
@@ -233,6 +214,131 @@ def load_project(
     if not any(d.severity is Severity.ERROR for d in diags):
         result.corpus = corpus
     return result
+
+
+def _load_one(
+    root: Path, sf: SourceFile, cache: DocCache | None
+) -> tuple[Document | None, list[Diagnostic]]:
+    """One file read, parsed (or found in the cache) and schema-checked; its problems.
+
+    The document is None when the file could not be read or parsed at all; it is valid when
+    the list is empty (valid documents are stored in the cache).
+    """
+    if sf.path.suffix == ".yml":
+        return None, [Diagnostic(sf.rel, 1, 1, "use the .yaml extension, not .yml")]
+    raw, problem = read_input(root, sf)
+    if problem is not None:
+        return None, [problem]
+    assert raw is not None
+    hit = cache.lookup(sf.rel, sf.kind, raw) if cache else None
+    if hit is not None:
+        return hit, []
+    doc, problem = load_file(raw, sf.rel)
+    if problem is not None:
+        return None, [problem]
+    assert doc is not None
+    diags = list(doc.problems)
+    diags.extend([] if fast_valid(sf.kind, doc.data) else check(doc, sf.kind))
+    if not diags and cache:
+        cache.store(sf.rel, sf.kind, doc)
+    return doc, diags
+
+
+def revalidate_changed(root: Path, changed: Collection[str]) -> model.Corpus | None:
+    """Validate only the changed issue files of a project that last validated clean.
+
+    The caller (build) has established from the last build's state that the input files are
+    the same set, the code is the same, the last validation was clean and only issue files
+    changed: config, registries and books are byte for byte as they were. As every issue id
+    must equal its file's stem, the ids are then the stems and the registries are unchanged,
+    so every unchanged file's cross-file checks would say what they said last time; only the
+    changed files are checked: load, schema, id == stem, safe and page ids, case-fold
+    collisions and `_check_issue` against the registries and the stems.
+
+    Returns a partial corpus (config, actors, sources and the changed issues; add more with
+    `load_unchanged`), or None on any problem at all: the caller then runs `load_project`,
+    so an error is reported exactly as a full validation reports it.
+    """
+    root = root.resolve()
+    files = discover(root)
+    if any(sf.path.suffix != ".yaml" for sf in files):
+        return None
+    by_rel = {sf.rel: sf for sf in files}
+    cache = DocCache.open(root)  # never cache.save(): it would prune the unseen files' entries
+    docs: dict[str, Document] = {}
+    for sf in files:
+        if sf.kind in ("config", "actors", "sources"):
+            doc, diags = _load_one(root, sf, cache)
+            if doc is None or diags:
+                return None
+            docs[sf.kind] = doc
+    corpus = model.Corpus(root=str(root), config=model.config_from(docs["config"].data))
+    for a in docs["actors"].data["actors"]:
+        corpus.actors[a["id"]] = model.actor_from(a)
+    for x in docs["sources"].data["sources"]:
+        corpus.sources[x["id"]] = model.source_from(x)
+    actor_ids, source_ids = set(corpus.actors), set(corpus.sources)
+    issue_ids = {sf.path.stem for sf in files if sf.kind == "issue"}
+    folded: dict[str, int] = {}
+    for sf in files:
+        if sf.kind in ("issue", "book"):
+            key = _fold(sf.path.stem)
+            folded[key] = folded.get(key, 0) + 1
+    ck = _Checker({})
+    for rel in sorted(changed):
+        src = by_rel.get(rel)
+        if src is None or src.kind != "issue":
+            return None
+        doc, diags = _load_one(root, src, cache)
+        if doc is None or diags:
+            return None
+        ident = doc.data["id"]
+        if ident != src.path.stem or _safe_id(ident) or _page_id_problem(ident):
+            return None
+        if folded.get(_fold(ident)) != 1:
+            return None
+        _check_issue(ck, doc, actor_ids, source_ids, issue_ids)
+        if ck.diags:
+            return None
+        corpus.issues[ident] = model.issue_from(doc.data, doc.rel, doc.digest)
+        corpus.digests[rel] = doc.digest
+    corpus.issues = dict(sorted(corpus.issues.items()))
+    return corpus
+
+
+def load_unchanged(
+    root: Path, corpus: model.Corpus, issues: Iterable[str], books: Iterable[str]
+) -> bool:
+    """Add unchanged issues and books to a partial corpus from `revalidate_changed`.
+
+    They validated clean last time and neither they nor anything they are checked against
+    changed, so they are only loaded (through the document cache) and turned into models.
+    False on any surprise (a file that no longer loads cleanly): validate in full instead.
+    """
+    root = root.resolve()
+    cache = DocCache.open(root)
+
+    def load(kind: str, ident: str) -> Document | None:
+        rel = f"{BRIEFS_DIR}/{kind}s/{ident}.yaml"
+        doc, diags = _load_one(root, SourceFile(kind, root / rel, rel), cache)
+        if doc is None or diags or doc.data.get("id") != ident:
+            return None
+        corpus.digests[rel] = doc.digest
+        return doc
+
+    for ident in issues:
+        if ident not in corpus.issues:
+            if (doc := load("issue", ident)) is None:
+                return False
+            corpus.issues[ident] = model.issue_from(doc.data, doc.rel, doc.digest)
+    for ident in books:
+        if ident not in corpus.books:
+            if (doc := load("book", ident)) is None:
+                return False
+            corpus.books[ident] = model.book_from(doc.data, doc.rel, doc.digest)
+    corpus.issues = dict(sorted(corpus.issues.items()))
+    corpus.books = dict(sorted(corpus.books.items()))
+    return True
 
 
 def _salvage_checks(

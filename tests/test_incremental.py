@@ -12,6 +12,7 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -105,7 +106,7 @@ def test_incremental_build_matches_clean_serial_build(
         edit(root / "briefs" / "issues" / "new-start.yaml", "subtitle: Revised, ", "subtitle: ")
 
 
-def test_changed_issue_rebuilds_only_its_outputs_and_dependents(
+def test_changed_subtitle_rebuilds_only_its_outputs_and_its_books(
     project: Path, tmp_path: Path
 ) -> None:
     out = tmp_path / "out"
@@ -113,11 +114,153 @@ def test_changed_issue_rebuilds_only_its_outputs_and_dependents(
     edit(project / "briefs" / "issues" / "nato.yaml", "subtitle: ", "subtitle: Revised, ")
     issues, books = linking(project, "nato")
     assert issues and books  # the shipped content links nato both ways
+    # Issues relating to nato print only its title: their pages are not touched.
+    expected = sorted(f"{fmt}/{name}.{fmt}" for fmt in ("md", "html") for name in {"nato", *books})
+    assert build(project, out, formats="md,html") == expected
+    assert snapshot(out) == clean_serial(project, tmp_path / "clean", "md,html")
+
+
+def test_changed_title_rebuilds_the_issues_that_relate_to_it(project: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    build(project, out, formats="md,html")
+    edit(project / "briefs" / "issues" / "nato.yaml", "title: NATO", "title: Revised NATO")
+    issues, books = linking(project, "nato")
     expected = sorted(
         f"{fmt}/{name}.{fmt}" for fmt in ("md", "html") for name in {"nato", *issues, *books}
     )
     assert build(project, out, formats="md,html") == expected
+    clean = clean_serial(project, tmp_path / "clean", "md,html")
+    assert snapshot(out) == clean
+    assert all("Revised NATO" in clean[f"md/{i}.md"].decode() for i in issues)
+
+
+@pytest.fixture
+def full_loads(monkeypatch: pytest.MonkeyPatch) -> list[Path]:
+    """Every full validation (validate.load_project) run from now on, by project root."""
+    import briefgen.validate
+
+    calls: list[Path] = []
+    real = briefgen.validate.load_project
+
+    def counting(root: Path, **kwargs: Any) -> Any:
+        calls.append(root)
+        return real(root, **kwargs)
+
+    monkeypatch.setattr(briefgen.validate, "load_project", counting)
+    return calls
+
+
+def test_one_changed_issue_is_validated_alone_and_builds_as_a_clean_build(
+    project: Path, tmp_path: Path, full_loads: list[Path]
+) -> None:
+    out = tmp_path / "out"
+    build(project, out, formats="md,html")
+    assert len(full_loads) == 1
+    issue = project / "briefs" / "issues" / "new-start.yaml"
+    for n in range(2):  # and again from the state the incremental build wrote
+        edit(issue, "subtitle: ", f"subtitle: Revised {n}, ")
+        assert build(project, out, formats="md,html") == [
+            "html/new-start.html",
+            "html/us-russia-summit.html",
+            "md/new-start.md",
+            "md/us-russia-summit.md",
+        ]
+    assert len(full_loads) == 1  # neither build validated the other files
+    edit(issue, "related: [nato, institutions]", "related: [nato, ukraine]")  # new inputs
+    assert build(project, out, formats="md,html") == [
+        "html/new-start.html",
+        "html/us-russia-summit.html",
+        "md/new-start.md",
+        "md/us-russia-summit.md",
+    ]
+    assert len(full_loads) == 1
     assert snapshot(out) == clean_serial(project, tmp_path / "clean", "md,html")
+    assert build(project, out, formats="md,html") == []
+
+
+def test_a_validation_that_changes_no_output_is_recorded(
+    project: Path, tmp_path: Path, full_loads: list[Path]
+) -> None:
+    out = tmp_path / "out"
+    build(project, out, formats="md")
+    state = out / ".briefgen" / "state.json"
+    state.unlink()
+    assert build(project, out, formats="md") == []
+    assert state.is_file() and len(full_loads) == 2
+    assert build(project, out, formats="md") == []
+    assert len(full_loads) == 2  # a no-op again: nothing validated
+
+
+@pytest.mark.parametrize(
+    ("old", "new"),
+    [
+        ("principals: [united-states, russia]", "principals: [united-states, rusia]"),
+        ("title: NATO Enlargement and European Security", "title: 42"),
+        ("id: nato", "id: nato-enlargement"),
+        ("related: [ukraine, new-start, institutions]", "related: [ukraine, nato]"),
+        ("related: [ukraine, new-start, institutions]", "related: [ukraine, new-strat]"),
+        ("subtitle: ", "subtitle: [a list]\nextra: "),
+    ],
+)
+def test_a_changed_issue_with_errors_reports_as_a_full_validation(
+    project: Path, tmp_path: Path, old: str, new: str
+) -> None:
+    out = tmp_path / "out"
+    build(project, out, formats="md,html")
+    edit(project / "briefs" / "issues" / "nato.yaml", old, new)
+    incremental = run("-C", project, "build", "--format", "md,html", "--out", out)
+    (out / ".briefgen" / "state.json").unlink()
+    full = run("-C", project, "build", "--format", "md,html", "--out", out)
+    assert incremental.code == full.code == 1
+    assert (incremental.out, incremental.err) == (full.out, full.err)
+    assert "nato.yaml" in full.err
+
+
+@pytest.mark.parametrize(
+    ("rel", "old", "new"),
+    [
+        ("briefs/actors.yaml", "name: ", "name: Revised "),
+        ("briefs/sources.yaml", 'date: "2025-08"', 'date: "2025-07"'),
+        ("briefs/books/us-russia-summit.yaml", "title: ", "title: Revised "),
+        ("briefgen.yaml", "author: ", "author: Revised "),
+    ],
+)
+def test_changes_beyond_issues_validate_everything(
+    project: Path, tmp_path: Path, full_loads: list[Path], rel: str, old: str, new: str
+) -> None:
+    out = tmp_path / "out"
+    build(project, out, formats="md")
+    edit(project / "briefs" / "issues" / "nato.yaml", "subtitle: ", "subtitle: Revised, ")
+    edit(project / rel, old, new)
+    build(project, out, formats="md")
+    assert len(full_loads) == 2
+    assert snapshot(out) == clean_serial(project, tmp_path / "clean", "md")
+
+
+def test_an_added_or_removed_issue_validates_everything(
+    project: Path, tmp_path: Path, full_loads: list[Path]
+) -> None:
+    out = tmp_path / "out"
+    build(project, out, formats="md")
+    extra = project / "briefs" / "issues" / "extra-issue.yaml"
+    text = (project / "briefs" / "issues" / "new-start.yaml").read_text("utf-8")
+    extra.write_text(re.sub(r"^id: new-start$", "id: extra-issue", text, flags=re.M), "utf-8")
+    assert build(project, out, formats="md") == ["md/extra-issue.md"]
+    assert len(full_loads) == 2
+    extra.unlink()
+    build(project, out, formats="md")
+    assert len(full_loads) == 3
+    assert snapshot(out) == clean_serial(project, tmp_path / "clean", "md")
+
+
+def test_a_template_reading_more_of_a_related_issue_than_its_key_holds_fails(
+    project: Path, tmp_path: Path
+) -> None:
+    partial = project / "templates" / "md" / "partials" / "issue_body.md.j2"
+    edit(partial, "issues_by_id[r].title", "issues_by_id[r].subtitle")
+    res = run("-C", project, "build", "--format", "md", "-j1", "--out", tmp_path / "out")
+    assert res.code == 1
+    assert "rendering failed" in res.err and "subtitle" in res.err, res.err
 
 
 def test_shared_registry_change_rebuilds_everything(project: Path, tmp_path: Path) -> None:
