@@ -86,9 +86,84 @@ def _tame(text: str) -> str:
     return text.replace("[", "&#91;") if text.count("[") > MAX_BRACKETS else text
 
 
+# Plain prose is most of the content and its rendering is fixed, so it skips the parser.
+# Outside these characters markdown-it's inline rules never fire (with linkify and the
+# typographer off, the rest of ASCII punctuation, such as ! : - + = # $ % @ ^ { }, is only
+# ever appended to the text), and of what its text escaping changes (& < > ") only '"' is left.
+_NOT_PLAIN = re.compile(r"[*_`\[\]\\<>&~|]")
+# A line whose first mark could open a block (list item, heading, quote, fence, table row,
+# setext underline, thematic break), or deep enough to be indented code.
+_BLOCK_START = re.compile(r"^ *(?:[-+*=_#>|:~`]|\d+[.)])|^ {4,}[^ \n]", re.M)
+
+
+def _plain(text: str) -> bool:
+    """True when no character of `text` can mean Markdown inline syntax.
+
+    Besides the characters above, that excludes tabs, carriage returns, NUL, other control
+    and format characters and every blank but space and newline (str.isprintable admits
+    none of them except ' '), so space and newline are the only blanks left: markdown-it's
+    line splitting, paragraph trim and line-start skipping then act on spaces alone.
+    """
+    return not _NOT_PLAIN.search(text) and text.replace("\n", " ").isprintable()
+
+
+def _plain_html(text: str) -> str | None:
+    """markdown-it's exact rendering of plain prose, or None when `text` may be more than that.
+
+    For such text every non-blank line belongs to a paragraph (nothing opens a block and no
+    line can interrupt one), paragraphs end at blank (space-only) lines and are trimmed, each
+    line break inside one is a softbreak "\n", or a hardbreak "<br />\n" after two or more
+    spaces, with the spaces around it dropped.
+    """
+    if not _plain(text) or _BLOCK_START.search(text):
+        return None
+    out: list[str] = []
+    para: list[str] = []
+    hard = False
+    for line in text.replace('"', "&quot;").split("\n"):
+        body = line.strip(" ")
+        if not body:
+            if para:
+                out.append("<p>" + "".join(para) + "</p>\n")
+                para = []
+            continue
+        if para:
+            para.append("<br />\n" if hard else "\n")
+        para.append(body)
+        hard = line.endswith("  ")
+    if para:
+        out.append("<p>" + "".join(para) + "</p>\n")
+    return "".join(out)
+
+
+def _plain_inline(text: str) -> str | None:
+    """markdown-it's exact renderInline of plain prose, or None when `text` may be more.
+
+    Inline rendering has no blocks and no trim: only line breaks change, as in a paragraph
+    (the spaces before a break and at the start of the next line are dropped).
+    """
+    if not _plain(text):
+        return None
+    lines = text.replace('"', "&quot;").split("\n")
+    last = len(lines) - 1
+    out: list[str] = []
+    for i, line in enumerate(lines):
+        if i:
+            line = line.lstrip(" ")
+        if i < last:
+            body = line.rstrip(" ")
+            out.append(body + ("<br />\n" if len(line) - len(body) >= 2 else "\n"))
+        else:
+            out.append(line)
+    return "".join(out)
+
+
 @lru_cache(maxsize=4096)
 def to_html(text: str, heading_shift: int = 3) -> Markup:
     """Render a Markdown prose field to safe HTML."""
+    plain = _plain_html(text)
+    if plain is not None:
+        return Markup(plain)
     env: dict[str, Any] = {"heading_shift": heading_shift}
     return Markup(parser().render(_tame(text), env))
 
@@ -104,6 +179,9 @@ def prose_html(text: str, tail: str = "") -> Markup:
 @lru_cache(maxsize=4096)
 def to_html_inline(text: str) -> Markup:
     """Render a one-paragraph Markdown field without the wrapping <p>."""
+    plain = _plain_inline(text)
+    if plain is not None:
+        return Markup(plain)
     return Markup(parser().renderInline(_tame(text)))
 
 
