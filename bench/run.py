@@ -81,6 +81,8 @@ def snapshot_code() -> None:
     ignore = shutil.ignore_patterns("__pycache__", "*.pyc")
     shutil.copytree(REPO / "briefgen", CODE / "briefgen", ignore=ignore)
     shutil.copytree(REPO / "templates", CODE / "templates", ignore=ignore)
+    rm(WORK / "pycache")
+    subprocess.run([PY, "-m", "compileall", "-q", str(CODE)], env=env_for(), check=True)
 
 
 def env_for(extra: dict[str, str] | None = None) -> dict[str, str]:
@@ -88,6 +90,10 @@ def env_for(extra: dict[str, str] | None = None) -> dict[str, str]:
     env = dict(os.environ)
     env.update({"BRIEFGEN_TODAY": TODAY, "LC_ALL": "C.UTF-8", "PYTHONHASHSEED": "0"})
     env["PYTHONPATH"] = str(CODE)
+    # As installed tools run: from compiled bytecode (the tools' venv has it from pip). A shell
+    # with PYTHONDONTWRITEBYTECODE would make every briefgen run compile its source again.
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
+    env["PYTHONPYCACHEPREFIX"] = str(WORK / "pycache")
     env.update(extra or {})
     return env
 
