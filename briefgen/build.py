@@ -188,7 +188,7 @@ def output_key(parts: dict[str, Any]) -> str:
     return hashlib.sha256(json.dumps(parts, sort_keys=True).encode()).hexdigest()
 
 
-def _read_json(path: Path) -> dict[str, Any]:
+def read_json(path: Path) -> dict[str, Any]:
     try:
         data = json.loads(path.read_text("utf-8"))
     except (OSError, ValueError):
@@ -253,6 +253,31 @@ def _stem(rel: str) -> str:
     return rel.rsplit("/", 1)[-1].removesuffix(".yaml")
 
 
+def target_inputs(
+    kind: str,
+    deps: list[str],
+    digests: dict[str, str],
+    revisions: dict[str, list[Any]],
+    views: Views,
+) -> dict[str, Any]:
+    """What one brief's bytes depend on among the inputs (part of every key made from it).
+
+    The shared files and its own file (a book: its issues' files too, it prints them whole),
+    its git history, and for an issue the `views` of the issues it relates to.
+    """
+    own = deps[0]
+    files = [own] if kind == "issue" else deps
+    parts: dict[str, Any] = {
+        "inputs": {r: digests.get(r, "missing") for r in sorted({*SHARED, *files})},
+        "history": [
+            list(map(str, (r.date, r.short_hash, r.subject))) for r in revisions.get(own, [])
+        ],
+    }
+    if kind == "issue":
+        parts["related"] = [[_stem(r), views.get(_stem(r))] for r in deps[1:]]
+    return parts
+
+
 def plan(
     targets: Iterable[tuple[str, str, list[str]]],
     formats: Iterable[str],
@@ -270,18 +295,11 @@ def plan(
     """
     jobs = []
     for kind, ident, deps in targets:
-        own = deps[0]
-        files = [own] if kind == "issue" else deps
         base: dict[str, Any] = {
             "v": __version__,
             "code": code,
-            "inputs": {r: digests.get(r, "missing") for r in sorted({*SHARED, *files})},
-            "history": [
-                list(map(str, (r.date, r.short_hash, r.subject))) for r in revisions.get(own, [])
-            ],
+            **target_inputs(kind, deps, digests, revisions, views),
         }
-        if kind == "issue":
-            base["related"] = [[_stem(r), views.get(_stem(r))] for r in deps[1:]]
         for fmt in formats:
             parts = {**base, "fmt": fmt, "templates": tdigests[fmt]}
             if fmt != "md":
@@ -326,7 +344,7 @@ def _views_from_state(state: dict[str, Any], targets: Targets) -> Views | None:
     return raw
 
 
-def _last_build(state: dict[str, Any]) -> tuple[Targets, Views] | None:
+def last_build(state: dict[str, Any]) -> tuple[Targets, Views] | None:
     """The targets and views of the last (clean) build, when its state is usable here.
 
     The state is written only after a build whose inputs all validated, so it also says
@@ -345,7 +363,7 @@ def _last_build(state: dict[str, Any]) -> tuple[Targets, Views] | None:
     return None if targets is None or views is None else (targets, views)
 
 
-def _revalidated(
+def revalidated(
     root: Path, old: dict[str, Any], digests: dict[str, str], targets: Targets, views: Views
 ) -> tuple[Any, Targets, Views] | None:
     """Validate only the changed issue files, when nothing but issue files changed.
@@ -413,8 +431,8 @@ def build(
     # 1. Gather: hash every input; reuse the last validation when no input changed, and
     #    check only the changed issues when nothing but issues changed.
     digests = file_digests(root)
-    state = _read_json(state_path)
-    last = None if opts.force else _last_build(state)
+    state = read_json(state_path)
+    last = None if opts.force else last_build(state)
     page_size = opts.page_size
     target_list: Targets | None = None
     views: Views = {}
@@ -423,7 +441,7 @@ def build(
         target_list, views = last
         page_size = page_size or state["page_size"]
     elif last is not None and corpus is None:
-        found = _revalidated(root, state["digests"], digests, *last)
+        found = revalidated(root, state["digests"], digests, *last)
         if found is not None:
             corpus, target_list, views = found
             partial = report.validated = True
@@ -461,7 +479,7 @@ def build(
     if not todo and not any(orphans.values()):
         report.kept = sorted(f"{j.fmt}/{j.rel}" for j in jobs)
         if report.validated:  # inputs changed, outputs did not: the next run is a no-op
-            _save_state(state_path, digests, target_list, views, page_size, costs)
+            save_state(state_path, digests, target_list, views, page_size, costs)
         if not opts.quiet:
             print(f"up to date: {len(jobs)} outputs in {_show(root, out_dir)}", file=out)
         return report
@@ -477,7 +495,7 @@ def build(
     elif partial:
         from .validate import load_unchanged
 
-        if not load_unchanged(root, corpus, *_needed(items, target_list)):
+        if not load_unchanged(root, corpus, *needed(items, target_list)):
             full, diags = _validated(root)  # cannot happen unless a file changed meanwhile
             if full is None:
                 report.diagnostics.extend(diags)
@@ -526,7 +544,7 @@ def build(
         report.written.extend(f"{fmt}/{r}" for r in outcome.written)
         report.kept.extend(f"{fmt}/{r}" for r in outcome.kept)
         report.removed.extend(f"{fmt}/{r}" for r in outcome.removed)
-    _save_state(state_path, digests, target_list, views, page_size, {**costs, **new_costs})
+    save_state(state_path, digests, target_list, views, page_size, {**costs, **new_costs})
     if not opts.quiet:
         for rel in report.written:
             print(f"wrote {_show(root, out_dir / rel)}", file=out)
@@ -535,7 +553,7 @@ def build(
     return report
 
 
-def _needed(items: Iterable[tuple[str, str, Any]], targets: Targets) -> tuple[set[str], set[str]]:
+def needed(items: Iterable[tuple[str, str, Any]], targets: Targets) -> tuple[set[str], set[str]]:
     """The issues and books the renderer needs for `items`: each target and its inputs."""
     deps_of = {(kind, ident): deps for kind, ident, deps in targets}
     issues: set[str] = set()
@@ -692,7 +710,7 @@ def _no_fetch(url: str, *args: Any, **kwargs: Any) -> Any:
     raise ValueError(f"the warm-up page fetches nothing ({url[:80]})")
 
 
-def _save_state(
+def save_state(
     path: Path,
     digests: dict[str, str],
     targets: Targets,
@@ -719,12 +737,14 @@ def _save_state(
 # --- shared machinery: manifests, atomic folder writes, workers, progress ----------------------
 
 
-def project_fingerprint(root: Path, extra: dict[str, Any]) -> str:
+def project_fingerprint(
+    root: Path, extra: dict[str, Any], digests: dict[str, str] | None = None
+) -> str:
     """One key over every input of a whole-project output (a site): all files, all templates,
     the code, every brief's git history and `extra` (options). Costs no YAML parsing."""
     from .history import revisions as git_revisions
 
-    digests = file_digests(root)
+    digests = file_digests(root) if digests is None else digests
     own = [r for r in digests if r.startswith((f"{BRIEFS_DIR}/issues/", f"{BRIEFS_DIR}/books/"))]
     history = {
         r: [[str(x.date), str(x.short_hash), str(x.subject)] for x in revs]
@@ -785,7 +805,7 @@ def fingerprint_path(dest: Path) -> Path:
 
 def is_current(dest: Path, fingerprint: str) -> bool:
     """True when `dest` was last built, completely, from exactly this fingerprint."""
-    saved = _read_json(fingerprint_path(dest))
+    saved = read_json(fingerprint_path(dest))
     return saved.get("fingerprint") == fingerprint and (dest / MANIFEST).is_file()
 
 
@@ -798,7 +818,7 @@ def save_fingerprint(dest: Path, fingerprint: str) -> None:
 
 def read_manifest(folder: Path) -> dict[str, str]:
     """The keys of the outputs last written into `folder`, by path inside it."""
-    data = _read_json(folder / MANIFEST)
+    data = read_json(folder / MANIFEST)
     return {k: v for k, v in data.items() if isinstance(k, str) and isinstance(v, str)}
 
 
@@ -908,6 +928,7 @@ def render_pages(
     cost: Callable[[Any], float] | None = None,
     progress: Callable[[Any], None] | None = None,
     warm: Callable[[], None] | None = None,
+    prepare: Callable[[list[Any]], None] | None = None,
 ) -> Pages:
     """Render only the stale pages of `dest`, across cores; the rest are kept as they are.
 
@@ -941,6 +962,8 @@ def render_pages(
             todo.append(spec)
             if isinstance(remembered, list) and len(remembered) == 2:
                 out.previous[spec.rel] = remembered[1]
+    if prepare is not None and todo:  # e.g. load what only the stale pages read
+        prepare([s.item for s in todo])
     results = parallel_map(
         fn, [s.item for s in todo], jobs=jobs, cost=cost, progress=progress, warm=warm
     )

@@ -16,7 +16,7 @@ import json
 import re
 import sys
 import traceback
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
@@ -33,31 +33,39 @@ from .build import (
     BuildReport,
     Pages,
     PageSpec,
+    Targets,
+    Views,
     build,
     code_digest,
     compiled_templates,
     file_digests,
     join_checked,
+    last_build,
+    needed,
     output_key,
     parallel_map,
     project_fingerprint,
+    read_json,
     render_pages,
+    revalidated,
     save_fingerprint,
+    save_state,
     set_worker_state,
     site_is_current,
-    target_deps,
+    target_inputs,
+    targets_of,
     templates_digest,
+    views_of,
     worker_state,
 )
 from .diagnostics import Diagnostic, has_errors
 from .model import Actor, Corpus, Issue, Revision
-from .render import asset_text, render_html, targets
+from .render import asset_text, render_html
 from .render.figures import Matrix, gap_matrix
 from .render.templates import render, tojson
 from .render.view import Citations, sections_of
 from .write import (
     atomic_write,
-    contained,
     discard,
     link_or_copy,
     out_dir_problem,
@@ -75,6 +83,7 @@ LIVE_PATH = "__briefgen/"  # served by `briefgen serve` only, never written into
 # role=img would hide the links from assistive technology.
 SVG_ROLE = ""
 SUMMARY_CHARS = 200
+KIND_NAMES = {"issue": "Issue", "book": "Briefing book"}
 ACTOR_SKIP = frozenset({"from-issues"})  # an actor page's listings repeat the issue pages
 INDEX_MARK = Markup("\x00search-index\x00")  # where the search page's data block goes
 
@@ -191,7 +200,9 @@ def build_site(
     asset_text.cache_clear()  # assets may have changed since the last build (serve)
 
     # 0. Incremental (build.py): no input changed since the last complete site, nothing to do.
-    fingerprint = project_fingerprint(root, {"pdf": opts.pdf, "live": opts.live_reload})
+    digests = file_digests(root)
+    extra = {"pdf": opts.pdf, "live": opts.live_reload}
+    fingerprint = project_fingerprint(root, extra, digests)
     current = None if opts.force else site_is_current(
         root, opts.out, pdf=opts.pdf, live=opts.live_reload, jobs=opts.jobs,
         fingerprint=fingerprint,
@@ -201,26 +212,29 @@ def build_site(
             print(f"up to date: {_show(root, dest)}", file=out)
         return report
 
-    # 1. Load and validate everything.
-    from .validate import load_project  # after the no-op check: it imports the validators
+    # 1. Load and validate: when only issue files changed since the last site, only those
+    #    (build.py's incremental validation); otherwise everything.
+    inputs = None if opts.force else _changed_inputs(root, dest, digests)
+    if inputs is None:
+        from .validate import load_project  # after the no-op check: it imports the validators
 
-    loaded = load_project(root)
-    report.diagnostics.extend(loaded.diagnostics)
+        loaded = load_project(root)
+        report.diagnostics.extend(loaded.diagnostics)
+        if not loaded.ok or loaded.corpus is None:
+            report.validated = True
+            return report
+        inputs = SiteInputs(
+            loaded.corpus, targets_of(loaded.corpus), views_of(loaded.corpus), digests, False
+        )
     report.validated = True
-    if not loaded.ok or loaded.corpus is None:
-        return report
-    corpus = loaded.corpus
+    corpus = inputs.corpus
 
-    # 2. Render every page in memory.
-    rels = [
-        corpus.issues[t.id].rel if t.kind == "issue" else corpus.books[t.id].rel
-        for t in targets(corpus)
-    ]
-    revisions = git_revisions(root, rels)
+    # 2. Render every page into a staging folder.
+    revisions = git_revisions(root, [deps[0] for _, _, deps in inputs.targets])
     compiled_templates(root)  # compiled templates kept between runs, as for the build
     staged = staging_dir(dest)
     try:
-        pages = render_site(corpus, root, revisions, opts, staged)
+        pages = render_site(inputs, root, revisions, opts, staged)
     except Exception as exc:  # a template error must not leave a half-written site
         discard(staged)
         report.diagnostics.append(render_failure(exc, root))
@@ -240,7 +254,8 @@ def build_site(
             ),
             out=out,
             err=err,
-            corpus=corpus,  # already loaded and validated above
+            # already loaded and validated above; a partial one the build works out itself
+            corpus=None if inputs.partial else corpus,
         )
     except BaseException:
         discard(staged)
@@ -255,7 +270,7 @@ def build_site(
         for rel, src in sorted(pages.downloads.items()):
             if src.startswith("pdf/") and not opts.pdf:
                 continue
-            link_or_copy(artifacts / src, contained(staged, rel))
+            link_or_copy(artifacts / src, join_checked(staged, rel))
         manifest = dict(sorted(pages.hashes.items()))
         (staged / MANIFEST).write_text(json.dumps(manifest, indent=1) + "\n")
         replace_dir(staged, dest)
@@ -265,6 +280,9 @@ def build_site(
     if pages.briefs is not None:
         pages.briefs.remember()
     _remember_listing(dest, pages.listing_memo)
+    save_state(
+        _state_path(dest), digests, inputs.targets, inputs.views, corpus.config.page_size, {}
+    )
     save_fingerprint(dest, fingerprint)
     report.written = sorted(pages.hashes) + sorted(
         r for r in pages.downloads if opts.pdf or not r.startswith("pdf/")
@@ -273,6 +291,51 @@ def build_site(
         n_pages = sum(r.endswith(".html") for r in pages.hashes)
         print(f"wrote {_show(root, dest)}: {n_pages} pages", file=out)
     return report
+
+
+@dataclass
+class SiteInputs:
+    """What a site is built from: the corpus and every brief with what it reads.
+
+    After an edit to issue files only, `corpus` is partial (`partial`): the registries and
+    the changed issues, grown on demand (validate.load_unchanged) by whatever must render.
+    """
+
+    corpus: Corpus
+    targets: Targets  # every brief: (kind, id, the files it reads, its own first)
+    views: Views  # every issue's fields that other issue pages print (build.RelatedIssue)
+    digests: dict[str, str]
+    partial: bool
+
+    def load(self, root: Path, issues: Iterable[str], books: Iterable[str]) -> None:
+        """Make sure these issues and books are in the corpus (a partial one loads them)."""
+        from .validate import load_unchanged
+
+        if self.partial and not load_unchanged(root, self.corpus, issues, books):
+            raise RuntimeError("an input changed during the build; run it again")
+
+    def load_all(self, root: Path) -> None:
+        """The whole corpus, for the pages that list every brief."""
+        issues = [i for k, i, _ in self.targets if k == "issue"]
+        self.load(root, issues, [i for k, i, _ in self.targets if k == "book"])
+        self.partial = False
+
+
+def _state_path(dest: Path) -> Path:
+    return dest.parent / STATE_DIR / f"{dest.name}-state.json"
+
+
+def _changed_inputs(root: Path, dest: Path, digests: dict[str, str]) -> SiteInputs | None:
+    """The partial inputs when only issue files changed since the last site, else None."""
+    state = read_json(_state_path(dest))
+    last = last_build(state)
+    if last is None:
+        return None
+    found = revalidated(root, state["digests"], digests, *last)
+    if found is None:
+        return None
+    corpus, target_list, views = found
+    return SiteInputs(corpus, target_list, views, digests, True)
 
 
 def site_dir_problem(root: Path, dest: Path) -> str | None:
@@ -448,13 +511,14 @@ def _downloads(ident: str, up: str, pdf: bool) -> list[tuple[str, str, str]]:
 
 
 def render_site(
-    corpus: Corpus,
+    inputs: SiteInputs,
     root: Path,
     revisions: dict[str, list[Revision]],
     opts: SiteOptions,
     staged: Path,
 ) -> SitePages:
     """Every file of the site except the downloads, written into `staged` as it renders."""
+    corpus = inputs.corpus
     cfg = corpus.config
     base_url = cfg.base_url if cfg.base_url.endswith("/") else cfg.base_url + "/"
     site = SiteInfo(
@@ -486,45 +550,64 @@ def render_site(
 
     # Briefs: the brief templates, wrapped in the site's layout; only stale pages render,
     # across cores, each with its search sections (see brief_pages below).
-    pages.briefs = brief_pages(corpus, root, revisions, opts, site)
+    pages.briefs = brief_pages(inputs, root, revisions, opts, site)
     old_hashes = _read_manifest(dest)
-    for target in targets(corpus):
-        rel = f"{target.id}.html"
+    for _, ident, _ in inputs.targets:
+        rel = f"{ident}.html"
         fresh = pages.briefs.fresh.pop(rel, None)
         if fresh is not None:
             pages.add(rel, fresh)
         else:
             pages.keep(rel, old_hashes.get(rel))
-        pages.downloads[f"md/{target.id}.md"] = f"md/{target.id}.md"
-        pages.downloads[f"pdf/{target.id}.pdf"] = f"pdf/{target.id}.pdf"
+        pages.downloads[f"md/{ident}.md"] = f"md/{ident}.md"
+        pages.downloads[f"pdf/{ident}.pdf"] = f"pdf/{ident}.pdf"
 
     # The pages that list every brief (index, actor pages, 404, feed, sitemap) see only what
-    # they print of each issue, and are kept from the last site while that is unchanged.
-    listing = _listing_corpus(corpus)
-    listed = entries(listing, revisions)
+    # they print of each issue (a slim copy), and are kept from the last site while that,
+    # hashed issue by issue, is unchanged: a partial corpus needs only the changed issues.
+    memo = _read_listing_memo(dest)
+    slim: dict[str, str] = {}
+    if inputs.partial and isinstance(memo.get("slim"), dict):
+        slim.update({k: v for k, v in memo["slim"].items() if isinstance(v, str)})
+    slim.update({i: _slim_digest(x) for i, x in _listing_corpus(corpus).issues.items()})
+    issue_ids = [i for k, i, _ in inputs.targets if k == "issue"]
+    if any(i not in slim for i in issue_ids):
+        inputs.load_all(root)
+        slim = {i: _slim_digest(x) for i, x in _listing_corpus(corpus).issues.items()}
     key = output_key(
         {
             "code": code_digest(frozenset()),
             "templates": templates_digest(root, ("site", "html", "shared", "assets")),
             "site": [str(v) for v in vars(site).values()],
-            "listing": repr((listing, listed)),
+            "issues": [[i, slim[i]] for i in issue_ids],
+            "books": [[i, inputs.digests.get(d[0])] for k, i, d in inputs.targets if k == "book"],
+            "shared": {r: inputs.digests.get(r) for r in SHARED},
+            "history": {
+                d[0]: [[r.date, r.short_hash, r.subject] for r in revisions.get(d[0], [])]
+                for _, _, d in inputs.targets
+            },
         }
     )
-    memo = _read_listing_memo(dest)
     listing_files = ["index.html", "404.html", "feed.xml", "sitemap.xml"]
-    listing_files += [f"actors/{a}.html" for a in listing.actors]
+    listing_files += [f"actors/{a}.html" for a in corpus.actors]
     if (
         not opts.force
         and memo.get("key") == key
         and isinstance(memo.get("sections"), dict)
+        and isinstance(memo.get("titles"), dict)
         and all((dest / rel).is_file() for rel in listing_files)
     ):
         for rel in listing_files:
             pages.keep(rel, old_hashes.get(rel))
         pages.sections.update(memo["sections"])
+        titles: dict[str, str] = memo["titles"]
     else:
-        _listing_pages(pages, listing, listed, page, opts.jobs)
-    pages.listing_memo = {"key": key, "sections": pages.sections}
+        inputs.load_all(root)
+        listing = _listing_corpus(corpus)
+        _listing_pages(pages, listing, entries(listing, revisions), page, opts.jobs)
+        titles = {i: x.title for i, x in corpus.issues.items()}
+        titles.update({b: x.title for b, x in corpus.books.items()})
+    pages.listing_memo = {"key": key, "sections": pages.sections, "slim": slim, "titles": titles}
 
     split = {**pages.briefs.extras, **pages.sections}
     unchanged = all(pages.briefs.previous.get(rel) == split[rel] for rel in pages.briefs.previous)
@@ -538,7 +621,9 @@ def render_site(
         pages.keep("search.json", old_hashes.get("search.json"))
         pages.keep("search.html", old_hashes.get("search.html"))
     else:
-        _search_pages(pages, corpus, split, page)
+        docs = [(f"{i}.html", titles[i], KIND_NAMES[k]) for k, i, _ in inputs.targets]
+        docs += [(f"actors/{a.id}.html", a.name, "Actor") for a in corpus.actors.values()]
+        _search_pages(pages, docs, split, page)
     pages.listing_memo["pages"] = sorted(split)
 
     css = asset_text(root, "brief.css") + "\n" + asset_text(root, "site.css")
@@ -546,6 +631,11 @@ def render_site(
     for name in ("search.js", "favicon.svg"):
         pages.add(f"assets/{name}", asset_text(root, name))
     return pages
+
+
+def _slim_digest(issue: Issue) -> str:
+    """A hash of all the listing pages print of one issue (its slim copy, whole)."""
+    return hashlib.sha256(repr(issue).encode()).hexdigest()
 
 
 def _listing_corpus(corpus: Corpus) -> Corpus:
@@ -648,12 +738,15 @@ def _listing_page(item: tuple[str, str]) -> list[tuple[str, bytes, str | None]]:
 
 
 def _search_pages(
-    pages: SitePages, corpus: Corpus, split: dict[str, Any], page: Callable[..., str]
+    pages: SitePages,
+    docs: list[tuple[str, str, str]],
+    split: dict[str, Any],
+    page: Callable[..., str],
 ) -> None:
     """search.json and search.html, whose data block is the same JSON."""
     # Joined from each page's encoded sections, as ASCII (a quarter of the memory of text with
     # one non-Latin-1 letter), and spliced into the search page's data block, not templated.
-    index_json = search_index(corpus, split)
+    index_json = search_index(docs, split)
     pages.add("search.json", [index_json])
     head, mark, tail = page("site/search.html.j2", "", "search", index_json=INDEX_MARK).partition(
         INDEX_MARK
@@ -821,21 +914,15 @@ def section_json(sections: list[tuple[str, str, str]]) -> str:
     return str(tojson([list(s) for s in sections], ascii=True))
 
 
-def search_index(corpus: Corpus, split: dict[str, str]) -> bytes:
+def search_index(docs: list[tuple[str, str, str]], split: dict[str, Any]) -> bytes:
     """The offline search index (format 2), as the bytes of search.json.
 
     `{"pages": [{"k": kind, "s": [[anchor, heading, text], ...], "t": title, "u": path}],
-    "version": 2}`, one entry per brief and actor page. `split` holds each page's sections
-    already encoded (section_json); a book's chapters and an actor page's per-issue listings
-    repeat issue pages, so those parts were left out when they were split.
+    "version": 2}`, one entry per (path, title, kind) of `docs`: every issue, book and actor
+    page. `split` holds each page's sections already encoded (section_json); a book's
+    chapters and an actor page's per-issue listings repeat issue pages, so those parts were
+    left out when they were split.
     """
-    docs: list[tuple[str, str, str]] = []
-    for i in corpus.issues.values():
-        docs.append((f"{i.id}.html", i.title, "Issue"))
-    for b in corpus.books.values():
-        docs.append((f"{b.id}.html", b.title, "Briefing book"))
-    for a in corpus.actors.values():
-        docs.append((f"actors/{a.id}.html", a.name, "Actor"))
     parts = []
     for rel, title, kind in docs:
         k, t, u = (tojson(v, ascii=True) for v in (kind, title, rel))
@@ -858,7 +945,7 @@ def _read_manifest(dest: Path) -> dict[str, str]:
 
 
 def brief_pages(
-    corpus: Corpus,
+    inputs: SiteInputs,
     root: Path,
     revisions: dict[str, list[Revision]],
     opts: SiteOptions,
@@ -866,28 +953,25 @@ def brief_pages(
 ) -> Pages:
     """Every brief page: rendered across cores when stale, else kept from the last site.
 
-    A page's key covers what its bytes depend on: the files the brief reads (build.py's
-    target_deps, enforced by its scoped corpus), its git history, the site and brief
-    templates, the code and the site settings.
+    A page's key covers what its bytes depend on, as the build's keys do (build.py's
+    target_inputs, enforced by its scoped corpus): the files the brief reads, the titles of
+    the issues it links to, its git history, the site and brief templates, the code and the
+    site settings. Only what the stale pages read is loaded (a partial corpus grows).
     """
-    digests = file_digests(root)
     base = {
         "code": code_digest(frozenset()),
         "templates": templates_digest(root, ("site", "html", "shared", "assets")),
         "site": [str(v) for v in vars(site).values()],
     }
     specs = []
-    for kind, ident, deps in _site_targets(corpus):
-        own = deps[0]
-        key = output_key(
-            {
-                **base,
-                "inputs": {r: digests.get(r, "missing") for r in sorted({*SHARED, *deps})},
-                "history": [[r.date, r.short_hash, r.subject] for r in revisions.get(own, [])],
-            }
-        )
-        specs.append(PageSpec(f"{ident}.html", key, (kind, ident)))
-    set_worker_state(corpus=corpus, root=root, revisions=revisions, site=site)
+    for kind, ident, deps in inputs.targets:
+        parts = target_inputs(kind, deps, inputs.digests, revisions, inputs.views)
+        specs.append(PageSpec(f"{ident}.html", output_key({**base, **parts}), (kind, ident)))
+
+    def prepare(items: list[tuple[str, str]]) -> None:
+        inputs.load(root, *needed([(k, i, ()) for k, i in items], inputs.targets))
+
+    set_worker_state(corpus=inputs.corpus, root=root, revisions=revisions, site=site)
     try:
         return render_pages(
             site_dir(root, opts),
@@ -897,26 +981,20 @@ def brief_pages(
             force=opts.force,
             cost=lambda item: 0.01 if item[0] == "issue" else 0.05,
             warm=lambda: _warm_brief(specs),
+            prepare=prepare,
         )
     finally:
         set_worker_state()
 
 
 def _warm_brief(specs: list[PageSpec]) -> None:
-    """Compile the templates here once, so forked workers inherit them."""
-    if specs:
-        _brief_page(specs[-1].item)
-
-
-def _site_targets(corpus: Corpus) -> list[tuple[str, str, list[str]]]:
-    out = []
-    for t in targets(corpus):
-        if t.kind == "issue":
-            data = {"related": corpus.issues[t.id].related}
-        else:
-            data = {"issues": corpus.books[t.id].issues}
-        out.append((t.kind, t.id, target_deps(t.kind, t.id, data)))
-    return out
+    """Compile the templates here once (on a loaded brief), so forked workers inherit them."""
+    corpus = worker_state()["corpus"]
+    for spec in reversed(specs):
+        kind, ident = spec.item
+        if ident in (corpus.issues if kind == "issue" else corpus.books):
+            _brief_page(spec.item)
+            return
 
 
 def _brief_page(item: tuple[str, str]) -> tuple[bytes, str]:

@@ -448,3 +448,50 @@ def test_site_listing_pages_are_kept_until_what_they_print_changes(
     _, clean_folder = site(clean, jobs=1, force=True)
     assert snapshot(folder) == snapshot(clean_folder)
     assert b"Moscow now says otherwise" in (folder / "actors" / "russia.html").read_bytes()
+
+
+def test_site_validates_a_changed_issue_alone_and_matches_a_clean_site(
+    project: Path, tmp_path: Path, full_loads: list[Path]
+) -> None:
+    """After an issue edit the site checks and loads that issue (and what its stale pages
+    read), not the whole corpus, and comes out as a clean site would."""
+    _, folder = site(project)
+    assert len(full_loads) == 1
+    first = inodes(folder)
+    issue = project / "briefs" / "issues" / "new-start.yaml"
+    edit(issue, "subtitle: ", "subtitle: Revised, ")
+    site(project)
+    assert len(full_loads) == 1  # only the changed issue was validated
+    second = inodes(folder)
+    changed = {rel for rel in first if second.get(rel) != first[rel]}
+    assert {"new-start.html", "us-russia-summit.html", "search.json"} <= changed
+    assert not {"nato.html", "index.html", "actors/russia.html"} & changed
+    edit(issue, "title: ", "title: Renamed ")  # printed by the index and by related pages
+    site(project)
+    assert len(full_loads) == 1
+    third = inodes(folder)
+    assert third["index.html"] != second["index.html"]
+    assert third["nato.html"] != second["nato.html"]  # it links to new-start by title
+    clean = copy_project(tmp_path / "clean")
+    shutil.copy2(issue, clean / "briefs" / "issues")
+    _, clean_folder = site(clean, jobs=1, force=True)
+    assert snapshot(folder) == snapshot(clean_folder)
+
+
+def test_site_reports_a_bad_edit_exactly_as_a_full_validation(project: Path) -> None:
+    import io
+
+    from briefgen.site import SiteOptions, build_site
+
+    site(project)
+    edit(
+        project / "briefs" / "issues" / "nato.yaml",
+        "principals: [united-states, russia]",
+        "principals: [united-states, rusia]",
+    )
+    report = build_site(project, SiteOptions(pdf=False), out=io.StringIO(), err=io.StringIO())
+    shutil.rmtree(project / "build" / ".briefgen")  # no state: a full validation
+    full = build_site(project, SiteOptions(pdf=False), out=io.StringIO(), err=io.StringIO())
+    assert not report.ok
+    assert [d.format() for d in report.diagnostics] == [d.format() for d in full.diagnostics]
+    assert any("unknown actor 'rusia'" in d.format() for d in report.diagnostics)
