@@ -19,7 +19,6 @@ from .cache import DocCache, fast_valid
 from .diagnostics import Diagnostic, Severity, sort_key
 from .load import MAX_BYTES, Document, load_file
 from .project import SourceFile, discover, read_source
-from .schema import check, suggest
 
 # Ids become file names and page names on the site; these would clobber the site's own pages.
 RESERVED_IDS = frozenset(
@@ -161,9 +160,22 @@ class _Checker:
     ) -> None:
         if value in known:
             return
+        from .schema import suggest  # jsonschema is imported only when something is wrong
+
         shown = _shown(value)
         hint = suggest(value, sorted(known)) if shown == value else ""
         self.err(doc, path, f"unknown {what} '{shown}'{hint}", key=key)
+
+
+def _check(doc: Document, kind: str) -> list[Diagnostic]:
+    """The schema's located messages for a file the compiled validator rejected.
+
+    jsonschema (about 50 ms to import) is loaded only here: a build of valid briefs, whose
+    files the compiled jsonschema-rs validator passes, never needs it.
+    """
+    from .schema import check
+
+    return check(doc, kind)
 
 
 def _safe_id(value: str) -> str | None:
@@ -213,7 +225,7 @@ def load_project(
         assert doc is not None
         result.documents[sf.rel] = doc
         diags.extend(doc.problems)
-        schema_diags = [] if fast_valid(sf.kind, doc.data) else check(doc, sf.kind)
+        schema_diags = [] if fast_valid(sf.kind, doc.data) else _check(doc, sf.kind)
         diags.extend(schema_diags)
         if not schema_diags and not doc.problems:
             valid[sf.rel] = (sf, doc)
