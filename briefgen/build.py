@@ -692,9 +692,10 @@ def warm_pdf(root: Path | None) -> None:
     """
     import logging
 
-    import weasyprint
-
     from .render import asset_text
+    from .render.pdf import load_weasyprint
+
+    weasyprint = load_weasyprint()
 
     logging.getLogger("weasyprint").setLevel(logging.ERROR)
     css = asset_text(root, "brief.css")

@@ -15,8 +15,9 @@ import os
 import select
 import signal
 import struct
+import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -68,10 +69,38 @@ def render_pdf(
     return run_with_budget(lambda: _render_pdf(html, root, max_pages), budget, PDF_MEMORY)
 
 
+@contextlib.contextmanager
+def _no_library_search() -> Iterator[None]:
+    """While WeasyPrint loads its C libraries, skip ctypes.util.find_library on Linux.
+
+    WeasyPrint tries several names per library ("libpango-1.0-0", "pango-1.0", ...,
+    "libpango-1.0.so.0"); for each name that is not a file, cffi asks find_library, which on
+    Linux runs ldconfig, gcc and ld: about 0.3 s of every PDF build's serial start-up, spent
+    on names that cannot match. The ".so.N" names WeasyPrint also tries are opened by
+    dlopen itself, through the same search path; if none loads, the import is retried with
+    the real search (see load_weasyprint), so a library only find_library finds still works.
+    """
+    import ctypes.util
+
+    real = ctypes.util.find_library
+    if not sys.platform.startswith("linux"):
+        yield
+        return
+    ctypes.util.find_library = lambda name: None
+    try:
+        yield
+    finally:
+        ctypes.util.find_library = real
+
+
 def load_weasyprint() -> Any:
     """Import WeasyPrint, or say which Debian packages to install when Pango is missing."""
     try:
-        import weasyprint
+        try:
+            with _no_library_search():
+                import weasyprint
+        except OSError:  # retried with the full library search; a second failure is real
+            import weasyprint
     except OSError as exc:  # cffi could not dlopen libpango / libpangoft2
         raise PdfError(
             f"WeasyPrint cannot load Pango ({exc}); install the Debian packages "
