@@ -34,6 +34,7 @@ from .project import BRIEFS_DIR, CONFIG_NAME, discover, read_source
 from .write import (
     contained,
     discard,
+    link_flat,
     link_or_copy,
     out_dir_problem,
     replace_dir,
@@ -853,17 +854,22 @@ def write_outputs(
     staged = staging_dir(dest)
     try:
         manifest = {}
+        flat = []  # kept files at the top of the folder: linked in one pass below
         for rel, key in outputs:
-            target = join_checked(staged, rel)
             data = fresh.get(rel)
-            if data is None:
-                link_or_copy(dest / rel, target)
-                outcome.kept.append(rel)
+            if data is None and "/" not in rel and _PLAIN_REL.match(rel) and dest.is_dir():
+                flat.append(rel)
+            elif data is None:
+                link_or_copy(dest / rel, join_checked(staged, rel))
             else:
+                target = join_checked(staged, rel)
                 target.parent.mkdir(parents=True, exist_ok=True)
                 target.write_bytes(data)
                 outcome.written.append(rel)
             manifest[rel] = key
+        for rel in link_flat(dest, staged, flat) if flat else ():
+            link_or_copy(dest / rel, staged / rel)  # copied where linking is refused
+        outcome.kept = [rel for rel, _ in outputs if rel not in fresh]
         if extra is not None:
             extra(staged)
         (staged / MANIFEST).write_text(json.dumps(manifest, sort_keys=True, indent=1))

@@ -12,13 +12,14 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator, Sequence
 from functools import lru_cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from markdown_it import MarkdownIt
-from markdown_it.renderer import RendererHTML
-from markdown_it.token import Token
-from markdown_it.utils import EnvType, OptionsDict
 from markupsafe import Markup, escape
+
+if TYPE_CHECKING:  # markdown-it is imported on first use: plain prose never needs it
+    from markdown_it import MarkdownIt
+    from markdown_it.renderer import RendererHTML
+    from markdown_it.token import Token
 
 SAFE_SCHEMES = ("http:", "https:", "mailto:")
 # "_" never occurs in a slug, so a content heading id can never equal an id the templates
@@ -36,13 +37,20 @@ def _validate_link(url: str) -> bool:
     return safe_url(url)
 
 
-class _Renderer(RendererHTML):
+def _renderer(md: MarkdownIt) -> RendererHTML:
     """HTML renderer: images become their alt text; links open safely."""
+    from markdown_it.renderer import RendererHTML
+    from markdown_it.utils import EnvType, OptionsDict
 
-    def image(self, tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType) -> str:
-        token = tokens[idx]
-        alt = self.renderInlineAsText(token.children or [], options, env)
-        return f'<span class="image-alt">[{escape(alt)}]</span>'
+    class _Renderer(RendererHTML):
+        def image(
+            self, tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType
+        ) -> str:
+            token = tokens[idx]
+            alt = self.renderInlineAsText(token.children or [], options, env)
+            return f'<span class="image-alt">[{escape(alt)}]</span>'
+
+    return _Renderer(md)
 
 
 def _heading_ids(md: MarkdownIt) -> None:
@@ -68,10 +76,12 @@ def _heading_ids(md: MarkdownIt) -> None:
 @lru_cache(maxsize=1)
 def parser() -> MarkdownIt:
     """The shared Markdown parser: CommonMark + tables + strikethrough, raw HTML off."""
+    from markdown_it import MarkdownIt
+
     md = MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False})
     md.enable(["table", "strikethrough"])
     md.validateLink = _validate_link  # type: ignore[method-assign]
-    md.renderer = _Renderer(md)
+    md.renderer = _renderer(md)
     _heading_ids(md)
     return md
 
@@ -191,6 +201,8 @@ _CODE_SPLIT = re.compile(r"(`+[^`]*`+)")
 @lru_cache(maxsize=1)
 def _reader() -> MarkdownIt:
     """How a permissive downstream renderer reads our Markdown: raw HTML on, every scheme."""
+    from markdown_it import MarkdownIt
+
     md = MarkdownIt("commonmark", {"html": True, "linkify": False, "typographer": False})
     md.enable(["table", "strikethrough"])
     md.validateLink = lambda url: True  # type: ignore[method-assign]
@@ -266,6 +278,7 @@ def md_plain(value: str) -> str:
 @lru_cache(maxsize=1)
 def _document_reader() -> MarkdownIt:
     """The permissive reader plus footnotes, for whole Markdown briefs."""
+    from markdown_it import MarkdownIt
     from mdit_py_plugins.footnote import footnote_plugin
 
     md = MarkdownIt("commonmark", {"html": True}).enable(["table", "strikethrough"])
