@@ -13,24 +13,25 @@ WHY = {
         "both sides share; WeasyPrint's import and font set-up are paid once, before forking."
     ),
     "PDF build: -j2": (
-        "the ratio needs two idle cores. The 44-page book is about a third to a half of all "
-        "layout work and cannot be split across processes (page numbers and cross-references "
-        "need one layout); the schedule starts it first and fills the other core with the "
-        "issues, longest first, so on an idle machine the makespan is close to the book alone "
-        'or half the work. "Best -j2 speed-up whole briefs allow" under Machine gives the '
-        "bound for this run: the best split of the measured per-brief times over two cores, "
-        "plus the serial rest (start-up, validation, WeasyPrint's import and font set-up), "
-        "which both runs pay. On a busy machine the second core is also shared with other "
-        "work: see the load averages."
+        "the 46-page book holds all five issues and is about 43% of all layout work; one "
+        "layout cannot be split across processes (page numbers and cross-references need "
+        "it whole). The schedule starts the book first and fills the other core with the "
+        "issues, longest first, so the best two-core split is the book plus the smallest "
+        'issue against the rest ("best -j2 speed-up whole briefs allow" under Machine, with '
+        "the serial rest that both runs pay: start-up, validation, WeasyPrint's import, cut "
+        "from 0.49 s to 0.31 s). Two layouts at once also run slower than one, and on this "
+        "shared machine the second core is often busy (see the load averages). Profiling "
+        "shows no book-specific waste: 0.11 s a page like an issue, 48 layouts for 46 pages; "
+        "the costs it has more of are inline SVG text, which WeasyPrint 70 lays out one "
+        "character at a time (Kozea/WeasyPrint#2249), and dotted TOC leaders."
     ),
     "Cold HTML site": (
-        "a cold build parses and checks 500 YAML files, renders a full brief page per issue "
-        "(positions table, SVG figures, endnotes), a Markdown download per issue (whose "
-        "hardening check re-parses every field with markdown-it: ~12 ms an issue, the largest "
-        "single cost), actor pages that each list all 500 issues, and a search index built by "
-        "parsing every page's HTML, all in Python on two cores; Hugo renders plain Markdown "
-        "in compiled Go. Brief pages, downloads and their search sections are rendered "
-        "across both cores; the actor pages and the index are single jobs."
+        "a cold build (no cache, no build/) parses and checks 500 YAML files in one process, "
+        "then renders a full brief page per issue (positions table, SVG figures, endnotes) "
+        "and splits it into search sections, a Markdown download per issue, the index and "
+        "one page per actor listing all 500 issues, in Python on two cores. Plain prose and "
+        "the Markdown safety checks skip markdown-it (fast paths proven equal by property "
+        "tests), yet Jinja and the loader remain; Hugo renders plain Markdown in compiled Go."
     ),
     "No-op site": (
         "a no-op hashes every input (stat-cached), reads git log and compares one "
@@ -38,21 +39,22 @@ WHY = {
         "Python start-up and importing the site module (Jinja)."
     ),
     "One changed issue, site": (
-        "a change re-runs the cross-file checks over every document (the issue asks for "
-        "that: the cached documents are read and re-checked, not re-parsed), and re-renders "
-        "the pages that list every issue (index, 14 actor pages, feed, sitemap, search); "
-        "only the changed brief page, the pages linking it and its download are re-rendered, "
-        "and unchanged pages' search sections are reused by content hash."
+        "the edit is validated alone and only its page and download are rendered; the "
+        "listing pages are kept (what they print did not change). What remains over the "
+        "no-op is fixed: importing Jinja, markdown-it and the validators (~0.1 s), the "
+        "no-op check itself, and the search index, which is rewritten (9.5 MB, twice: "
+        "search.json and the search page's data block) because the subtitle is searchable "
+        "text, plus the signed record of every page's search sections."
     ),
     "One changed issue, `build": (
-        "a change imports the validators and renderer (~0.2 s) and re-runs the cross-file "
-        "checks over all 500 cached documents (~0.3 s), while a no-op needs neither."
+        "the edit is validated alone and one page rendered; what remains over the no-op is "
+        "importing Jinja, markdown-it (the sources' reliability notes use Markdown emphasis, "
+        "so every page needs the parser once) and the validators, about 0.1 s of start-up."
     ),
     "validate": "parsing dominates: the loader walks every parser event in Python.",
     "Peak memory": (
-        "the site holds every page in memory until the atomic swap, and the search index "
-        "(about 30,000 sections) is held as Python objects and written twice: search.json "
-        "and inline in search.html, 13 MB each."
+        "the largest process is the cold site's parent: the validated corpus of 500 issues "
+        "as Python objects, and the search index assembled for writing."
     ),
 }
 

@@ -88,9 +88,12 @@ def write_report(
     lines += ["", "## How each figure is taken", ""]
     lines += [
         "- Corpora: `bench/corpus.py` copies the five shipped issues into groups with a group",
-        "  number on every id, title and BLUF, and `related` pointing inside the group; every",
-        f"  file validates. Sizes: {', '.join(map(str, sizes))}. Each corpus is a git repository",
-        "  with one commit, so briefs show their history as in real use.",
+        "  number on every id, title and BLUF, a group tag at the start of every prose value",
+        "  (so no two issues share a string and nothing remembered from one renders another),",
+        "  and `related` pointing inside the group; every file validates. Sizes:",
+        f"  {', '.join(map(str, sizes))}. Each corpus is a git repository with one commit, so",
+        "  briefs show their history as in real use.",
+        "- Every briefgen command runs from compiled bytecode, as an installed tool does.",
         "- PDF floor: `weasyprint.HTML(string=...).render()` then `write_pdf()` on the six HTML",
         "  files briefgen writes, with the same PDF/UA-1 and tagging options, in one Python",
         "  process (import included). briefgen's PDF runs start with no build/ and no cache.",
