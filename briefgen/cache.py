@@ -224,6 +224,15 @@ class DocCache:
         self.used.add(name)
         return cached_document(rel, data, digest, raw)
 
+    def holds(self, kind: str, raw: bytes) -> bool:
+        """True when an entry for these bytes exists (lookup still checks it)."""
+        return (self.folder / self._name(kind, hashlib.sha256(raw).hexdigest())).is_file()
+
+    def note_stored(self, kind: str, digest: str) -> None:
+        """Count an entry another process stored for this run (so save() keeps it)."""
+        self.used.add(self._name(kind, digest))
+        self.added = True
+
     def store(self, rel: str, kind: str, doc: Document) -> None:
         """Remember a document that passed the schema with no problems."""
         name = self._name(kind, doc.digest)

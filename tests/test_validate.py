@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
 from pathlib import Path
+from typing import Any
+
+import pytest
 
 from tests.conftest import REPO, run
 
@@ -202,3 +206,42 @@ def test_config_is_validated(project: Path) -> None:
         "briefgen.yaml:" in res.err
         and "'page_size' is 'A5'; expected one of: A4, Letter" in res.err
     )
+
+
+def test_parsing_across_cores_reports_and_builds_exactly_as_serial_parsing(
+    project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A cold cache with many files is parsed in worker processes (validate._parse_ahead);
+    the diagnostics, their positions and the corpus are those of the one-process path."""
+    import briefgen.validate as v
+
+    text = (project / "briefs" / "issues" / "nato.yaml").read_text("utf-8")
+    for n in range(60):
+        copy = text.replace("id: nato\n", f"id: nato-{n}\n", 1)
+        if n == 7:  # an unknown actor, a wrong type and a duplicate key in one copy
+            copy = copy.replace("principals: [united-states, russia]", "principals: [us, russia]")
+            copy = copy.replace('version: "1.0"', "version: [1]\nstatus: draft")
+        (project / "briefs" / "issues" / f"nato-{n}.yaml").write_text(copy, "utf-8")
+
+    import briefgen.build
+
+    monkeypatch.setattr(briefgen.build, "PARALLEL_MIN_SECONDS", 0.0)  # fork for 60 files too
+    monkeypatch.setattr(briefgen.build, "default_jobs", lambda: 2)
+
+    def load(ahead: bool) -> tuple[list[str], Any]:
+        monkeypatch.setattr(v, "PARSE_AHEAD_MIN", 48 if ahead else 10**9)
+        shutil.rmtree(project / ".briefgen-cache", ignore_errors=True)
+        loaded = v.load_project(project)
+        return [d.format() for d in loaded.diagnostics], loaded.corpus
+
+    serial, _ = load(ahead=False)
+    parallel, _ = load(ahead=True)
+    assert parallel == serial
+    assert any("nato-7.yaml" in d and "unknown actor 'us'" in d for d in serial)
+    assert any("nato-7.yaml" in d and "duplicate" in d for d in serial)
+    bad = project / "briefs" / "issues" / "nato-7.yaml"
+    bad.unlink()
+    _, serial_corpus = load(ahead=False)
+    _, parallel_corpus = load(ahead=True)
+    assert serial_corpus is not None and parallel_corpus == serial_corpus
+    assert len(parallel_corpus.issues) == 64
