@@ -506,6 +506,7 @@ def build(
     any_pdf = any("pdf" in fmts for _, _, fmts in items)
     set_worker_state(corpus=corpus, root=root, revisions=revisions, page_size=page_size)
     compiled_templates(root)
+    prose_memo(root)
     progress = Progress(len(items), err, quiet=opts.quiet, unit="brief")
     try:
         rendered = parallel_map(
@@ -523,6 +524,9 @@ def build(
     finally:
         progress.close()
         set_worker_state()
+    from .markup import MEMO
+
+    MEMO.save()  # what this process rendered with the parser (forked workers' is theirs)
     results = {(item[0], item[1]): res for item, (res, _) in zip(items, rendered, strict=True)}
     new_costs = {
         f"{k}/{i}": round(sec, 3)
@@ -645,6 +649,14 @@ def _render_target(item: tuple[str, str, tuple[str, ...]]) -> tuple[dict[str, by
 
             result["pdf"] = render_pdf(html, root=root)
     return result, time.perf_counter() - started
+
+
+def prose_memo(root: Path) -> None:
+    """Keep the HTML of Markdown fields that needed the parser in the project's cache."""
+    from .cache import CACHE_DIR, DocCache
+    from .markup import MEMO
+
+    MEMO.use(root / CACHE_DIR / "prose.json" if DocCache.open(root) is not None else None)
 
 
 def compiled_templates(root: Path | None) -> None:

@@ -9,9 +9,12 @@ field that would yield raw HTML, an image or another link scheme there is made i
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
 import re
 from collections.abc import Iterator, Sequence
 from functools import lru_cache
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from markupsafe import Markup, escape
@@ -168,14 +171,93 @@ def _plain_inline(text: str) -> str | None:
     return "".join(out)
 
 
+class _Memo:
+    """HTML of the fields that needed the parser, kept between runs (signed, like the
+    document cache), so a rebuild after an edit elsewhere need not import markdown-it at all:
+    the sources' reliability notes, with their emphasis, are on every page."""
+
+    def __init__(self) -> None:
+        self.path: Path | None = None
+        self.known: dict[str, str] | None = None
+        self.new: dict[str, str] = {}
+
+    def use(self, path: Path | None) -> None:
+        """Keep the memo in `path` (None: remember nothing between runs)."""
+        if path != self.path:
+            self.path, self.known, self.new = path, None, {}
+
+    @staticmethod
+    def _key(kind: str, text: str) -> str:
+        return hashlib.sha256(f"{kind}\x00{text}".encode()).hexdigest()
+
+    def _load(self) -> dict[str, str]:
+        if self.known is None:
+            self.known = {}
+            if self.path is not None:
+                from .cache import signed_load
+
+                try:
+                    data = signed_load(self.path.read_bytes())
+                except OSError:
+                    data = None
+                if isinstance(data, dict) and data.get("salt") == _memo_salt():
+                    entries = data.get("html")
+                    if isinstance(entries, dict):
+                        self.known = {k: v for k, v in entries.items() if isinstance(v, str)}
+        return self.known
+
+    def get(self, kind: str, text: str) -> str | None:
+        return self._load().get(self._key(kind, text)) if self.path else None
+
+    def put(self, kind: str, text: str, html: str) -> None:
+        if self.path is not None:
+            self.new[self._key(kind, text)] = html
+
+    def save(self) -> None:
+        """Write the memo with this run's new entries (old ones kept while few)."""
+        if self.path is None or not self.new:
+            return
+        from .cache import signed_dump
+        from .write import atomic_write
+
+        known = self._load()
+        html = {**(known if len(known) < MEMO_MAX else {}), **self.new}
+        blob = signed_dump({"salt": _memo_salt(), "html": html})
+        if blob is not None:
+            with contextlib.suppress(OSError):  # a read-only checkout just renders again
+                atomic_write(self.path, blob)
+        self.known, self.new = html, {}
+
+
+MEMO_MAX = 20_000  # entries; past this the memo starts again from this run's
+MEMO = _Memo()
+
+
+@lru_cache(maxsize=1)
+def _memo_salt() -> str:
+    """What the memo's HTML depends on besides the text: this module and markdown-it."""
+    from importlib.util import find_spec
+
+    h = hashlib.sha256(Path(__file__).read_bytes())
+    spec = find_spec("markdown_it")
+    if spec is not None and spec.origin:
+        h.update(Path(spec.origin).read_bytes())  # carries markdown-it's __version__
+    return h.hexdigest()
+
+
 @lru_cache(maxsize=4096)
 def to_html(text: str, heading_shift: int = 3) -> Markup:
     """Render a Markdown prose field to safe HTML."""
     plain = _plain_html(text)
     if plain is not None:
         return Markup(plain)
-    env: dict[str, Any] = {"heading_shift": heading_shift}
-    return Markup(parser().render(_tame(text), env))
+    kind = f"block{heading_shift}"
+    html = MEMO.get(kind, text)
+    if html is None:
+        env: dict[str, Any] = {"heading_shift": heading_shift}
+        html = parser().render(_tame(text), env)
+        MEMO.put(kind, text, html)
+    return Markup(html)
 
 
 def prose_html(text: str, tail: str = "") -> Markup:
@@ -192,7 +274,11 @@ def to_html_inline(text: str) -> Markup:
     plain = _plain_inline(text)
     if plain is not None:
         return Markup(plain)
-    return Markup(parser().renderInline(_tame(text)))
+    html = MEMO.get("inline", text)
+    if html is None:
+        html = parser().renderInline(_tame(text))
+        MEMO.put("inline", text, html)
+    return Markup(html)
 
 
 _CODE_SPLIT = re.compile(r"(`+[^`]*`+)")

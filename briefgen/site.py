@@ -45,6 +45,7 @@ from .build import (
     output_key,
     parallel_map,
     project_fingerprint,
+    prose_memo,
     read_json,
     render_pages,
     revalidated,
@@ -59,6 +60,7 @@ from .build import (
     worker_state,
 )
 from .diagnostics import Diagnostic, has_errors
+from .markup import MEMO
 from .model import Actor, Corpus, Issue, Revision
 from .render import asset_text, render_html
 from .render.figures import Matrix, gap_matrix
@@ -232,9 +234,11 @@ def build_site(
     # 2. Render every page into a staging folder.
     revisions = git_revisions(root, [deps[0] for _, _, deps in inputs.targets])
     compiled_templates(root)  # compiled templates kept between runs, as for the build
+    prose_memo(root)
     staged = staging_dir(dest)
     try:
         pages = render_site(inputs, root, revisions, opts, staged)
+        MEMO.save()
     except Exception as exc:  # a template error must not leave a half-written site
         discard(staged)
         report.diagnostics.append(render_failure(exc, root))
