@@ -11,14 +11,12 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import html
 import json
 import re
 import sys
 import traceback
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
-from functools import lru_cache
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -64,8 +62,9 @@ from .markup import MEMO
 from .model import Actor, Corpus, Issue, Revision
 from .render import asset_text, render_html
 from .render.figures import Matrix, gap_matrix
-from .render.templates import render, tojson
+from .render.templates import render
 from .render.view import Citations, sections_of
+from .search import page_sections, search_index, section_json
 from .write import (
     atomic_write,
     discard,
@@ -785,155 +784,6 @@ def _remember_listing(dest: Path, memo: dict[str, Any]) -> None:
 
 def _by_update(listed: list[Entry]) -> list[Entry]:
     return sorted(listed, key=lambda e: (e.updated, e.id), reverse=True)
-
-
-# --- search index ------------------------------------------------------------------------------
-
-
-# Pages are our own output: every '<' in content is escaped, so a tag is a tag and a regular
-# tokenizer reads them exactly as html.parser would (tests/test_site.py compares the two), at a
-# fraction of html.parser's cost.
-_TOKEN = re.compile(
-    r"<!--.*?-->|<![^>]*>|<(/?)([a-zA-Z][a-zA-Z0-9]*)((?:[^>\"']|\"[^\"]*\"|'[^']*')*)>|([^<]+)",
-    re.S,
-)
-_ATTR = {
-    name: re.compile(rf"""(?:^|\s){name}\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'>]+))""")
-    for name in ("id", "class")
-}
-_VOID = frozenset(
-    [
-        "area",
-        "base",
-        "br",
-        "col",
-        "embed",
-        "hr",
-        "img",
-        "input",
-        "link",
-        "meta",
-        "source",
-        "track",
-        "wbr",
-    ]
-)
-_SKIP_TAGS = frozenset({"svg", "script", "style", "form", "nav"})
-_HEADINGS = frozenset({"h1", "h2", "h3", "h4"})
-SKIP_CLASSES = frozenset({"toc", "refs", "revisions", "page-tools", "visually-hidden"})
-
-
-def _attr(name: str, attrs: str) -> str | None:
-    if name not in attrs:
-        return None
-    m = _ATTR[name].search(attrs)
-    if m is None:
-        return None
-    value = next(g for g in m.groups() if g is not None)
-    return html.unescape(value) if "&" in value else value
-
-
-@lru_cache(maxsize=64)
-def _open_or_close(tag: str) -> re.Pattern[str]:
-    return re.compile(rf"<(/?){tag}(?=[\s/>])", re.I)
-
-
-def _after_close(text: str, tag: str, pos: int) -> int:
-    """Where the element of `tag` opened just before `pos` ends, nested ones counted."""
-    depth = 1
-    for m in _open_or_close(tag).finditer(text, pos):
-        depth += -1 if m.group(1) else 1
-        if depth == 0:
-            end = text.find(">", m.end())
-            return len(text) if end < 0 else end + 1
-    return len(text)
-
-
-def _flat(parts: list[str]) -> str:
-    return " ".join(" ".join(parts).split())
-
-
-def page_sections(
-    text: str, skip_classes: frozenset[str] = frozenset()
-) -> list[tuple[str, str, str]]:
-    """Searchable sections of one rendered page: (anchor id, heading, plain text).
-
-    Sections start at each h1-h4 inside <main>; the anchor is the heading's id or its nearest
-    ancestor's. Navigation, figures, scripts, forms and elements of a skipped class (tables of
-    contents, citation marks, repeated content) are passed over whole.
-    """
-    skip = SKIP_CLASSES | skip_classes
-    stack: list[tuple[str, str | None]] = []
-    in_main = False
-    heading: list[str] | None = None
-    sections: list[tuple[str, list[str], list[str]]] = []
-    pos = max(text.find("<main"), 0)  # nothing before <main> is searched
-    while pos < len(text):
-        m = _TOKEN.match(text, pos)
-        if m is None:  # a lone '<' opening no tag is text, as a browser reads it
-            data: str | None = "<"
-            pos += 1
-        else:
-            pos = m.end()
-            data = m.group(4)
-        if data is not None:
-            if in_main and sections:
-                (heading if heading is not None else sections[-1][2]).append(
-                    html.unescape(data) if "&" in data else data
-                )
-            continue
-        assert m is not None
-        if m.group(2) is None:
-            continue  # a comment or doctype
-        tag, attrs = m.group(2).lower(), m.group(3)
-        if m.group(1):
-            in_main = in_main and tag != "main"
-            while stack and tag not in _VOID:
-                closed = stack.pop()[0]
-                heading = None if closed in _HEADINGS else heading
-                if closed == tag:
-                    break
-            continue
-        in_main = in_main or tag == "main"
-        if tag in _VOID or attrs.rstrip().endswith("/"):
-            continue
-        if tag in _SKIP_TAGS or not skip.isdisjoint((_attr("class", attrs) or "").split()):
-            pos = _after_close(text, tag, pos)
-            continue
-        ident = _attr("id", attrs)
-        stack.append((tag, ident))
-        if in_main and tag in _HEADINGS:
-            anchor = ident or next((i for _, i in reversed(stack[:-1]) if i), "")
-            heading = []
-            sections.append((anchor, heading, []))
-    return [(a, _flat(h), _flat(t)) for a, h, t in sections if _flat(h) or _flat(t)]
-
-
-def section_json(sections: list[tuple[str, str, str]]) -> str:
-    """One page's sections as the search index holds them: JSON, ASCII, safe in <script>.
-
-    Made once, where the page is split (in a worker), and kept with the page's key, so the
-    index of a whole site is assembled by joining strings, never re-encoded.
-    """
-    return str(tojson([list(s) for s in sections], ascii=True))
-
-
-def search_index(docs: list[tuple[str, str, str]], split: dict[str, Any]) -> bytes:
-    """The offline search index (format 2), as the bytes of search.json.
-
-    `{"pages": [{"k": kind, "s": [[anchor, heading, text], ...], "t": title, "u": path}],
-    "version": 2}`, one entry per (path, title, kind) of `docs`: every issue, book and actor
-    page. `split` holds each page's sections already encoded (section_json); a book's
-    chapters and an actor page's per-issue listings repeat issue pages, so those parts were
-    left out when they were split.
-    """
-    parts = []
-    for rel, title, kind in docs:
-        k, t, u = (tojson(v, ascii=True) for v in (kind, title, rel))
-        sections = split[rel]  # a record from before format 2 holds lists: encode them
-        s = sections if isinstance(sections, str) else section_json(sections)
-        parts.append(f'{{"k":{k},"s":{s},"t":{t},"u":{u}}}')
-    return ('{"pages":[' + ",".join(parts) + '],"version":2}').encode("ascii")
 
 
 def _read_manifest(dest: Path) -> dict[str, str]:

@@ -17,7 +17,8 @@ import pytest
 from markupsafe import escape
 from ruamel.yaml import YAML
 
-from briefgen.site import CSP, SiteOptions, build_site, one_line, page_sections
+from briefgen.search import page_sections
+from briefgen.site import CSP, SiteOptions, build_site, one_line
 from briefgen.validate import load_project
 from tests.conftest import REPO, copy_project, run
 
