@@ -184,9 +184,18 @@ def site_dir(root: Path, opts: SiteOptions) -> Path:
 
 
 def build_site(
-    root: Path, opts: SiteOptions, *, out: TextIO | None = None, err: TextIO | None = None
+    root: Path,
+    opts: SiteOptions,
+    *,
+    out: TextIO | None = None,
+    err: TextIO | None = None,
+    fingerprint: str | None = None,
 ) -> BuildReport:
-    """Build the whole site into `opts.out` (default build/site); nothing is written on error."""
+    """Build the whole site into `opts.out` (default build/site); nothing is written on error.
+
+    `fingerprint`: build.project_fingerprint of this project for these options, when the
+    caller has just computed it (the CLI's no-op check), so it is not computed twice.
+    """
     from .history import revisions as git_revisions
 
     out = out or sys.stdout
@@ -203,7 +212,7 @@ def build_site(
     # 0. Incremental (build.py): no input changed since the last complete site, nothing to do.
     digests = file_digests(root)
     extra = {"pdf": opts.pdf, "live": opts.live_reload}
-    fingerprint = project_fingerprint(root, extra, digests)
+    fingerprint = fingerprint or project_fingerprint(root, extra, digests)
     current = None if opts.force else site_is_current(
         root, opts.out, pdf=opts.pdf, live=opts.live_reload, jobs=opts.jobs,
         fingerprint=fingerprint,
