@@ -78,10 +78,9 @@ def snapshot_code() -> None:
     """Freeze the code for the whole run: an edit in the work tree mid-run (the code is an
     input of every output) would turn no-op rebuilds into full ones and skew the figures."""
     rm(CODE)
-    ignore = shutil.ignore_patterns("__pycache__", "*.pyc")
+    ignore = shutil.ignore_patterns("__pycache__", "*.pyc")  # compiled below, for this copy
     shutil.copytree(REPO / "briefgen", CODE / "briefgen", ignore=ignore)
     shutil.copytree(REPO / "templates", CODE / "templates", ignore=ignore)
-    rm(WORK / "pycache")
     subprocess.run([PY, "-m", "compileall", "-q", str(CODE)], env=env_for(), check=True)
 
 
@@ -90,10 +89,11 @@ def env_for(extra: dict[str, str] | None = None) -> dict[str, str]:
     env = dict(os.environ)
     env.update({"BRIEFGEN_TODAY": TODAY, "LC_ALL": "C.UTF-8", "PYTHONHASHSEED": "0"})
     env["PYTHONPATH"] = str(CODE)
-    # As installed tools run: from compiled bytecode (the tools' venv has it from pip). A shell
-    # with PYTHONDONTWRITEBYTECODE would make every briefgen run compile its source again.
+    # As installed tools run: from compiled bytecode (pip writes it for every package; the
+    # snapshot of briefgen gets it from compileall). A shell with PYTHONDONTWRITEBYTECODE or a
+    # PYTHONPYCACHEPREFIX would make runs compile sources again.
     env.pop("PYTHONDONTWRITEBYTECODE", None)
-    env["PYTHONPYCACHEPREFIX"] = str(WORK / "pycache")
+    env.pop("PYTHONPYCACHEPREFIX", None)
     env.update(extra or {})
     return env
 
