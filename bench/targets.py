@@ -33,7 +33,7 @@ def evaluate(m: dict[str, Any], n: int) -> list[Target]:
     ) -> None:
         if a in m and b in m:
             r = _ratio(m, a, b)
-            add(name, wanted, f"{r:.2f}{unit} ({m[a].median:.3f} s / {m[b].median:.3f} s)", test(r))
+            add(name, wanted, f"{r:.3f}{unit} ({m[a].median:.3f} s / {m[b].median:.3f} s)", test(r))
 
     ratio_target("PDF build at -j1 vs bare WeasyPrint", "≤ 1.10× the floor",
                  "pdf.j1", "pdf.floor", lambda r: r <= 1.10)  # fmt: skip
