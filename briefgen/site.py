@@ -31,6 +31,7 @@ from .build import (
     BuildReport,
     Pages,
     PageSpec,
+    Progress,
     Targets,
     Views,
     build,
@@ -245,7 +246,7 @@ def build_site(
     prose_memo(root)
     staged = staging_dir(dest)
     try:
-        pages = render_site(inputs, root, revisions, opts, staged)
+        pages = render_site(inputs, root, revisions, opts, staged, err)
         MEMO.save()
     except Exception as exc:  # a template error must not leave a half-written site
         discard(staged)
@@ -528,6 +529,7 @@ def render_site(
     revisions: dict[str, list[Revision]],
     opts: SiteOptions,
     staged: Path,
+    err: TextIO,
 ) -> SitePages:
     """Every file of the site except the downloads, written into `staged` as it renders."""
     corpus = inputs.corpus
@@ -562,7 +564,7 @@ def render_site(
 
     # Briefs: the brief templates, wrapped in the site's layout; only stale pages render,
     # across cores, each with its search sections (see brief_pages below).
-    pages.briefs = brief_pages(inputs, root, revisions, opts, site)
+    pages.briefs = brief_pages(inputs, root, revisions, opts, site, err)
     old_hashes = _read_manifest(dest)
     for _, ident, _ in inputs.targets:
         rel = f"{ident}.html"
@@ -813,6 +815,7 @@ def brief_pages(
     revisions: dict[str, list[Revision]],
     opts: SiteOptions,
     site: SiteInfo,
+    err: TextIO,
 ) -> Pages:
     """Every brief page: rendered across cores when stale, else kept from the last site.
 
@@ -831,8 +834,11 @@ def brief_pages(
         parts = target_inputs(kind, deps, inputs.digests, revisions, inputs.views)
         specs.append(PageSpec(f"{ident}.html", output_key({**base, **parts}), (kind, ident)))
 
+    bar: list[Progress] = []  # made once the number of stale pages is known
+
     def prepare(items: list[tuple[str, str]]) -> None:
         inputs.load(root, *needed([(k, i, ()) for k, i in items], inputs.targets))
+        bar.append(Progress(len(items), err, quiet=opts.quiet, unit="page"))
 
     set_worker_state(corpus=inputs.corpus, root=root, revisions=revisions, site=site)
     try:
@@ -843,11 +849,14 @@ def brief_pages(
             jobs=opts.jobs,
             force=opts.force,
             cost=lambda item: 0.01 if item[0] == "issue" else 0.05,
+            progress=lambda item: bar[0](f"page {item[1]}.html"),
             warm=lambda: _warm_brief(specs),
             prepare=prepare,
         )
     finally:
         set_worker_state()
+        for b in bar:
+            b.close()
 
 
 def _warm_brief(specs: list[PageSpec]) -> None:

@@ -495,3 +495,12 @@ def test_site_reports_a_bad_edit_exactly_as_a_full_validation(project: Path) -> 
     assert not report.ok
     assert [d.format() for d in report.diagnostics] == [d.format() for d in full.diagnostics]
     assert any("unknown actor 'rusia'" in d.format() for d in report.diagnostics)
+
+
+def test_site_progress_is_plain_lines_off_a_terminal(project: Path) -> None:
+    res = run("-C", project, "site", "-j1")
+    assert res.code == 0, res.err
+    pages = [x for x in res.err.splitlines() if " page " in x]
+    assert len(pages) == 6 and all(re.fullmatch(r"\[\d/6\] page [a-z-]+\.html", x) for x in pages)
+    assert "\r" not in res.err and "\x1b" not in res.err
+    assert run("-C", project, "site", "-q", "--force").err == ""
