@@ -403,6 +403,35 @@ def revalidated(
 # --- the build --------------------------------------------------------------------------------
 
 
+@dataclass
+class Gathered:
+    """What a build reads, already hashed, validated and dated by its caller (the site).
+
+    After an edit to issue files only, `corpus` is partial (`partial`): the registries and
+    the changed issues, grown on demand (validate.load_unchanged) by whatever must render.
+    """
+
+    corpus: Any
+    targets: Targets  # every brief: (kind, id, the files it reads, its own first)
+    views: Views  # every issue's fields that other issue pages print (RelatedIssue)
+    digests: dict[str, str]
+    partial: bool
+    revisions: dict[str, list[Any]] | None = None  # git history of each brief's own file
+
+    def load(self, root: Path, issues: Iterable[str], books: Iterable[str]) -> None:
+        """Make sure these issues and books are in the corpus (a partial one loads them)."""
+        from .validate import load_unchanged
+
+        if self.partial and not load_unchanged(root, self.corpus, issues, books):
+            raise RuntimeError("an input changed during the build; run it again")
+
+    def load_all(self, root: Path) -> None:
+        """The whole corpus, for the pages that list every brief."""
+        issues = [i for k, i, _ in self.targets if k == "issue"]
+        self.load(root, issues, [i for k, i, _ in self.targets if k == "book"])
+        self.partial = False
+
+
 def build(
     root: Path,
     opts: BuildOptions,
@@ -410,11 +439,12 @@ def build(
     out: TextIO | None = None,
     err: TextIO | None = None,
     corpus: Any = None,
+    gathered: Gathered | None = None,
 ) -> BuildReport:
     """Build every brief in the requested formats into `opts.out` (default build/).
 
-    `corpus`: the project already loaded and validated by the caller (the site), so it is
-    not loaded twice.
+    `corpus`: the project already loaded and validated; `gathered`: that and more (the
+    site's inputs, hashed, validated and dated), so nothing is done twice.
     """
     from .history import revisions as git_revisions
 
@@ -431,13 +461,19 @@ def build(
 
     # 1. Gather: hash every input; reuse the last validation when no input changed, and
     #    check only the changed issues when nothing but issues changed.
-    digests = file_digests(root)
     state = read_json(state_path)
-    last = None if opts.force else last_build(state)
     page_size = opts.page_size
     target_list: Targets | None = None
     views: Views = {}
     partial = False  # corpus holds only what the stale targets need (see load_unchanged)
+    if gathered is not None:
+        digests, corpus, partial = gathered.digests, gathered.corpus, gathered.partial
+        target_list, views = gathered.targets, gathered.views
+        page_size = page_size or corpus.config.page_size
+        report.validated = True
+    else:
+        digests = file_digests(root)
+    last = None if opts.force or gathered is not None else last_build(state)
     if last is not None and state["digests"] == digests:
         target_list, views = last
         page_size = page_size or state["page_size"]
@@ -460,7 +496,10 @@ def build(
     assert page_size is not None
 
     own_files = [deps[0] for _, _, deps in target_list]
-    revisions = git_revisions(root, own_files)
+    if gathered is not None and gathered.revisions is not None:
+        revisions = gathered.revisions
+    else:
+        revisions = git_revisions(root, own_files)
     code = code_digest()
     tdigests = {fmt: templates_digest(root, FORMAT_TEMPLATES[fmt]) for fmt in opts.formats}
     jobs = plan(target_list, opts.formats, digests, tdigests, revisions, page_size, code, views)
@@ -918,23 +957,34 @@ class PageSpec:
 
 @dataclass
 class Pages:
-    """The outcome of render_pages: bytes of the pages rendered now, extras of every page."""
+    """The outcome of render_pages: the pages rendered now, and a digest of every page's extra.
+
+    Only the extras of pages rendered now are held: a kept page's extra is known by its
+    digest alone, so the record stays small however large the extras (a site's search
+    sections are megabytes) and a one-page change reads and writes kilobytes.
+    """
 
     fresh: dict[str, bytes] = field(default_factory=dict)
-    extras: dict[str, Any] = field(default_factory=dict)
-    previous: dict[str, Any] = field(default_factory=dict)  # last extras of re-rendered pages
+    extras: dict[str, Any] = field(default_factory=dict)  # of the pages rendered now
+    digests: dict[str, str] = field(default_factory=dict)  # extra_digest of every page's extra
     kept: list[str] = field(default_factory=list)
     keys: dict[str, str] = field(default_factory=dict)
     record: Path | None = None
 
     def remember(self) -> None:
-        """Record every page's key and extra; call once the folder holding them is written."""
+        """Record every page's key and extra digest, once the folder holding them is written."""
         from .cache import signed_dump
         from .write import atomic_write
 
-        blob = signed_dump({rel: [key, self.extras[rel]] for rel, key in self.keys.items()})
+        blob = signed_dump({rel: [key, self.digests[rel]] for rel, key in self.keys.items()})
         if blob is not None and self.record is not None:
             atomic_write(self.record, blob)
+
+
+def extra_digest(extra: Any) -> str:
+    """A page extra's content hash (a string is hashed as its own UTF-8 bytes)."""
+    data = extra if isinstance(extra, str) else json.dumps(extra, sort_keys=True)
+    return hashlib.sha256(data.encode()).hexdigest()
 
 
 def render_pages(
@@ -952,9 +1002,10 @@ def render_pages(
     """Render only the stale pages of `dest`, across cores; the rest are kept as they are.
 
     `fn(item)` returns a page's bytes and an extra JSON value derived from it (a site's search
-    sections, say). Keys and extras are recorded, signed, beside `dest` by `Pages.remember()`
-    once the folder is written, so a kept page needs neither a render nor a re-read. A page
-    is kept when its recorded key equals its key now and the file is still in `dest`.
+    sections, say). Keys and extra digests are recorded, signed, beside `dest` by
+    `Pages.remember()` once the folder is written, so a kept page needs neither a render nor
+    a re-read. A page is kept when its recorded key equals its key now and the file is
+    still in `dest`.
     """
     from .cache import signed_load
 
@@ -966,6 +1017,7 @@ def render_pages(
     side = side if isinstance(side, dict) else {}
     out = Pages(keys={s.rel: s.key for s in specs}, record=record)
     todo: list[PageSpec] = []
+    present = _files_in(dest)
     for spec in specs:
         remembered = side.get(spec.rel)
         if (
@@ -973,14 +1025,13 @@ def render_pages(
             and isinstance(remembered, list)
             and len(remembered) == 2
             and remembered[0] == spec.key
-            and (dest / spec.rel).is_file()
+            and isinstance(remembered[1], str)
+            and (spec.rel in present if "/" not in spec.rel else (dest / spec.rel).is_file())
         ):
-            out.extras[spec.rel] = remembered[1]
+            out.digests[spec.rel] = remembered[1]
             out.kept.append(spec.rel)
         else:
             todo.append(spec)
-            if isinstance(remembered, list) and len(remembered) == 2:
-                out.previous[spec.rel] = remembered[1]
     if prepare is not None and todo:  # e.g. load what only the stale pages read
         prepare([s.item for s in todo])
     results = parallel_map(
@@ -989,7 +1040,17 @@ def render_pages(
     for spec, (data, extra) in zip(todo, results, strict=True):
         out.fresh[spec.rel] = data
         out.extras[spec.rel] = extra
+        out.digests[spec.rel] = extra_digest(extra)
     return out
+
+
+def _files_in(folder: Path) -> frozenset[str]:
+    """Names of the regular files directly in `folder` (one scandir instead of a stat each)."""
+    try:
+        with os.scandir(folder) as it:
+            return frozenset(e.name for e in it if e.is_file(follow_symlinks=False))
+    except OSError:
+        return frozenset()
 
 
 _WORKER: dict[str, Any] = {}

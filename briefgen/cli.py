@@ -153,11 +153,12 @@ def cmd_build(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
 
 def cmd_site(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    from .build import project_fingerprint, site_is_current
+    from .build import file_digests, project_fingerprint, site_is_current
 
     root = _root(args)
     # A no-op answers before the site module (and Jinja) is imported: most of its cost.
-    fingerprint = project_fingerprint(root, {"pdf": True, "live": False})
+    digests = file_digests(root)
+    fingerprint = project_fingerprint(root, {"pdf": True, "live": False}, digests)
     current = (
         None
         if args.force
@@ -176,6 +177,7 @@ def cmd_site(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         out=out,
         err=err,
         fingerprint=fingerprint,
+        digests=digests,
     )
     _print_diags(report.diagnostics, "text", err)
     return EXIT_INVALID if has_errors(report.diagnostics) else EXIT_OK

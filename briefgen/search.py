@@ -143,6 +143,62 @@ def section_json(sections: list[tuple[str, str, str]]) -> str:
     return str(tojson([list(s) for s in sections], ascii=True))
 
 
+INDEX_HEAD = b'{"pages":['
+INDEX_TAIL = b'],"version":2}'
+
+
+def index_part(kind: str, title: str, rel: str, sections: str) -> bytes:
+    """One page's entry of the index: `{"k": kind, "s": sections, "t": title, "u": path}`."""
+    k, t, u = (tojson(v, ascii=True) for v in (kind, title, rel))
+    return f'{{"k":{k},"s":{sections},"t":{t},"u":{u}}}'.encode("ascii")
+
+
+Piece = bytes | memoryview
+
+
+def assemble_index(
+    entries: list[bytes | tuple[int, int]], old: bytes = b""
+) -> tuple[list[Piece], list[tuple[int, int]]]:
+    """The index as pieces to write in order, and where each page's entry sits in it.
+
+    An entry is either new bytes (index_part) or the (start, end) of an unchanged entry in
+    `old`, the last index. Runs of entries that were neighbours in `old` are copied as one
+    slice of it, commas included, so a one-page change costs a few slices, not a re-join.
+    The offsets let the next build slice this index in turn.
+    """
+    view = memoryview(old)
+    pieces: list[Piece] = [INDEX_HEAD]
+    spans = []
+    pos = len(INDEX_HEAD)
+    run: list[int] | None = None  # [start, end] in `old` of the run being carried over
+    for i, entry in enumerate(entries):
+        sep = b"," if i else b""
+        if isinstance(entry, tuple):
+            start, end = entry
+            if run is not None and run[1] + 1 == start and old[run[1] : start] == b",":
+                run[1] = end  # the comma between them comes along
+            else:
+                if run is not None:
+                    pieces.append(view[run[0] : run[1]])
+                if sep:
+                    pieces.append(sep)
+                run = [start, end]
+            length = end - start
+        else:
+            if run is not None:
+                pieces.append(view[run[0] : run[1]])
+                run = None
+            pieces.append(sep + entry)
+            length = len(entry)
+        pos += len(sep)
+        spans.append((pos, pos + length))
+        pos += length
+    if run is not None:
+        pieces.append(view[run[0] : run[1]])
+    pieces.append(INDEX_TAIL)
+    return pieces, spans
+
+
 def search_index(docs: list[tuple[str, str, str]], split: dict[str, Any]) -> bytes:
     """The offline search index (format 2), as the bytes of search.json.
 
@@ -154,8 +210,7 @@ def search_index(docs: list[tuple[str, str, str]], split: dict[str, Any]) -> byt
     """
     parts = []
     for rel, title, kind in docs:
-        k, t, u = (tojson(v, ascii=True) for v in (kind, title, rel))
-        sections = split[rel]  # a record from before format 2 holds lists: encode them
+        sections = split[rel]
         s = sections if isinstance(sections, str) else section_json(sections)
-        parts.append(f'{{"k":{k},"s":{s},"t":{t},"u":{u}}}')
-    return ('{"pages":[' + ",".join(parts) + '],"version":2}').encode("ascii")
+        parts.append(index_part(kind, title, rel, s))
+    return b"".join(assemble_index(list(parts))[0])

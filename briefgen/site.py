@@ -15,7 +15,7 @@ import json
 import re
 import sys
 import traceback
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, TextIO
@@ -29,14 +29,14 @@ from .build import (
     STATE_DIR,
     BuildOptions,
     BuildReport,
+    Gathered,
     Pages,
     PageSpec,
     Progress,
-    Targets,
-    Views,
     build,
     code_digest,
     compiled_templates,
+    extra_digest,
     file_digests,
     join_checked,
     last_build,
@@ -65,10 +65,11 @@ from .render import asset_text, render_html
 from .render.figures import Matrix, gap_matrix
 from .render.templates import render
 from .render.view import Citations, sections_of
-from .search import page_sections, search_index, section_json
+from .search import Piece, assemble_index, index_part, page_sections, section_json
 from .write import (
     atomic_write,
     discard,
+    link_flat,
     link_or_copy,
     out_dir_problem,
     replace_dir,
@@ -87,6 +88,7 @@ SVG_ROLE = ""
 SUMMARY_CHARS = 200
 KIND_NAMES = {"issue": "Issue", "book": "Briefing book"}
 ACTOR_SKIP = frozenset({"from-issues"})  # an actor page's listings repeat the issue pages
+BOOK_SKIP = frozenset({"chapter"})  # and a book's chapters do too
 INDEX_MARK = Markup("\x00search-index\x00")  # where the search page's data block goes
 
 
@@ -152,7 +154,7 @@ class SitePages:
     listing_memo: dict[str, Any] = field(default_factory=dict)  # remembered likewise
     _made: set[Path] = field(default_factory=set)  # staging folders already created
 
-    def add(self, rel: str, text: str | bytes | list[bytes]) -> None:
+    def add(self, rel: str, text: str | bytes | list[Piece]) -> None:
         """Write one rendered file (bytes, text, or its parts in order) under its site path."""
         parts = text if isinstance(text, list) else [text]
         target = self._target(rel)
@@ -178,6 +180,16 @@ class SitePages:
         link_or_copy(self.old / rel, target)
         self.hashes[rel] = digest or hashlib.sha256(target.read_bytes()).hexdigest()
 
+    def keep_top(self, names: list[str], digests: dict[str, str]) -> None:
+        """`keep` for many pages at the top of the site, linked in one pass (link_flat)."""
+        for name in link_flat(self.old, self.staged, names) if names else ():
+            link_or_copy(self.old / name, self.staged / name)  # copied where linking is refused
+        for name in names:
+            digest = digests.get(name)
+            self.hashes[name] = (
+                digest or hashlib.sha256((self.staged / name).read_bytes()).hexdigest()
+            )
+
 
 def site_dir(root: Path, opts: SiteOptions) -> Path:
     """The folder the site is written to (default build/site)."""
@@ -191,11 +203,13 @@ def build_site(
     out: TextIO | None = None,
     err: TextIO | None = None,
     fingerprint: str | None = None,
+    digests: dict[str, str] | None = None,
 ) -> BuildReport:
     """Build the whole site into `opts.out` (default build/site); nothing is written on error.
 
-    `fingerprint`: build.project_fingerprint of this project for these options, when the
-    caller has just computed it (the CLI's no-op check), so it is not computed twice.
+    `fingerprint`: build.project_fingerprint of this project for these options, and
+    `digests`: the build.file_digests it was made from, when the caller has just computed
+    them (the CLI's no-op check), so they are not computed twice.
     """
     from .history import revisions as git_revisions
 
@@ -211,7 +225,9 @@ def build_site(
     asset_text.cache_clear()  # assets may have changed since the last build (serve)
 
     # 0. Incremental (build.py): no input changed since the last complete site, nothing to do.
-    digests = file_digests(root)
+    if digests is None or fingerprint is None:
+        digests = file_digests(root)
+        fingerprint = None
     extra = {"pdf": opts.pdf, "live": opts.live_reload}
     fingerprint = fingerprint or project_fingerprint(root, extra, digests)
     current = None if opts.force else site_is_current(
@@ -234,7 +250,7 @@ def build_site(
         if not loaded.ok or loaded.corpus is None:
             report.validated = True
             return report
-        inputs = SiteInputs(
+        inputs = Gathered(
             loaded.corpus, targets_of(loaded.corpus), views_of(loaded.corpus), digests, False
         )
     report.validated = True
@@ -242,6 +258,7 @@ def build_site(
 
     # 2. Render every page into a staging folder.
     revisions = git_revisions(root, [deps[0] for _, _, deps in inputs.targets])
+    inputs.revisions = revisions
     compiled_templates(root)  # compiled templates kept between runs, as for the build
     prose_memo(root)
     staged = staging_dir(dest)
@@ -267,8 +284,7 @@ def build_site(
             ),
             out=out,
             err=err,
-            # already loaded and validated above; a partial one the build works out itself
-            corpus=None if inputs.partial else corpus,
+            gathered=inputs,  # hashed, validated and dated above: not done again
         )
     except BaseException:
         discard(staged)
@@ -280,10 +296,11 @@ def build_site(
 
     # 4. Complete the staged site with the downloads and swap it in.
     try:
-        for rel, src in sorted(pages.downloads.items()):
-            if src.startswith("pdf/") and not opts.pdf:
-                continue
-            link_or_copy(artifacts / src, join_checked(staged, rel))
+        for fmt in formats:  # every download is FORMAT/NAME, the same path in both folders
+            names = sorted(r[len(fmt) + 1 :] for r in pages.downloads if r.startswith(f"{fmt}/"))
+            (staged / fmt).mkdir(exist_ok=True)
+            for name in link_flat(artifacts / fmt, staged / fmt, names):
+                link_or_copy(artifacts / fmt / name, staged / fmt / name)
         manifest = dict(sorted(pages.hashes.items()))
         (staged / MANIFEST).write_text(json.dumps(manifest, indent=1) + "\n")
         replace_dir(staged, dest)
@@ -306,39 +323,11 @@ def build_site(
     return report
 
 
-@dataclass
-class SiteInputs:
-    """What a site is built from: the corpus and every brief with what it reads.
-
-    After an edit to issue files only, `corpus` is partial (`partial`): the registries and
-    the changed issues, grown on demand (validate.load_unchanged) by whatever must render.
-    """
-
-    corpus: Corpus
-    targets: Targets  # every brief: (kind, id, the files it reads, its own first)
-    views: Views  # every issue's fields that other issue pages print (build.RelatedIssue)
-    digests: dict[str, str]
-    partial: bool
-
-    def load(self, root: Path, issues: Iterable[str], books: Iterable[str]) -> None:
-        """Make sure these issues and books are in the corpus (a partial one loads them)."""
-        from .validate import load_unchanged
-
-        if self.partial and not load_unchanged(root, self.corpus, issues, books):
-            raise RuntimeError("an input changed during the build; run it again")
-
-    def load_all(self, root: Path) -> None:
-        """The whole corpus, for the pages that list every brief."""
-        issues = [i for k, i, _ in self.targets if k == "issue"]
-        self.load(root, issues, [i for k, i, _ in self.targets if k == "book"])
-        self.partial = False
-
-
 def _state_path(dest: Path) -> Path:
     return dest.parent / STATE_DIR / f"{dest.name}-state.json"
 
 
-def _changed_inputs(root: Path, dest: Path, digests: dict[str, str]) -> SiteInputs | None:
+def _changed_inputs(root: Path, dest: Path, digests: dict[str, str]) -> Gathered | None:
     """The partial inputs when only issue files changed since the last site, else None."""
     state = read_json(_state_path(dest))
     last = last_build(state)
@@ -348,7 +337,7 @@ def _changed_inputs(root: Path, dest: Path, digests: dict[str, str]) -> SiteInpu
     if found is None:
         return None
     corpus, target_list, views = found
-    return SiteInputs(corpus, target_list, views, digests, True)
+    return Gathered(corpus, target_list, views, digests, True)
 
 
 def site_dir_problem(root: Path, dest: Path) -> str | None:
@@ -524,7 +513,7 @@ def _downloads(ident: str, up: str, pdf: bool) -> list[tuple[str, str, str]]:
 
 
 def render_site(
-    inputs: SiteInputs,
+    inputs: Gathered,
     root: Path,
     revisions: dict[str, list[Revision]],
     opts: SiteOptions,
@@ -566,15 +555,17 @@ def render_site(
     # across cores, each with its search sections (see brief_pages below).
     pages.briefs = brief_pages(inputs, root, revisions, opts, site, err)
     old_hashes = _read_manifest(dest)
+    kept = []
     for _, ident, _ in inputs.targets:
         rel = f"{ident}.html"
         fresh = pages.briefs.fresh.pop(rel, None)
         if fresh is not None:
             pages.add(rel, fresh)
         else:
-            pages.keep(rel, old_hashes.get(rel))
+            kept.append(rel)
         pages.downloads[f"md/{ident}.md"] = f"md/{ident}.md"
         pages.downloads[f"pdf/{ident}.pdf"] = f"pdf/{ident}.pdf"
+    pages.keep_top(kept, old_hashes)
 
     # The pages that list every brief (index, actor pages, 404, feed, sitemap) see only what
     # they print of each issue (a slim copy), and are kept from the last site while that,
@@ -623,22 +614,16 @@ def render_site(
         titles.update({b: x.title for b, x in corpus.books.items()})
     pages.listing_memo = {"key": key, "sections": pages.sections, "slim": slim, "titles": titles}
 
-    split = {**pages.briefs.extras, **pages.sections}
-    unchanged = all(pages.briefs.previous.get(rel) == split[rel] for rel in pages.briefs.previous)
-    if (
-        not opts.force
-        and unchanged
-        and memo.get("key") == key
-        and memo.get("pages") == sorted(split)
-        and all((dest / rel).is_file() for rel in ("search.json", "search.html"))
-    ):  # every page's sections and title as last time: the same index
-        pages.keep("search.json", old_hashes.get("search.json"))
-        pages.keep("search.html", old_hashes.get("search.html"))
-    else:
-        docs = [(f"{i}.html", titles[i], KIND_NAMES[k]) for k, i, _ in inputs.targets]
-        docs += [(f"actors/{a.id}.html", a.name, "Actor") for a in corpus.actors.values()]
-        _search_pages(pages, docs, split, page)
-    pages.listing_memo["pages"] = sorted(split)
+    docs = [(f"{i}.html", titles[i], KIND_NAMES[k]) for k, i, _ in inputs.targets]
+    docs += [(f"actors/{a.id}.html", a.name, "Actor") for a in corpus.actors.values()]
+    pages.listing_memo["index"] = _search_pages(
+        pages,
+        docs,
+        page,
+        memo.get("index"),
+        old_hashes,
+        same=not opts.force and memo.get("key") == key,
+    )
 
     css = asset_text(root, "brief.css") + "\n" + asset_text(root, "site.css")
     pages.add("assets/site.css", css)
@@ -754,19 +739,90 @@ def _listing_page(item: tuple[str, str]) -> list[tuple[str, bytes, str | None]]:
 def _search_pages(
     pages: SitePages,
     docs: list[tuple[str, str, str]],
-    split: dict[str, Any],
     page: Callable[..., str],
-) -> None:
-    """search.json and search.html, whose data block is the same JSON."""
-    # Joined from each page's encoded sections, as ASCII (a quarter of the memory of text with
-    # one non-Latin-1 letter), and spliced into the search page's data block, not templated.
-    index_json = search_index(docs, split)
-    pages.add("search.json", [index_json])
+    last: Any,
+    old_hashes: dict[str, str],
+    *,
+    same: bool,
+) -> dict[str, Any]:
+    """search.json and search.html (whose data block is the same JSON); what to remember of them.
+
+    Each page's entry is made from its sections when it rendered now; a kept page's entry is
+    sliced from the last index (checked against its signed hash) when its title and
+    sections' digest are as recorded then, else its live page is split again. When every
+    entry and the page template are as last time (`same`), both files are kept.
+    """
+    fresh = {**(pages.briefs.extras if pages.briefs else {}), **pages.sections}
+    digests = {**(pages.briefs.digests if pages.briefs else {})}
+    digests.update({rel: extra_digest(s) for rel, s in pages.sections.items()})
+    want = [(rel, kind, title, digests.get(rel, "")) for rel, title, kind in docs]
+    spans = _last_spans(last)
+    sha = last.get("sha") if isinstance(last, dict) else None
+    if (
+        same
+        and list(spans) == [w[0] for w in want]
+        and all(spans[w[0]][:3] == w[1:] for w in want)
+        and old_hashes.get("search.json") == sha
+        and all((pages.old / rel).is_file() for rel in ("search.json", "search.html"))
+    ):
+        pages.keep("search.json", sha)
+        pages.keep("search.html", old_hashes.get("search.html"))
+        assert isinstance(last, dict)
+        return last
+
+    old: bytes | None = None  # the last index, read (and checked) only when a slice is wanted
+    entries: list[bytes | tuple[int, int]] = []
+    for rel, kind, title, digest in want:
+        sections = fresh.get(rel)
+        if sections is None:
+            span = spans.get(rel)
+            if span is not None and span[:3] == (kind, title, digest):
+                if old is None:
+                    old = _last_index(pages.old / "search.json", sha)
+                if old and span[4] <= len(old):
+                    entries.append((span[3], span[4]))
+                    continue
+            skip = {"Issue": frozenset(), "Actor": ACTOR_SKIP}.get(kind, BOOK_SKIP)
+            sections = section_json(page_sections((pages.old / rel).read_text("utf-8"), skip))
+        entries.append(index_part(kind, title, rel, sections))
+    index_json, offsets = assemble_index(entries, old or b"")
+    pages.add("search.json", index_json)
     head, mark, tail = page("site/search.html.j2", "", "search", index_json=INDEX_MARK).partition(
         INDEX_MARK
     )
     assert mark, "site/search.html.j2 must print index_json once"
-    pages.add("search.html", [head.encode(), index_json, tail.encode()])
+    pages.add("search.html", [head.encode(), *index_json, tail.encode()])
+    return {
+        "sha": pages.hashes["search.json"],
+        "docs": [[*w, *o] for w, o in zip(want, offsets, strict=True)],
+    }
+
+
+def _last_spans(last: Any) -> dict[str, tuple[str, str, str, int, int]]:
+    """rel -> (kind, title, sections digest, start, end) of the last index; {} when unusable."""
+    docs = last.get("docs") if isinstance(last, dict) else None
+    if not isinstance(docs, list):
+        return {}
+    out = {}
+    for d in docs:
+        if not (
+            isinstance(d, list)
+            and len(d) == 6
+            and all(isinstance(x, str) for x in d[:4])
+            and all(isinstance(x, int) and x >= 0 for x in d[4:])
+        ):
+            return {}
+        out[d[0]] = (d[1], d[2], d[3], d[4], d[5])
+    return out
+
+
+def _last_index(path: Path, sha: Any) -> bytes:
+    """The last search.json, when its bytes are those recorded (signed) with it; else b""."""
+    try:
+        data = path.read_bytes()
+    except OSError:
+        return b""
+    return data if isinstance(sha, str) and hashlib.sha256(data).hexdigest() == sha else b""
 
 
 def _read_listing_memo(dest: Path) -> dict[str, Any]:
@@ -810,7 +866,7 @@ def _read_manifest(dest: Path) -> dict[str, str]:
 
 
 def brief_pages(
-    inputs: SiteInputs,
+    inputs: Gathered,
     root: Path,
     revisions: dict[str, list[Revision]],
     opts: SiteOptions,
@@ -892,5 +948,5 @@ def _brief_page(item: tuple[str, str]) -> tuple[bytes, str]:
         downloads=lambda i: _downloads(i, "", site.pdf),
         svg_role=SVG_ROLE,
     )
-    skip = frozenset({"chapter"}) if kind == "book" else frozenset()
+    skip = BOOK_SKIP if kind == "book" else frozenset()
     return html.encode(), section_json(page_sections(html, skip))

@@ -7,12 +7,12 @@ interrupted build never leaves a half-written site or PDF behind.
 
 from __future__ import annotations
 
-import ctypes
-import ctypes.util
 import os
 import shutil
 import tempfile
+from functools import cache
 from pathlib import Path
+from typing import Any
 
 _RENAME_EXCHANGE = 2
 _AT_FDCWD = -100
@@ -49,17 +49,28 @@ def atomic_write(path: Path, data: bytes) -> None:
         raise
 
 
+@cache
+def _renameat2() -> Any:
+    """libc's renameat2, or None where there is none.
+
+    Looked up among the symbols this process already has loaded (Python links the C
+    library), not with ctypes.util.find_library, which runs ldconfig: ~5 ms a call.
+    """
+    import ctypes
+
+    try:
+        fn = ctypes.CDLL(None, use_errno=True).renameat2
+    except (OSError, AttributeError):
+        return None
+    fn.argtypes = [ctypes.c_int, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p, ctypes.c_uint]
+    return fn
+
+
 def _exchange(a: Path, b: Path) -> bool:
     """Atomically swap two directories; False where the system cannot."""
-    libc_name = ctypes.util.find_library("c")
-    if not libc_name:
+    fn = _renameat2()
+    if fn is None:
         return False
-    try:
-        libc = ctypes.CDLL(libc_name, use_errno=True)
-        fn = libc.renameat2
-    except (OSError, AttributeError):
-        return False
-    fn.argtypes = [ctypes.c_int, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p, ctypes.c_uint]
     rc = fn(_AT_FDCWD, os.fsencode(a), _AT_FDCWD, os.fsencode(b), _RENAME_EXCHANGE)
     return bool(rc == 0)
 
@@ -95,6 +106,9 @@ def link_flat(src_dir: Path, dst_dir: Path, names: list[str]) -> list[str]:
     """Hard-link files named in `src_dir` into `dst_dir` through directory handles (no path
     walk per file: ~20 us a file); the names that could not be linked, for a copy instead."""
     failed: list[str] = []
+    for name in names:  # a name, never a path: nothing may be linked from or to elsewhere
+        if not name or "/" in name or name in (".", ".."):
+            raise ValueError(f"not a plain file name: {name!r}")
     src_fd = os.open(src_dir, os.O_RDONLY | os.O_DIRECTORY)
     try:
         dst_fd = os.open(dst_dir, os.O_RDONLY | os.O_DIRECTORY)

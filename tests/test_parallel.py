@@ -177,7 +177,7 @@ def _page(item: str) -> tuple[bytes, Any]:
     return f"<p>{item}</p>".encode(), {"words": [item]}
 
 
-def test_render_pages_renders_only_stale_pages_and_remembers_extras(tmp_path: Path) -> None:
+def test_render_pages_renders_only_stale_pages_and_remembers_extra_digests(tmp_path: Path) -> None:
     dest = tmp_path / "site"
     specs = [b.PageSpec(f"{n}.html", f"k-{n}", n) for n in ("a", "b", "c")]
     first = b.render_pages(dest, specs, _page, jobs=2)
@@ -185,12 +185,20 @@ def test_render_pages_renders_only_stale_pages_and_remembers_extras(tmp_path: Pa
     b.write_outputs(dest, [(s.rel, s.key) for s in specs], first.fresh)
     first.remember()
     again = b.render_pages(dest, specs, _page, jobs=2)
-    assert again.fresh == {} and again.extras == first.extras
+    assert again.fresh == {} and again.extras == {}  # kept pages are known by digest only
+    assert (
+        again.digests
+        == first.digests
+        == {rel: b.extra_digest(extra) for rel, extra in first.extras.items()}
+    )
+    assert len(set(again.digests.values())) == 3
     specs[1] = b.PageSpec("b.html", "k-b2", "b2")
     specs = [*specs[:2], b.PageSpec("d.html", "k-d", "d")]  # c is gone, d is new
     third = b.render_pages(dest, specs, _page, jobs=1)
     assert sorted(third.fresh) == ["b.html", "d.html"] and third.kept == ["a.html"]
-    assert third.extras["b.html"] == {"words": ["b2"]}
+    assert third.extras == {"b.html": {"words": ["b2"]}, "d.html": {"words": ["d"]}}
+    assert third.digests["a.html"] == first.digests["a.html"]
+    assert third.digests["b.html"] != first.digests["b.html"]
     unwritten = b.render_pages(dest, specs, _page, jobs=1)  # not remembered: still stale
     assert sorted(unwritten.fresh) == ["b.html", "d.html"]
     outcome = b.write_outputs(dest, [(s.rel, s.key) for s in specs], third.fresh)
