@@ -10,21 +10,20 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from briefgen.build import file_digests, project_fingerprint, site_is_current
+from briefgen.build import project_snapshot, site_is_current
 
 
 def main() -> int:
     """Build the site of the project named on the command line; exit 1 on any error."""
     jobs = int(sys.argv[2]) if len(sys.argv) > 2 else 0
     root = Path(sys.argv[1])
-    digests = file_digests(root.resolve())
-    fingerprint = project_fingerprint(root.resolve(), {"pdf": False, "live": False}, digests)
-    if site_is_current(root, None, pdf=False, live=False, jobs=jobs, fingerprint=fingerprint):
+    snapshot = project_snapshot(root.resolve(), {"pdf": False, "live": False})
+    if site_is_current(root, None, pdf=False, live=False, jobs=jobs, snapshot=snapshot):
         return 0  # as `briefgen site` does: a no-op answers before importing the site module
     from briefgen.site import SiteOptions, build_site
 
     opts = SiteOptions(pdf=False, jobs=jobs, quiet=True)
-    report = build_site(root, opts, fingerprint=fingerprint, digests=digests)
+    report = build_site(root, opts, snapshot=snapshot)
     for d in report.diagnostics:
         print(d.format(), file=sys.stderr)
     return 0 if report.ok else 1

@@ -790,20 +790,29 @@ def save_state(
 # --- shared machinery: manifests, atomic folder writes, workers, progress ----------------------
 
 
-def project_fingerprint(
-    root: Path, extra: dict[str, Any], digests: dict[str, str] | None = None
-) -> str:
-    """One key over every input of a whole-project output (a site): all files, all templates,
-    the code, every brief's git history and `extra` (options). Costs no YAML parsing."""
+@dataclass(frozen=True)
+class Snapshot:
+    """A project's inputs at one moment, gathered once per run and handed on: every file's
+    hash, every brief's git history, and one key over them, the templates, the code and the
+    options (a site's fingerprint). Costs no YAML parsing."""
+
+    digests: dict[str, str]
+    revisions: dict[str, list[Any]]  # brief file -> its commits, newest first
+    fingerprint: str
+
+
+def project_snapshot(root: Path, extra: dict[str, Any]) -> Snapshot:
+    """The Snapshot of the project at `root` for options `extra`."""
     from .history import revisions as git_revisions
 
-    digests = file_digests(root) if digests is None else digests
+    digests = file_digests(root)
     own = [r for r in digests if r.startswith((f"{BRIEFS_DIR}/issues/", f"{BRIEFS_DIR}/books/"))]
+    revisions = git_revisions(root, own)
     history = {
         r: [[str(x.date), str(x.short_hash), str(x.subject)] for x in revs]
-        for r, revs in git_revisions(root, own).items()
+        for r, revs in revisions.items()
     }
-    return output_key(
+    fingerprint = output_key(
         {
             "v": __version__,
             "digests": digests,
@@ -813,6 +822,7 @@ def project_fingerprint(
             "extra": extra,
         }
     )
+    return Snapshot(digests, dict(revisions), fingerprint)
 
 
 def site_is_current(
@@ -822,7 +832,7 @@ def site_is_current(
     pdf: bool,
     live: bool,
     jobs: int = 0,
-    fingerprint: str | None = None,
+    snapshot: Snapshot | None = None,
 ) -> Path | None:
     """The site folder when the site and its downloads are up to date, else None.
 
@@ -835,8 +845,8 @@ def site_is_current(
     dest = (out or root / "build" / "site").resolve()
     if out_dir_problem(root, out or root / "build" / "site", ()):
         return None
-    fingerprint = fingerprint or project_fingerprint(root, {"pdf": pdf, "live": live})
-    if not is_current(dest, fingerprint):
+    snapshot = snapshot or project_snapshot(root, {"pdf": pdf, "live": live})
+    if not is_current(dest, snapshot.fingerprint):
         return None
     formats = ("md", "pdf") if pdf else ("md",)
     sink = io.StringIO()
@@ -1139,6 +1149,64 @@ def parallel_map(
                     if progress:
                         progress(items[i])
     return out
+
+
+class Aside:
+    """A function run in a forked child while this process goes on (a second core's work).
+
+    Its result comes back pickled through a pipe (our own child: trusted); an exception in
+    the child is raised here as a RuntimeError carrying the child's traceback. `result()`
+    or `close()` must be called: both wait for the child, so it never outlives the caller.
+    """
+
+    def __init__(self, fn: Callable[[], Any]) -> None:
+        import pickle
+        import traceback
+
+        for stream in (sys.stdout, sys.stderr):  # nothing buffered may be written twice
+            with contextlib.suppress(Exception):
+                stream.flush()
+        read, write = os.pipe()
+        pid = os.fork()
+        if pid == 0:  # pragma: no cover - the child, measured by what it returns
+            os.close(read)
+            code = 0
+            try:
+                payload = pickle.dumps((True, fn()))
+            except BaseException as exc:
+                payload = pickle.dumps((False, "".join(traceback.format_exception(exc))))
+                code = 1
+            try:
+                with os.fdopen(write, "wb") as fh:
+                    fh.write(payload)
+            finally:
+                os._exit(code)
+        os.close(write)
+        self._pid: int | None = pid
+        self._fd = read
+
+    def result(self) -> Any:
+        """The function's return value, once the child has finished."""
+        import pickle
+
+        with os.fdopen(self._fd, "rb") as fh:
+            data = fh.read()
+        self.close()
+        try:
+            ok, value = pickle.loads(data)
+        except Exception as exc:
+            raise RuntimeError("a worker process ended without an answer") from exc
+        if not ok:
+            raise RuntimeError(f"a worker process failed:\n{value}")
+        return value
+
+    def close(self) -> None:
+        """Wait for the child (after a failure here, say); idempotent."""
+        if self._pid is not None:
+            pid, self._pid = self._pid, None
+            with contextlib.suppress(OSError):
+                os.close(self._fd)
+            os.waitpid(pid, 0)
 
 
 class Progress:

@@ -153,16 +153,15 @@ def cmd_build(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
 
 def cmd_site(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    from .build import file_digests, project_fingerprint, site_is_current
+    from .build import project_snapshot, site_is_current
 
     root = _root(args)
     # A no-op answers before the site module (and Jinja) is imported: most of its cost.
-    digests = file_digests(root)
-    fingerprint = project_fingerprint(root, {"pdf": True, "live": False}, digests)
+    snapshot = project_snapshot(root, {"pdf": True, "live": False})
     current = (
         None
         if args.force
-        else site_is_current(root, args.out, pdf=True, live=False, fingerprint=fingerprint)
+        else site_is_current(root, args.out, pdf=True, live=False, snapshot=snapshot)
     )
     if current is not None:
         if not args.quiet:
@@ -176,8 +175,7 @@ def cmd_site(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         SiteOptions(out=args.out, jobs=args.jobs, force=args.force, quiet=args.quiet),
         out=out,
         err=err,
-        fingerprint=fingerprint,
-        digests=digests,
+        snapshot=snapshot,
     )
     _print_diags(report.diagnostics, "text", err)
     return EXIT_INVALID if has_errors(report.diagnostics) else EXIT_OK

@@ -180,6 +180,7 @@ class _Memo:
         self.path: Path | None = None
         self.known: dict[str, str] | None = None
         self.new: dict[str, str] = {}
+        self.defer = False  # a forked helper: its new entries go to the parent, which saves
 
     def use(self, path: Path | None) -> None:
         """Keep the memo in `path` (None: remember nothing between runs)."""
@@ -215,7 +216,7 @@ class _Memo:
 
     def save(self) -> None:
         """Write the memo with this run's new entries (old ones kept while few)."""
-        if self.path is None or not self.new:
+        if self.path is None or not self.new or self.defer:
             return
         from .cache import signed_dump
         from .write import atomic_write

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import io
 import json
 import re
 import sys
@@ -27,23 +28,25 @@ from .build import (
     MANIFEST,
     SHARED,
     STATE_DIR,
+    Aside,
     BuildOptions,
     BuildReport,
     Gathered,
     Pages,
     PageSpec,
     Progress,
+    Snapshot,
     build,
     code_digest,
     compiled_templates,
+    default_jobs,
     extra_digest,
-    file_digests,
     join_checked,
     last_build,
     needed,
     output_key,
     parallel_map,
-    project_fingerprint,
+    project_snapshot,
     prose_memo,
     read_json,
     render_pages,
@@ -202,14 +205,12 @@ def build_site(
     *,
     out: TextIO | None = None,
     err: TextIO | None = None,
-    fingerprint: str | None = None,
-    digests: dict[str, str] | None = None,
+    snapshot: Snapshot | None = None,
 ) -> BuildReport:
     """Build the whole site into `opts.out` (default build/site); nothing is written on error.
 
-    `fingerprint`: build.project_fingerprint of this project for these options, and
-    `digests`: the build.file_digests it was made from, when the caller has just computed
-    them (the CLI's no-op check), so they are not computed twice.
+    `snapshot`: build.project_snapshot of this project for these options, when the caller
+    has just taken it (the CLI's no-op check), so files are not hashed nor git asked twice.
     """
     from .history import revisions as git_revisions
 
@@ -225,14 +226,11 @@ def build_site(
     asset_text.cache_clear()  # assets may have changed since the last build (serve)
 
     # 0. Incremental (build.py): no input changed since the last complete site, nothing to do.
-    if digests is None or fingerprint is None:
-        digests = file_digests(root)
-        fingerprint = None
     extra = {"pdf": opts.pdf, "live": opts.live_reload}
-    fingerprint = fingerprint or project_fingerprint(root, extra, digests)
+    snapshot = snapshot or project_snapshot(root, extra)
+    digests = snapshot.digests
     current = None if opts.force else site_is_current(
-        root, opts.out, pdf=opts.pdf, live=opts.live_reload, jobs=opts.jobs,
-        fingerprint=fingerprint,
+        root, opts.out, pdf=opts.pdf, live=opts.live_reload, jobs=opts.jobs, snapshot=snapshot
     )  # fmt: skip
     if current is not None:
         if not opts.quiet:
@@ -257,35 +255,55 @@ def build_site(
     corpus = inputs.corpus
 
     # 2. Render every page into a staging folder.
-    revisions = git_revisions(root, [deps[0] for _, _, deps in inputs.targets])
+    own = [deps[0] for _, _, deps in inputs.targets]
+    if all(r in snapshot.revisions for r in own):
+        revisions = {r: snapshot.revisions[r] for r in own}
+    else:  # pragma: no cover - the snapshot holds every brief file
+        revisions = git_revisions(root, own)
     inputs.revisions = revisions
     compiled_templates(root)  # compiled templates kept between runs, as for the build
     prose_memo(root)
+    formats = ("md", "pdf") if opts.pdf else ("md",)
+    artifacts = (root / "build").resolve()
+    downloads = BuildOptions(
+        formats=formats, out=artifacts, jobs=opts.jobs, force=opts.force, quiet=opts.quiet
+    )
+    # The Markdown downloads alone are a short job: brought up to date on another core while
+    # the pages render. PDFs take long and show their progress, so they come after, here.
+    aside = None
+    if not opts.pdf and (opts.jobs or default_jobs()) > 1:
+        aside = Aside(lambda: _downloads_aside(root, downloads, inputs))
     staged = staging_dir(dest)
     try:
         pages = render_site(inputs, root, revisions, opts, staged, err)
-        MEMO.save()
     except Exception as exc:  # a template error must not leave a half-written site
         discard(staged)
+        if aside is not None:
+            aside.close()
         report.diagnostics.append(render_failure(exc, root))
         return report
     except BaseException:
         discard(staged)
+        if aside is not None:
+            aside.close()
         raise
 
     # 3. Bring the downloads up to date (incremental: unchanged briefs are not re-rendered).
-    formats = ("md", "pdf") if opts.pdf else ("md",)
-    artifacts = (root / "build").resolve()
     try:
-        built = build(
-            root,
-            BuildOptions(
-                formats=formats, out=artifacts, jobs=opts.jobs, force=opts.force, quiet=opts.quiet
-            ),
-            out=out,
-            err=err,
-            gathered=inputs,  # hashed, validated and dated above: not done again
-        )
+        if aside is not None:
+            built, shown, problems, memo = aside.result()
+            out.write(shown)
+            err.write(problems)
+            MEMO.new.update(memo)
+        else:
+            built = build(
+                root,
+                downloads,
+                out=out,
+                err=err,
+                gathered=inputs,  # hashed, validated and dated above: not done again
+            )
+        MEMO.save()
     except BaseException:
         discard(staged)
         raise
@@ -313,7 +331,7 @@ def build_site(
     save_state(
         _state_path(dest), digests, inputs.targets, inputs.views, corpus.config.page_size, {}
     )
-    save_fingerprint(dest, fingerprint)
+    save_fingerprint(dest, snapshot.fingerprint)
     report.written = sorted(pages.hashes) + sorted(
         r for r in pages.downloads if opts.pdf or not r.startswith("pdf/")
     )
@@ -321,6 +339,17 @@ def build_site(
         n_pages = sum(r.endswith(".html") for r in pages.hashes)
         print(f"wrote {_show(root, dest)}: {n_pages} pages", file=out)
     return report
+
+
+def _downloads_aside(
+    root: Path, opts: BuildOptions, inputs: Gathered
+) -> tuple[BuildReport, str, str, dict[str, str]]:
+    """The downloads' build, run in a forked child: its report, output, errors, and the
+    prose it rendered with the parser (the parent saves the memo: one writer)."""
+    out, err = io.StringIO(), io.StringIO()
+    MEMO.defer = True
+    report = build(root, opts, out=out, err=err, gathered=inputs)
+    return report, out.getvalue(), err.getvalue(), MEMO.new
 
 
 def _state_path(dest: Path) -> Path:

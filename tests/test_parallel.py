@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import copy
 import json
+import os
 import shutil
+import time
 from pathlib import Path
 from typing import Any
 
@@ -212,3 +214,27 @@ def test_render_pages_renders_only_stale_pages_and_remembers_extra_digests(tmp_p
     ]
     forced = b.render_pages(dest, specs, _page, force=True)
     assert sorted(forced.fresh) == ["a.html", "b.html", "d.html"]
+
+
+def _boom() -> None:
+    raise ValueError("no such brief")
+
+
+def test_aside_returns_the_child_result_and_raises_its_failure(tmp_path: Path) -> None:
+    marker = tmp_path / "child-ran"
+    parent = os.getpid()
+
+    def work() -> tuple[int, int]:
+        marker.write_text("yes")
+        return os.getpid(), 6 * 7
+
+    pid, answer = b.Aside(work).result()
+    assert answer == 42 and pid != parent and marker.read_text() == "yes"
+    with pytest.raises(RuntimeError, match="no such brief") as info:
+        b.Aside(_boom).result()
+    assert "ValueError" in str(info.value) and "Traceback" in str(info.value)
+    aside = b.Aside(lambda: time.sleep(0.2))
+    started = time.perf_counter()
+    aside.close()  # waits for the child: it never outlives the caller
+    aside.close()
+    assert time.perf_counter() - started >= 0.1
