@@ -3,11 +3,13 @@
 Pages are our own output: every '<' in content is escaped, so a tag is a tag and a regular
 tokenizer reads them exactly as html.parser would (tests/test_site.py compares the two on
 every published page), at a fraction of html.parser's cost. Each page's sections are encoded
-once, where the page is split, and the index of a whole site is joined from those strings.
+once, where the page is split, and the index is joined from those strings into a few shards
+(script files, so search works from file://), each rewritten only when one of its pages is.
 """
 
 from __future__ import annotations
 
+import hashlib
 import html
 import re
 from functools import lru_cache
@@ -137,39 +139,60 @@ def page_sections(
 def section_json(sections: list[tuple[str, str, str]]) -> str:
     """One page's sections as the search index holds them: JSON, ASCII, safe in <script>.
 
-    Made once, where the page is split (in a worker), and kept with the page's key, so the
-    index of a whole site is assembled by joining strings, never re-encoded.
+    Made once, where the page is split (in a worker), so the index of a whole site is
+    assembled by joining strings, never re-encoded.
     """
     return str(tojson([list(s) for s in sections], ascii=True))
 
 
-INDEX_HEAD = b'{"pages":['
-INDEX_TAIL = b'],"version":2}'
+# The index is a few script files ("shards") that search.html loads before assets/search.js:
+# each adds its pages to one array. Scripts, not JSON, because browsers refuse fetch() from
+# file://; several, so that an edit rewrites the one shard holding the edited page.
+SHARD_HEAD = b"(window.briefgenSearch=window.briefgenSearch||[]).push("
+SHARD_TAIL = b");\n"
+SHARD_PAGES = 64  # pages per shard, on average
+SHARD_NAME = re.compile(r"search/[0-9]{3}-[0-9a-f]{12}\.js\Z")
+
+
+def shard_count(pages: int) -> int:
+    """How many shards an index of `pages` pages is split into."""
+    return max(1, -(-pages // SHARD_PAGES))
+
+
+def shard_of(rel: str, count: int) -> int:
+    """The shard a page's entry goes in: by a hash of its path, so pages never move between
+    shards while the count is unchanged (adding an issue rewrites one shard, not all)."""
+    return int.from_bytes(hashlib.sha256(rel.encode()).digest()[:4], "big") % count
+
+
+def shard_name(number: int, data: bytes) -> str:
+    """A shard's site path, named by its content so a browser never runs a stale copy."""
+    return f"search/{number:03d}-{hashlib.sha256(data).hexdigest()[:12]}.js"
 
 
 def index_part(kind: str, title: str, rel: str, sections: str) -> bytes:
-    """One page's entry of the index: `{"k": kind, "s": sections, "t": title, "u": path}`."""
+    """One page's entry of the index: `{"k": kind, "s": sections, "t": title, "u": path}`.
+
+    `sections` is the page's section_json: `[[anchor, heading, text], ...]`.
+    """
     k, t, u = (tojson(v, ascii=True) for v in (kind, title, rel))
     return f'{{"k":{k},"s":{sections},"t":{t},"u":{u}}}'.encode("ascii")
 
 
-Piece = bytes | memoryview
-
-
-def assemble_index(
+def assemble_shard(
     entries: list[bytes | tuple[int, int]], old: bytes = b""
-) -> tuple[list[Piece], list[tuple[int, int]]]:
-    """The index as pieces to write in order, and where each page's entry sits in it.
+) -> tuple[bytes, list[tuple[int, int]]]:
+    """A shard's bytes from its pages' entries, in order, and where each entry sits in it.
 
     An entry is either new bytes (index_part) or the (start, end) of an unchanged entry in
-    `old`, the last index. Runs of entries that were neighbours in `old` are copied as one
-    slice of it, commas included, so a one-page change costs a few slices, not a re-join.
-    The offsets let the next build slice this index in turn.
+    `old`, this shard as last built. Runs of entries that were neighbours in `old` are
+    copied as one slice of it, commas included. The offsets let the next build slice this
+    shard in turn.
     """
     view = memoryview(old)
-    pieces: list[Piece] = [INDEX_HEAD]
+    pieces: list[bytes | memoryview] = [SHARD_HEAD]
     spans = []
-    pos = len(INDEX_HEAD)
+    pos = len(SHARD_HEAD)
     run: list[int] | None = None  # [start, end] in `old` of the run being carried over
     for i, entry in enumerate(entries):
         sep = b"," if i else b""
@@ -195,22 +218,17 @@ def assemble_index(
         pos += length
     if run is not None:
         pieces.append(view[run[0] : run[1]])
-    pieces.append(INDEX_TAIL)
-    return pieces, spans
+    pieces.append(SHARD_TAIL)
+    return b"".join(pieces), spans
 
 
-def search_index(docs: list[tuple[str, str, str]], split: dict[str, Any]) -> bytes:
-    """The offline search index (format 2), as the bytes of search.json.
+def read_shard(data: bytes) -> list[Any]:
+    """The page entries of a shard's bytes (for tests and tools; the browser runs it)."""
+    import json
 
-    `{"pages": [{"k": kind, "s": [[anchor, heading, text], ...], "t": title, "u": path}],
-    "version": 2}`, one entry per (path, title, kind) of `docs`: every issue, book and actor
-    page. `split` holds each page's sections already encoded (section_json); a book's
-    chapters and an actor page's per-issue listings repeat issue pages, so those parts were
-    left out when they were split.
-    """
-    parts = []
-    for rel, title, kind in docs:
-        sections = split[rel]
-        s = sections if isinstance(sections, str) else section_json(sections)
-        parts.append(index_part(kind, title, rel, s))
-    return b"".join(assemble_index(list(parts))[0])
+    if not (data.startswith(SHARD_HEAD) and data.endswith(SHARD_TAIL)):
+        raise ValueError("not a search index shard")
+    body = data[len(SHARD_HEAD) : -len(SHARD_TAIL)]
+    pages = json.loads(b"[" + body + b"]")
+    assert isinstance(pages, list)
+    return pages

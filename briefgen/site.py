@@ -22,7 +22,6 @@ from pathlib import Path
 from typing import Any, TextIO
 
 import jinja2
-from markupsafe import Markup
 
 from .build import (
     MANIFEST,
@@ -68,7 +67,16 @@ from .render import asset_text, render_html
 from .render.figures import Matrix, gap_matrix
 from .render.templates import render
 from .render.view import Citations, sections_of
-from .search import Piece, assemble_index, index_part, page_sections, section_json
+from .search import (
+    SHARD_NAME,
+    assemble_shard,
+    index_part,
+    page_sections,
+    section_json,
+    shard_count,
+    shard_name,
+    shard_of,
+)
 from .write import (
     atomic_write,
     discard,
@@ -92,7 +100,6 @@ SUMMARY_CHARS = 200
 KIND_NAMES = {"issue": "Issue", "book": "Briefing book"}
 ACTOR_SKIP = frozenset({"from-issues"})  # an actor page's listings repeat the issue pages
 BOOK_SKIP = frozenset({"chapter"})  # and a book's chapters do too
-INDEX_MARK = Markup("\x00search-index\x00")  # where the search page's data block goes
 
 
 @dataclass(frozen=True)
@@ -157,17 +164,11 @@ class SitePages:
     listing_memo: dict[str, Any] = field(default_factory=dict)  # remembered likewise
     _made: set[Path] = field(default_factory=set)  # staging folders already created
 
-    def add(self, rel: str, text: str | bytes | list[Piece]) -> None:
-        """Write one rendered file (bytes, text, or its parts in order) under its site path."""
-        parts = text if isinstance(text, list) else [text]
-        target = self._target(rel)
-        digest = hashlib.sha256()
-        with open(target, "wb") as fh:
-            for part in parts:
-                data = part.encode() if isinstance(part, str) else part
-                digest.update(data)
-                fh.write(data)
-        self.hashes[rel] = digest.hexdigest()
+    def add(self, rel: str, text: str | bytes) -> None:
+        """Write one rendered file (bytes or text) under its site path."""
+        data = text.encode() if isinstance(text, str) else text
+        self._target(rel).write_bytes(data)
+        self.hashes[rel] = hashlib.sha256(data).hexdigest()
 
     def _target(self, rel: str) -> Path:
         """Where `rel` goes in the staging folder, its folder made (once per folder)."""
@@ -774,84 +775,115 @@ def _search_pages(
     *,
     same: bool,
 ) -> dict[str, Any]:
-    """search.json and search.html (whose data block is the same JSON); what to remember of them.
+    """The search index's shards and search.html, which loads them; what to remember of them.
 
-    Each page's entry is made from its sections when it rendered now; a kept page's entry is
-    sliced from the last index (checked against its signed hash) when its title and
-    sections' digest are as recorded then, else its live page is split again. When every
-    entry and the page template are as last time (`same`), both files are kept.
+    A shard whose pages, titles and sections' digests are all as last time (and `same`: the
+    site's templates and settings too) is kept. In a shard that changed, a page rendered now
+    brings its sections; a kept page's entry is sliced from the shard as last built (checked
+    against its signed hash), else its live page is split again.
     """
     fresh = {**(pages.briefs.extras if pages.briefs else {}), **pages.sections}
     digests = {**(pages.briefs.digests if pages.briefs else {})}
     digests.update({rel: extra_digest(s) for rel, s in pages.sections.items()})
-    want = [(rel, kind, title, digests.get(rel, "")) for rel, title, kind in docs]
-    spans = _last_spans(last)
-    sha = last.get("sha") if isinstance(last, dict) else None
-    if (
-        same
-        and list(spans) == [w[0] for w in want]
-        and all(spans[w[0]][:3] == w[1:] for w in want)
-        and old_hashes.get("search.json") == sha
-        and all((pages.old / rel).is_file() for rel in ("search.json", "search.html"))
-    ):
-        pages.keep("search.json", sha)
-        pages.keep("search.html", old_hashes.get("search.html"))
-        assert isinstance(last, dict)
-        return last
+    count = shard_count(len(docs))
+    groups: list[list[tuple[str, str, str, str]]] = [[] for _ in range(count)]
+    for rel, title, kind in docs:
+        groups[shard_of(rel, count)].append((rel, kind, title, digests.get(rel, "")))
+    before = _last_shards(last, count)
+    files, remembered = [], []
+    for number, group in enumerate(groups):
+        if not group:
+            continue
+        prev = before.get(number)
+        if (
+            prev is not None
+            and same
+            and [d[:4] for d in prev["docs"]] == [list(g) for g in group]
+            and old_hashes.get(prev["file"]) == prev["sha"]
+            and (pages.old / prev["file"]).is_file()
+        ):
+            pages.keep(prev["file"], prev["sha"])
+            files.append(prev["file"])
+            remembered.append(prev)
+            continue
+        data, spans = assemble_shard(*_shard_entries(pages, group, fresh, prev))
+        name = shard_name(number, data)
+        pages.add(name, data)
+        files.append(name)
+        remembered.append(
+            {
+                "n": number,
+                "file": name,
+                "sha": pages.hashes[name],
+                "docs": [[*g, *o] for g, o in zip(group, spans, strict=True)],
+            }
+        )
+    pages.add("search.html", page("site/search.html.j2", "", "search", index_files=files))
+    return {"count": count, "shards": remembered}
 
-    old: bytes | None = None  # the last index, read (and checked) only when a slice is wanted
+
+def _shard_entries(
+    pages: SitePages,
+    group: list[tuple[str, str, str, str]],
+    fresh: dict[str, str],
+    prev: dict[str, Any] | None,
+) -> tuple[list[bytes | tuple[int, int]], bytes]:
+    """A changed shard's entries (new bytes, or spans of its last build) and that last build."""
+    spans = {d[0]: d for d in prev["docs"]} if prev else {}
+    old: bytes | None = None  # the shard as last built, read (and checked) only if sliced
     entries: list[bytes | tuple[int, int]] = []
-    for rel, kind, title, digest in want:
+    for rel, kind, title, digest in group:
         sections = fresh.get(rel)
         if sections is None:
             span = spans.get(rel)
-            if span is not None and span[:3] == (kind, title, digest):
+            if prev is not None and span is not None and span[1:4] == [kind, title, digest]:
                 if old is None:
-                    old = _last_index(pages.old / "search.json", sha)
-                if old and span[4] <= len(old):
-                    entries.append((span[3], span[4]))
+                    old = _checked(pages.old / prev["file"], prev["sha"])
+                if old and span[5] <= len(old):
+                    entries.append((span[4], span[5]))
                     continue
             skip = {"Issue": frozenset(), "Actor": ACTOR_SKIP}.get(kind, BOOK_SKIP)
             sections = section_json(page_sections((pages.old / rel).read_text("utf-8"), skip))
         entries.append(index_part(kind, title, rel, sections))
-    index_json, offsets = assemble_index(entries, old or b"")
-    pages.add("search.json", index_json)
-    head, mark, tail = page("site/search.html.j2", "", "search", index_json=INDEX_MARK).partition(
-        INDEX_MARK
-    )
-    assert mark, "site/search.html.j2 must print index_json once"
-    pages.add("search.html", [head.encode(), *index_json, tail.encode()])
-    return {
-        "sha": pages.hashes["search.json"],
-        "docs": [[*w, *o] for w, o in zip(want, offsets, strict=True)],
-    }
+    return entries, old or b""
 
 
-def _last_spans(last: Any) -> dict[str, tuple[str, str, str, int, int]]:
-    """rel -> (kind, title, sections digest, start, end) of the last index; {} when unusable."""
-    docs = last.get("docs") if isinstance(last, dict) else None
-    if not isinstance(docs, list):
+def _last_shards(last: Any, count: int) -> dict[int, dict[str, Any]]:
+    """The shards the last site recorded, by number, when it had `count`; {} when unusable."""
+    if not isinstance(last, dict) or last.get("count") != count:
+        return {}
+    shards = last.get("shards")
+    if not isinstance(shards, list):
         return {}
     out = {}
-    for d in docs:
+    for shard in shards:
+        docs = shard.get("docs") if isinstance(shard, dict) else None
         if not (
-            isinstance(d, list)
-            and len(d) == 6
-            and all(isinstance(x, str) for x in d[:4])
-            and all(isinstance(x, int) and x >= 0 for x in d[4:])
+            isinstance(docs, list)
+            and isinstance(shard.get("n"), int)
+            and isinstance(shard.get("sha"), str)
+            and isinstance(shard.get("file"), str)
+            and SHARD_NAME.match(shard["file"])
+            and all(
+                isinstance(d, list)
+                and len(d) == 6
+                and all(isinstance(x, str) for x in d[:4])
+                and all(isinstance(x, int) and x >= 0 for x in d[4:])
+                for d in docs
+            )
         ):
             return {}
-        out[d[0]] = (d[1], d[2], d[3], d[4], d[5])
+        out[shard["n"]] = shard
     return out
 
 
-def _last_index(path: Path, sha: Any) -> bytes:
-    """The last search.json, when its bytes are those recorded (signed) with it; else b""."""
+def _checked(path: Path, sha: str) -> bytes:
+    """The file's bytes when they are those recorded (signed) with it; else b""."""
     try:
         data = path.read_bytes()
     except OSError:
         return b""
-    return data if isinstance(sha, str) and hashlib.sha256(data).hexdigest() == sha else b""
+    return data if hashlib.sha256(data).hexdigest() == sha else b""
 
 
 def _read_listing_memo(dest: Path) -> dict[str, Any]:

@@ -6,6 +6,7 @@ import io
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -52,3 +53,18 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
     res = run("-C", root, "build", "--quiet")
     assert res.code == 0, res.err
     return root
+
+
+def search_files(site: Path) -> list[str]:
+    """The index shards search.html loads, in its order (site paths)."""
+    import re
+
+    html = (site / "search.html").read_text("utf-8")
+    return re.findall(r'<script src="(search/[^"]+\.js)" defer></script>', html)
+
+
+def search_pages(site: Path) -> list[dict[str, Any]]:
+    """Every page entry of the site's search index, read from its shards."""
+    from briefgen.search import read_shard
+
+    return [page for f in search_files(site) for page in read_shard((site / f).read_bytes())]

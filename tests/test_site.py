@@ -3,7 +3,6 @@ search index, the Nu HTML Checker, atomic writes, and the CI workflow."""
 
 from __future__ import annotations
 
-import json
 import re
 import shutil
 import subprocess
@@ -20,7 +19,7 @@ from ruamel.yaml import YAML
 from briefgen.search import page_sections
 from briefgen.site import CSP, SiteOptions, build_site, one_line
 from briefgen.validate import load_project
-from tests.conftest import REPO, copy_project, run
+from tests.conftest import REPO, copy_project, run, search_files, search_pages
 
 ISSUES = ["institutions", "nato", "new-start", "sanctions", "ukraine"]
 BOOKS = ["us-russia-summit"]
@@ -168,8 +167,9 @@ def link_problems(site: Path, allowed_external: set[str]) -> list[str]:
 
 
 def test_site_has_every_page_and_download(site: Path) -> None:
-    expected = {"index.html", "search.html", "search.json", "404.html", "feed.xml", "sitemap.xml"}
+    expected = {"index.html", "search.html", "404.html", "feed.xml", "sitemap.xml"}
     expected |= {"assets/site.css", "assets/search.js", "assets/favicon.svg"}
+    expected |= set(search_files(site))
     for ident in ISSUES + BOOKS:
         expected |= {f"{ident}.html", f"pdf/{ident}.pdf", f"md/{ident}.md"}
     loaded = load_project(site.parent.parent)
@@ -177,6 +177,9 @@ def test_site_has_every_page_and_download(site: Path) -> None:
     expected |= {f"actors/{a}.html" for a in loaded.corpus.actors}
     have = {p.relative_to(site).as_posix() for p in site.rglob("*") if p.is_file()}
     assert expected <= have, sorted(expected - have)
+    assert search_files(site) and {h for h in have if h.startswith("search/")} == set(
+        search_files(site)
+    ), "the search page loads every index shard, and no other is left over"
     assert not {h for h in have if h.startswith("__briefgen")}, "serve-only files leaked"
     assert (site / "pdf" / "nato.pdf").read_bytes().startswith(b"%PDF-")
     assert "NATO" in (site / "md" / "nato.md").read_text("utf-8")
@@ -312,15 +315,14 @@ def test_feed_and_sitemap(site_root: Path, site: Path) -> None:
 
 
 def test_search_index_covers_sections_and_matches_the_page(site: Path) -> None:
-    index = json.loads((site / "search.json").read_text("utf-8"))
-    embedded = (site / "search.html").read_text("utf-8")
-    block = embedded.split('<script type="application/json" id="search-index">', 1)[1]
-    assert json.loads(block.split("</script>", 1)[0]) == index
-    assert index["version"] == 2
+    html = (site / "search.html").read_text("utf-8")
+    files = search_files(site)
+    scripts = re.findall(r'<script src="([^"]+)"', html)
+    assert scripts.index("assets/search.js") > max(scripts.index(f) for f in files)
+    pages = search_pages(site)
+    assert len({p["u"] for p in pages}) == len(pages)
     sections = [
-        {"u": f"{p['u']}#{a}" if a else p["u"], "h": h, "x": x}
-        for p in index["pages"]
-        for a, h, x in p["s"]
+        {"u": f"{p['u']}#{a}" if a else p["u"], "h": h, "x": x} for p in pages for a, h, x in p["s"]
     ]
     urls = [s["u"] for s in sections]
     assert "nato.html#nato--positions-h" in urls
@@ -329,7 +331,7 @@ def test_search_index_covers_sections_and_matches_the_page(site: Path) -> None:
     assert not any(u.startswith("us-russia-summit.html#nato--") for u in urls)
     text = " ".join(s["x"] for s in sections)
     assert "Article 5" in text
-    assert len((site / "search.json").read_bytes()) < 1_500_000
+    assert sum(len((site / f).read_bytes()) for f in files) < 1_500_000
 
 
 def test_page_sections_split_by_heading() -> None:
@@ -412,8 +414,7 @@ def test_page_sections_read_every_page_as_html_parser_does(site: Path) -> None:
 
 def test_actor_pages_index_only_their_own_profile(site: Path) -> None:
     """An actor page's per-issue listings repeat the issue pages, which are indexed already."""
-    index = json.loads((site / "search.json").read_text("utf-8"))
-    (russia,) = [p for p in index["pages"] if p["u"] == "actors/russia.html"]
+    (russia,) = [p for p in search_pages(site) if p["u"] == "actors/russia.html"]
     anchors = [a for a, _, _ in russia["s"]]
     assert "agenda-h" in anchors
     assert not [a for a in anchors if "stances" in a or "levers" in a]

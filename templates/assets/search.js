@@ -1,15 +1,15 @@
-/* briefgen offline search: reads the index embedded in search.html as a JSON data block (so it
-   works from file:// too, where browsers refuse fetch), finds sections holding every word typed,
-   and lists them. Builds the results with DOM calls only: no innerHTML, nothing evaluated. */
+/* briefgen offline search: reads the index that the search page's data scripts (search/*.js,
+   loaded before this one, so it works from file:// too, where browsers refuse fetch) put in
+   window.briefgenSearch, finds sections holding every word typed, and lists them. Builds the
+   results with DOM calls only: no innerHTML, nothing evaluated. */
 (function () {
   "use strict";
-  var data = document.getElementById("search-index");
   var input = document.getElementById("q");
   var status = document.getElementById("search-status");
   var list = document.getElementById("search-results");
-  if (!data || !input || !status || !list) { return; }
-  var index;
-  try { index = JSON.parse(data.textContent); } catch (e) {
+  if (!input || !status || !list) { return; }
+  var pages = window.briefgenSearch;
+  if (!Array.isArray(pages) || !pages.length) {
     status.textContent = "The search index could not be read.";
     return;
   }
@@ -18,9 +18,15 @@
     return text.normalize("NFD").replace(/[\u0300-\u036f]/g, "").toLowerCase();
   }
 
-  /* Index format 2: each page carries its sections as [anchor, heading, text]. */
+  /* Each page carries its sections as [anchor, heading, text]. The shards hold pages in no
+     particular order: books, then issues, then actors, each by path, break ties in scores. */
+  var RANK = { "Briefing book": 0, "Issue": 1, "Actor": 2 };
+  pages = pages.slice().sort(function (a, b) {
+    var ra = RANK[a.k] === undefined ? 3 : RANK[a.k], rb = RANK[b.k] === undefined ? 3 : RANK[b.k];
+    return ra - rb || (a.u < b.u ? -1 : a.u > b.u ? 1 : 0);
+  });
   var docs = [];
-  index.pages.forEach(function (page) {
+  pages.forEach(function (page) {
     page.s.forEach(function (sec) {
       var s = { u: sec[0] ? page.u + "#" + sec[0] : page.u, h: sec[1], x: sec[2] };
       docs.push({
@@ -97,7 +103,7 @@
     var found = search(query);
     while (list.firstChild) { list.removeChild(list.firstChild); }
     if (!found.terms.length) {
-      status.textContent = "Type one or more words to search " + index.pages.length + " pages.";
+      status.textContent = "Type one or more words to search " + pages.length + " pages.";
       return;
     }
     var n = found.hits.length;
