@@ -15,6 +15,7 @@ first scheduling, a progress reporter, atomic folder writes) is shared with the 
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import io
 import json
@@ -37,6 +38,7 @@ from .write import (
     link_flat,
     link_or_copy,
     out_dir_problem,
+    removing,
     replace_dir,
     staging_dir,
 )
@@ -83,6 +85,7 @@ class BuildReport:
     written: list[str] = field(default_factory=list)
     kept: list[str] = field(default_factory=list)
     removed: list[str] = field(default_factory=list)
+    old: Path | None = None  # the replaced folder, when the caller removes it (drop=False)
     validated: bool = False
 
     @property
@@ -154,8 +157,13 @@ def template_dirs(root: Path | None) -> list[Path]:
     return dirs
 
 
+@functools.cache
 def code_digest(exclude: frozenset[str] = NOT_BRIEF_CODE) -> str:
-    """One hash over the tool's version and its code (the renderer is an input too)."""
+    """One hash over the tool's version and its code (the renderer is an input too).
+
+    Once per process: the code that runs is the code that was loaded, whatever happens to
+    the files afterwards (a long-running preview server is restarted for a code change).
+    """
     h = hashlib.sha256(__version__.encode())
     package = Path(__file__).resolve().parent
     for p in sorted(package.rglob("*.py")):
@@ -180,13 +188,52 @@ def templates_digest(root: Path | None, folders: Iterable[str] | None = None) ->
             if wanted is not None and len(rel.parts) > 1 and rel.parts[0] not in wanted:
                 continue
             h.update(rel.as_posix().encode() + b"\x00")
-            h.update(hashlib.sha256(p.read_bytes()).digest())
+            h.update(_file_sha(p))
     return h.hexdigest()
+
+
+_FILE_SHAS: dict[Path, tuple[tuple[int, ...], bytes]] = {}
+
+
+def _file_sha(path: Path) -> bytes:
+    """A template file's sha256, read again only when its inode, size or times changed
+    (several keys of one run hash the same templates; the preview server edits them).
+
+    A file changed in the last two seconds is always read: a second edit within one tick
+    of the file system's clock would not change its times (git's "racily clean" case).
+    """
+    st = path.stat()
+    sig = (st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns)
+    known = _FILE_SHAS.get(path)
+    if known is not None and known[0] == sig and time.time_ns() - st.st_ctime_ns > 2 * 10**9:
+        return known[1]
+    digest = hashlib.sha256(path.read_bytes()).digest()
+    _FILE_SHAS[path] = (sig, digest)
+    return digest
 
 
 def output_key(parts: dict[str, Any]) -> str:
     """The key of one output: a hash of everything its bytes depend on."""
     return hashlib.sha256(json.dumps(parts, sort_keys=True).encode()).hexdigest()
+
+
+class KeyMaker:
+    """Keys of many outputs sharing most of their inputs: the shared part is encoded and
+    hashed once, each output's own part then (about half the cost of output_key per page)."""
+
+    def __init__(self, shared: dict[str, Any]) -> None:
+        self._hash = hashlib.sha256(json.dumps(shared, sort_keys=True).encode() + b"\x00")
+
+    def key(self, own: dict[str, Any] | bytes) -> str:
+        """The key of one output whose own inputs are `own` (or their encoding, own_json)."""
+        h = self._hash.copy()
+        h.update(own if isinstance(own, bytes) else own_json(own))
+        return h.hexdigest()
+
+
+def own_json(own: dict[str, Any]) -> bytes:
+    """An output's own inputs encoded as KeyMaker hashes them (to encode once, use twice)."""
+    return json.dumps(own, sort_keys=True).encode()
 
 
 def read_json(path: Path) -> dict[str, Any]:
@@ -294,18 +341,18 @@ def plan(
     An issue's key holds its related issues' `views` (their PROJECTION fields), a book's the
     hashes of its issues' files (it prints them whole).
     """
+    makers = {
+        fmt: KeyMaker(
+            {"v": __version__, "code": code, "fmt": fmt, "templates": tdigests[fmt]}
+            | ({} if fmt == "md" else {"page": page_size})
+        )
+        for fmt in formats
+    }
     jobs = []
     for kind, ident, deps in targets:
-        base: dict[str, Any] = {
-            "v": __version__,
-            "code": code,
-            **target_inputs(kind, deps, digests, revisions, views),
-        }
+        own = own_json(target_inputs(kind, deps, digests, revisions, views))
         for fmt in formats:
-            parts = {**base, "fmt": fmt, "templates": tdigests[fmt]}
-            if fmt != "md":
-                parts["page"] = page_size
-            jobs.append(Job(kind, ident, fmt, output_key(parts)))
+            jobs.append(Job(kind, ident, fmt, makers[fmt].key(own)))
     return jobs
 
 
@@ -420,9 +467,15 @@ class Gathered:
 
     def load(self, root: Path, issues: Iterable[str], books: Iterable[str]) -> None:
         """Make sure these issues and books are in the corpus (a partial one loads them)."""
+        issues, books = list(issues), list(books)
+        if not self.partial or (
+            all(i in self.corpus.issues for i in issues)
+            and all(b in self.corpus.books for b in books)
+        ):
+            return  # (not importing the loader, which another process may have run)
         from .validate import load_unchanged
 
-        if self.partial and not load_unchanged(root, self.corpus, issues, books):
+        if not load_unchanged(root, self.corpus, issues, books):
             raise RuntimeError("an input changed during the build; run it again")
 
     def load_all(self, root: Path) -> None:
@@ -506,9 +559,14 @@ def build(
 
     # 2. Decide: which outputs are stale, which can be kept, which are orphans.
     manifests = {fmt: read_manifest(out_dir / fmt) for fmt in opts.formats}
+    present = {fmt: _files_in(out_dir / fmt) for fmt in opts.formats}
     todo: dict[tuple[str, str], tuple[str, ...]] = {}
     for job in jobs:
-        if opts.force or not is_fresh(out_dir / job.fmt, manifests[job.fmt], job.rel, job.key):
+        if (
+            opts.force
+            or manifests[job.fmt].get(job.rel) != job.key
+            or job.rel not in present[job.fmt]
+        ):
             todo[(job.kind, job.id)] = (*todo.get((job.kind, job.id), ()), job.fmt)
     wanted = {(j.fmt, j.rel) for j in jobs}
     orphans = {
@@ -543,7 +601,9 @@ def build(
             return build(root, opts, out=out, err=err, corpus=full)
     estimate = {item: _estimate(item, costs, corpus) for item in items}  # longest first
     any_pdf = any("pdf" in fmts for _, _, fmts in items)
-    set_worker_state(corpus=corpus, root=root, revisions=revisions, page_size=page_size)
+    set_worker_state(
+        corpus=corpus, root=root, revisions=revisions, page_size=page_size, views=views
+    )
     compiled_templates(root)
     prose_memo(root)
     progress = Progress(len(items), err, quiet=opts.quiet, unit="brief")
@@ -574,21 +634,30 @@ def build(
     }
 
     # 4. Write: per changed format, a staging folder replaces the old one in one atomic step.
-    for fmt in opts.formats:
-        fmt_jobs = [j for j in jobs if j.fmt == fmt]
-        fresh = {
-            j.rel: results[(j.kind, j.id)][fmt]
-            for j in fmt_jobs
-            if fmt in results.get((j.kind, j.id), {})
-        }
-        if not fresh and not orphans[fmt]:
-            report.kept.extend(f"{fmt}/{j.rel}" for j in fmt_jobs)
-            continue
-        outcome = write_outputs(out_dir / fmt, [(j.rel, j.key) for j in fmt_jobs], fresh)
-        report.written.extend(f"{fmt}/{r}" for r in outcome.written)
-        report.kept.extend(f"{fmt}/{r}" for r in outcome.kept)
-        report.removed.extend(f"{fmt}/{r}" for r in outcome.removed)
-    save_state(state_path, digests, target_list, views, page_size, {**costs, **new_costs})
+    replaced: list[Path | None] = []  # the old folders, removed while the state is saved
+    try:
+        for fmt in opts.formats:
+            fmt_jobs = [j for j in jobs if j.fmt == fmt]
+            fresh = {
+                j.rel: results[(j.kind, j.id)][fmt]
+                for j in fmt_jobs
+                if fmt in results.get((j.kind, j.id), {})
+            }
+            if not fresh and not orphans[fmt]:
+                report.kept.extend(f"{fmt}/{j.rel}" for j in fmt_jobs)
+                continue
+            outcome = write_outputs(
+                out_dir / fmt, [(j.rel, j.key) for j in fmt_jobs], fresh, drop=False
+            )
+            replaced.append(outcome.old)
+            report.written.extend(f"{fmt}/{r}" for r in outcome.written)
+            report.kept.extend(f"{fmt}/{r}" for r in outcome.kept)
+            report.removed.extend(f"{fmt}/{r}" for r in outcome.removed)
+    except BaseException:
+        with removing(*replaced):
+            raise
+    with removing(*replaced):
+        save_state(state_path, digests, target_list, views, page_size, {**costs, **new_costs})
     if not opts.quiet:
         for rel in report.written:
             print(f"wrote {_show(root, out_dir / rel)}", file=out)
@@ -598,13 +667,15 @@ def build(
 
 
 def needed(items: Iterable[tuple[str, str, Any]], targets: Targets) -> tuple[set[str], set[str]]:
-    """The issues and books the renderer needs for `items`: each target and its inputs."""
+    """The issues and books the renderer needs for `items`: each target and, for a book, its
+    issues. An issue's related issues are not loaded: it sees them through their views."""
     deps_of = {(kind, ident): deps for kind, ident, deps in targets}
     issues: set[str] = set()
     books: set[str] = set()
     for kind, ident, _ in items:
         (books if kind == "book" else issues).add(ident)
-        issues.update(_stem(r) for r in deps_of[(kind, ident)][1:])
+        if kind == "book":
+            issues.update(_stem(r) for r in deps_of[(kind, ident)][1:])
     return issues, books
 
 
@@ -644,19 +715,19 @@ def targets_of(corpus: Any) -> Targets:
     return out
 
 
-def scoped(corpus: Any, kind: str, ident: str) -> Any:
+def scoped(corpus: Any, kind: str, ident: str, views: Views) -> Any:
     """The corpus as one target may see it: the registries, itself and its declared inputs.
 
     A template that reaches for any other issue fails loudly instead of producing an output
     whose key misses an input, which would make incremental builds silently wrong. An issue
-    sees the issues it relates to only as RelatedIssue: the fields its key holds.
+    sees the issues it relates to only as RelatedIssue, made from their `views`: the fields
+    its key holds (so they need not be loaded at all).
     """
     if kind == "issue":
         related = set(corpus.issues[ident].related)
         issues = {
-            i: x if i == ident else RelatedIssue(i, *(getattr(x, f) for f in PROJECTION))
-            for i, x in corpus.issues.items()
-            if i == ident or i in related
+            i: corpus.issues[i] if i == ident else RelatedIssue(i, **views[i])
+            for i in sorted({ident} | related)
         }
         return replace(corpus, issues=issues, books={})
     wanted = set(corpus.books[ident].issues)
@@ -672,7 +743,7 @@ def _render_target(item: tuple[str, str, tuple[str, ...]]) -> tuple[dict[str, by
     started = time.perf_counter()
     st = worker_state()
     root = st["root"]
-    corpus = scoped(st["corpus"], kind, ident)
+    corpus = scoped(st["corpus"], kind, ident, st["views"])
     target = Target(kind, ident)
     rel = (corpus.issues[ident] if kind == "issue" else corpus.books[ident]).rel
     revs = st["revisions"].get(rel, [])
@@ -885,11 +956,6 @@ def read_manifest(folder: Path) -> dict[str, str]:
     return {k: v for k, v in data.items() if isinstance(k, str) and isinstance(v, str)}
 
 
-def is_fresh(folder: Path, manifest: dict[str, str], rel: str, key: str) -> bool:
-    """True when `rel` was written from exactly these inputs and is still there."""
-    return manifest.get(rel) == key and (folder / rel).is_file()
-
-
 @dataclass
 class WriteOutcome:
     """Paths (inside the folder) written anew, carried over unchanged, and dropped."""
@@ -897,6 +963,7 @@ class WriteOutcome:
     written: list[str] = field(default_factory=list)
     kept: list[str] = field(default_factory=list)
     removed: list[str] = field(default_factory=list)
+    old: Path | None = None  # the replaced folder, when the caller removes it (drop=False)
 
 
 def write_outputs(
@@ -904,6 +971,8 @@ def write_outputs(
     outputs: Sequence[tuple[str, str]],
     fresh: dict[str, bytes],
     extra: Callable[[Path], None] | None = None,
+    *,
+    drop: bool = True,
 ) -> WriteOutcome:
     """Replace `dest` atomically: fresh bytes written, the rest hard-linked from the old folder.
 
@@ -934,7 +1003,7 @@ def write_outputs(
         if extra is not None:
             extra(staged)
         (staged / MANIFEST).write_text(json.dumps(manifest, sort_keys=True, indent=1))
-        replace_dir(staged, dest)
+        outcome.old = replace_dir(staged, dest, drop=drop)
     except BaseException:
         discard(staged)
         raise
@@ -1152,14 +1221,16 @@ def parallel_map(
 
 
 class Aside:
-    """A function run in a forked child while this process goes on (a second core's work).
+    """Work run in a forked child while this process goes on (a second core's work).
 
-    Its result comes back pickled through a pipe (our own child: trusted); an exception in
-    the child is raised here as a RuntimeError carrying the child's traceback. `result()`
-    or `close()` must be called: both wait for the child, so it never outlives the caller.
+    `fn(send)` runs in the child and may `send` several values, each pickled back through a
+    pipe (our own child: trusted) and read here, in order, by `receive()`. An exception in
+    the child is raised by the next `receive()` as a RuntimeError carrying the child's
+    traceback. `close()` must be called (it is idempotent): it waits for the child, so the
+    child never outlives its caller.
     """
 
-    def __init__(self, fn: Callable[[], Any]) -> None:
+    def __init__(self, fn: Callable[[Callable[[Any], None]], None]) -> None:
         import pickle
         import traceback
 
@@ -1168,30 +1239,37 @@ class Aside:
                 stream.flush()
         read, write = os.pipe()
         pid = os.fork()
-        if pid == 0:  # pragma: no cover - the child, measured by what it returns
+        if pid == 0:  # pragma: no cover - the child, measured by what it sends
             os.close(read)
             code = 0
-            try:
-                payload = pickle.dumps((True, fn()))
-            except BaseException as exc:
-                payload = pickle.dumps((False, "".join(traceback.format_exception(exc))))
-                code = 1
-            try:
-                with os.fdopen(write, "wb") as fh:
-                    fh.write(payload)
-            finally:
-                os._exit(code)
+            with os.fdopen(write, "wb") as pipe:
+
+                def send(value: Any) -> None:
+                    data = pickle.dumps((True, value))
+                    pipe.write(len(data).to_bytes(8, "big") + data)
+                    pipe.flush()
+
+                try:
+                    fn(send)
+                except BaseException as exc:
+                    data = pickle.dumps((False, "".join(traceback.format_exception(exc))))
+                    with contextlib.suppress(OSError):
+                        pipe.write(len(data).to_bytes(8, "big") + data)
+                    code = 1
+                finally:
+                    with contextlib.suppress(OSError):
+                        pipe.flush()
+            os._exit(code)
         os.close(write)
         self._pid: int | None = pid
-        self._fd = read
+        self._pipe = os.fdopen(read, "rb")
 
-    def result(self) -> Any:
-        """The function's return value, once the child has finished."""
+    def receive(self) -> Any:
+        """The next value the child sends, once it has sent it."""
         import pickle
 
-        with os.fdopen(self._fd, "rb") as fh:
-            data = fh.read()
-        self.close()
+        head = self._pipe.read(8)
+        data = self._pipe.read(int.from_bytes(head, "big")) if len(head) == 8 else b""
         try:
             ok, value = pickle.loads(data)
         except Exception as exc:
@@ -1201,11 +1279,10 @@ class Aside:
         return value
 
     def close(self) -> None:
-        """Wait for the child (after a failure here, say); idempotent."""
+        """Wait for the child (what it has not sent yet is dropped); idempotent."""
         if self._pid is not None:
             pid, self._pid = self._pid, None
-            with contextlib.suppress(OSError):
-                os.close(self._fd)
+            self._pipe.close()
             os.waitpid(pid, 0)
 
 

@@ -19,9 +19,7 @@ import traceback
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any, TextIO
-
-import jinja2
+from typing import TYPE_CHECKING, Any, TextIO
 
 from .build import (
     MANIFEST,
@@ -31,6 +29,7 @@ from .build import (
     BuildOptions,
     BuildReport,
     Gathered,
+    KeyMaker,
     Pages,
     PageSpec,
     Progress,
@@ -63,29 +62,21 @@ from .build import (
 from .diagnostics import Diagnostic, has_errors
 from .markup import MEMO
 from .model import Actor, Corpus, Issue, Revision
-from .render import asset_text, render_html
-from .render.figures import Matrix, gap_matrix
-from .render.templates import render
-from .render.view import Citations, sections_of
-from .search import (
-    SHARD_NAME,
-    assemble_shard,
-    index_part,
-    page_sections,
-    section_json,
-    shard_count,
-    shard_name,
-    shard_of,
-)
 from .write import (
     atomic_write,
     discard,
     link_flat,
     link_or_copy,
     out_dir_problem,
+    removing,
     replace_dir,
     staging_dir,
 )
+
+# Jinja, the renderers and the search index are imported where they are used: build_site
+# starts validating on another core first, so their import (~30 ms) overlaps with that.
+if TYPE_CHECKING:
+    from .render.figures import Matrix
 
 # What a page may load: only files of the site itself; no inline script, no other host.
 CSP = (
@@ -213,8 +204,6 @@ def build_site(
     `snapshot`: build.project_snapshot of this project for these options, when the caller
     has just taken it (the CLI's no-op check), so files are not hashed nor git asked twice.
     """
-    from .history import revisions as git_revisions
-
     out = out or sys.stdout
     err = err or sys.stderr
     root = root.resolve()
@@ -224,12 +213,9 @@ def build_site(
     if problem:  # checked before anything is read from or written to the site folder
         report.diagnostics.append(Diagnostic("--out", 1, 1, problem))
         return report
-    asset_text.cache_clear()  # assets may have changed since the last build (serve)
-
     # 0. Incremental (build.py): no input changed since the last complete site, nothing to do.
     extra = {"pdf": opts.pdf, "live": opts.live_reload}
     snapshot = snapshot or project_snapshot(root, extra)
-    digests = snapshot.digests
     current = None if opts.force else site_is_current(
         root, opts.out, pdf=opts.pdf, live=opts.live_reload, jobs=opts.jobs, snapshot=snapshot
     )  # fmt: skip
@@ -238,9 +224,58 @@ def build_site(
             print(f"up to date: {_show(root, dest)}", file=out)
         return report
 
+    formats = ("md", "pdf") if opts.pdf else ("md",)
+    artifacts = (root / "build").resolve()
+    downloads = BuildOptions(
+        formats=formats, out=artifacts, jobs=opts.jobs, force=opts.force, quiet=opts.quiet
+    )
+    # With a second core, the changed issues are validated there while this process imports
+    # Jinja and the renderers; then, when the downloads are Markdown alone (a short job),
+    # they are brought up to date there while the pages render here. PDFs take long and show
+    # their progress, so they are built after the pages, here.
+    parallel = (opts.jobs or default_jobs()) > 1
+    md_aside = downloads if parallel and not opts.pdf else None
+    asides: list[Aside] = []
+    if parallel and not opts.force:
+        asides.append(Aside(lambda send: send(_gathered_changes(root, dest, snapshot.digests))))
+    try:
+        return _build_site(root, opts, snapshot, dest, downloads, md_aside, asides, out, err)
+    finally:
+        for aside in asides:
+            aside.close()
+
+
+def _build_site(
+    root: Path,
+    opts: SiteOptions,
+    snapshot: Snapshot,
+    dest: Path,
+    downloads: BuildOptions,
+    md_aside: BuildOptions | None,
+    asides: list[Aside],
+    out: TextIO,
+    err: TextIO,
+) -> BuildReport:
+    """build_site once the site is known to be stale (`asides`: what runs on another core)."""
+    from . import search  # noqa: F401 - imported, with Jinja and the renderers, while the
+    from .render import asset_text  # changed issues are validated on the other core
+
+    asset_text.cache_clear()  # assets may have changed since the last build (serve)
+    compiled_templates(root)  # compiled templates kept between runs, as for the build
+    prose_memo(root)
+    report = BuildReport()
+    digests = snapshot.digests
+
     # 1. Load and validate: when only issue files changed since the last site, only those
     #    (build.py's incremental validation); otherwise everything.
-    inputs = None if opts.force else _changed_inputs(root, dest, digests)
+    inputs: Gathered | None = None
+    if asides:
+        inputs = asides[0].receive()
+        asides[0].close()
+        if inputs is not None:
+            inputs.digests = digests
+    elif not opts.force:
+        inputs = _changed_inputs(root, dest, digests)
     if inputs is None:
         from .validate import load_project  # after the no-op check: it imports the validators
 
@@ -254,45 +289,27 @@ def build_site(
         )
     report.validated = True
     corpus = inputs.corpus
+    revisions = inputs.revisions = _revisions(root, snapshot, inputs)
 
     # 2. Render every page into a staging folder.
-    own = [deps[0] for _, _, deps in inputs.targets]
-    if all(r in snapshot.revisions for r in own):
-        revisions = {r: snapshot.revisions[r] for r in own}
-    else:  # pragma: no cover - the snapshot holds every brief file
-        revisions = git_revisions(root, own)
-    inputs.revisions = revisions
-    compiled_templates(root)  # compiled templates kept between runs, as for the build
-    prose_memo(root)
-    formats = ("md", "pdf") if opts.pdf else ("md",)
-    artifacts = (root / "build").resolve()
-    downloads = BuildOptions(
-        formats=formats, out=artifacts, jobs=opts.jobs, force=opts.force, quiet=opts.quiet
-    )
-    # The Markdown downloads alone are a short job: brought up to date on another core while
-    # the pages render. PDFs take long and show their progress, so they come after, here.
-    aside = None
-    if not opts.pdf and (opts.jobs or default_jobs()) > 1:
-        aside = Aside(lambda: _downloads_aside(root, downloads, inputs))
+    if md_aside is not None:  # forked here, so it inherits the template set-up
+        gathered = inputs
+        asides.append(Aside(lambda send: send(_downloads_aside(root, md_aside, gathered))))
     staged = staging_dir(dest)
     try:
         pages = render_site(inputs, root, revisions, opts, staged, err)
     except Exception as exc:  # a template error must not leave a half-written site
         discard(staged)
-        if aside is not None:
-            aside.close()
         report.diagnostics.append(render_failure(exc, root))
         return report
     except BaseException:
         discard(staged)
-        if aside is not None:
-            aside.close()
         raise
 
     # 3. Bring the downloads up to date (incremental: unchanged briefs are not re-rendered).
     try:
-        if aside is not None:
-            built, shown, problems, memo = aside.result()
+        if md_aside is not None:
+            built, shown, problems, memo = asides[-1].receive()
             out.write(shown)
             err.write(problems)
             MEMO.new.update(memo)
@@ -315,24 +332,27 @@ def build_site(
 
     # 4. Complete the staged site with the downloads and swap it in.
     try:
-        for fmt in formats:  # every download is FORMAT/NAME, the same path in both folders
+        artifacts = downloads.out
+        assert artifacts is not None
+        for fmt in downloads.formats:  # every download is FORMAT/NAME, in both folders alike
             names = sorted(r[len(fmt) + 1 :] for r in pages.downloads if r.startswith(f"{fmt}/"))
             (staged / fmt).mkdir(exist_ok=True)
             for name in link_flat(artifacts / fmt, staged / fmt, names):
                 link_or_copy(artifacts / fmt / name, staged / fmt / name)
         manifest = dict(sorted(pages.hashes.items()))
         (staged / MANIFEST).write_text(json.dumps(manifest, indent=1) + "\n")
-        replace_dir(staged, dest)
+        old = replace_dir(staged, dest, drop=False)
     except BaseException:
         discard(staged)
         raise
-    if pages.briefs is not None:
-        pages.briefs.remember()
-    _remember_listing(dest, pages.listing_memo)
-    save_state(
-        _state_path(dest), digests, inputs.targets, inputs.views, corpus.config.page_size, {}
-    )
-    save_fingerprint(dest, snapshot.fingerprint)
+    with removing(old):  # the old site goes while what the next build compares with is saved
+        if pages.briefs is not None:
+            pages.briefs.remember()
+        _remember_listing(dest, pages.listing_memo)
+        save_state(
+            _state_path(dest), digests, inputs.targets, inputs.views, corpus.config.page_size, {}
+        )
+        save_fingerprint(dest, snapshot.fingerprint)
     report.written = sorted(pages.hashes) + sorted(
         r for r in pages.downloads if opts.pdf or not r.startswith("pdf/")
     )
@@ -340,6 +360,24 @@ def build_site(
         n_pages = sum(r.endswith(".html") for r in pages.hashes)
         print(f"wrote {_show(root, dest)}: {n_pages} pages", file=out)
     return report
+
+
+def _revisions(root: Path, snapshot: Snapshot, inputs: Gathered) -> dict[str, list[Revision]]:
+    """Each brief's git history, from the snapshot (which holds every brief file's)."""
+    own = [deps[0] for _, _, deps in inputs.targets]
+    if all(r in snapshot.revisions for r in own):
+        return {r: snapshot.revisions[r] for r in own}
+    from .history import revisions as git_revisions  # pragma: no cover - not expected
+
+    return git_revisions(root, own)  # pragma: no cover
+
+
+def _gathered_changes(root: Path, dest: Path, digests: dict[str, str]) -> Gathered | None:
+    """_changed_inputs without what the caller already has (the file hashes), to send it."""
+    inputs = _changed_inputs(root, dest, digests)
+    if inputs is not None:
+        inputs.digests = {}
+    return inputs
 
 
 def _downloads_aside(
@@ -386,6 +424,8 @@ _REMOTE_J2_FRAME = re.compile(r'File "([^"]+\.j2)", line (\d+)')
 
 def render_failure(exc: BaseException, root: Path) -> Diagnostic:
     """A template failure as a located diagnostic: the template file and line when known."""
+    import jinja2
+
     path, line = "templates", 1
     if isinstance(exc, jinja2.TemplateSyntaxError) and exc.filename:
         path, line = exc.filename, exc.lineno
@@ -485,6 +525,8 @@ def entries(corpus: Corpus, revisions: dict[str, list[Revision]]) -> list[Entry]
 
 def site_matrix(issues: list[Issue]) -> Matrix:
     """The gap matrix across issues, each strip and cell linking to its own issue page."""
+    from .render.figures import gap_matrix
+
     m = gap_matrix(issues)
     rows = []
     for issue, row in zip(issues, m.rows, strict=True):
@@ -551,6 +593,9 @@ def render_site(
     err: TextIO,
 ) -> SitePages:
     """Every file of the site except the downloads, written into `staged` as it renders."""
+    from .render import asset_text
+    from .render.templates import render
+
     corpus = inputs.corpus
     cfg = corpus.config
     base_url = cfg.base_url if cfg.base_url.endswith("/") else cfg.base_url + "/"
@@ -719,6 +764,9 @@ def _listing_pages(
 
 def _listing_page(item: tuple[str, str]) -> list[tuple[str, bytes, str | None]]:
     """One listing job's files: (site path, bytes, encoded search sections or None)."""
+    from .render.view import Citations, sections_of
+    from .search import page_sections, section_json
+
     kind, ident = item
     st = worker_state()
     corpus: Corpus = st["corpus"]
@@ -782,6 +830,8 @@ def _search_pages(
     brings its sections; a kept page's entry is sliced from the shard as last built (checked
     against its signed hash), else its live page is split again.
     """
+    from .search import assemble_shard, shard_count, shard_name, shard_of
+
     fresh = {**(pages.briefs.extras if pages.briefs else {}), **pages.sections}
     digests = {**(pages.briefs.digests if pages.briefs else {})}
     digests.update({rel: extra_digest(s) for rel, s in pages.sections.items()})
@@ -829,6 +879,8 @@ def _shard_entries(
     prev: dict[str, Any] | None,
 ) -> tuple[list[bytes | tuple[int, int]], bytes]:
     """A changed shard's entries (new bytes, or spans of its last build) and that last build."""
+    from .search import index_part, page_sections, section_json
+
     spans = {d[0]: d for d in prev["docs"]} if prev else {}
     old: bytes | None = None  # the shard as last built, read (and checked) only if sliced
     entries: list[bytes | tuple[int, int]] = []
@@ -850,6 +902,8 @@ def _shard_entries(
 
 def _last_shards(last: Any, count: int) -> dict[int, dict[str, Any]]:
     """The shards the last site recorded, by number, when it had `count`; {} when unusable."""
+    from .search import SHARD_NAME
+
     if not isinstance(last, dict) or last.get("count") != count:
         return {}
     shards = last.get("shards")
@@ -941,15 +995,17 @@ def brief_pages(
     the issues it links to, its git history, the site and brief templates, the code and the
     site settings. Only what the stale pages read is loaded (a partial corpus grows).
     """
-    base = {
-        "code": code_digest(frozenset()),
-        "templates": templates_digest(root, ("site", "html", "shared", "assets")),
-        "site": [str(v) for v in vars(site).values()],
-    }
+    keys = KeyMaker(
+        {
+            "code": code_digest(frozenset()),
+            "templates": templates_digest(root, ("site", "html", "shared", "assets")),
+            "site": [str(v) for v in vars(site).values()],
+        }
+    )
     specs = []
     for kind, ident, deps in inputs.targets:
         parts = target_inputs(kind, deps, inputs.digests, revisions, inputs.views)
-        specs.append(PageSpec(f"{ident}.html", output_key({**base, **parts}), (kind, ident)))
+        specs.append(PageSpec(f"{ident}.html", keys.key(parts), (kind, ident)))
 
     bar: list[Progress] = []  # made once the number of stale pages is known
 
@@ -957,7 +1013,9 @@ def brief_pages(
         inputs.load(root, *needed([(k, i, ()) for k, i in items], inputs.targets))
         bar.append(Progress(len(items), err, quiet=opts.quiet, unit="page"))
 
-    set_worker_state(corpus=inputs.corpus, root=root, revisions=revisions, site=site)
+    set_worker_state(
+        corpus=inputs.corpus, root=root, revisions=revisions, site=site, views=inputs.views
+    )
     try:
         return render_pages(
             site_dir(root, opts),
@@ -989,11 +1047,12 @@ def _warm_brief(specs: list[PageSpec]) -> None:
 def _brief_page(item: tuple[str, str]) -> tuple[bytes, str]:
     """One brief page and its search sections (run in a worker; reads worker_state())."""
     from .build import scoped
-    from .render import Target
+    from .render import Target, render_html
+    from .search import page_sections, section_json
 
     kind, ident = item
     st = worker_state()
-    corpus = scoped(st["corpus"], kind, ident)
+    corpus = scoped(st["corpus"], kind, ident, st["views"])
     site: SiteInfo = st["site"]
     brief = corpus.issues[ident] if kind == "issue" else corpus.books[ident]
     html = render_html(

@@ -7,9 +7,11 @@ interrupted build never leaves a half-written site or PDF behind.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import tempfile
+from collections.abc import Iterator
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -83,18 +85,51 @@ def staging_dir(dest: Path) -> Path:
     return staged
 
 
-def replace_dir(staged: Path, dest: Path) -> None:
-    """Put a fully built folder in place of `dest` in one atomic step, then drop the old one."""
+def replace_dir(staged: Path, dest: Path, *, drop: bool = True) -> Path | None:
+    """Put a fully built folder in place of `dest` in one atomic step, then drop the old one.
+
+    With `drop=False` the old folder (now under a hidden name beside `dest`) is returned for
+    the caller to remove, say with `removing()` while it finishes its own work.
+    """
+    old: Path | None = None
     if dest.exists() and _exchange(staged, dest):
-        shutil.rmtree(staged, ignore_errors=True)
-        return
-    if dest.exists():
+        old = staged
+    elif dest.exists():
         old = dest.with_name(f".{dest.name}.old-{os.getpid()}")
         os.rename(dest, old)
         os.rename(staged, dest)
-        shutil.rmtree(old, ignore_errors=True)
     else:
         os.rename(staged, dest)
+    if old is not None and drop:
+        shutil.rmtree(old, ignore_errors=True)
+        return None
+    return old
+
+
+@contextlib.contextmanager
+def removing(*folders: Path | None) -> Iterator[None]:
+    """Remove folders in a thread while the `with` body runs; done when the block ends.
+
+    Unlinking a thousand files is system calls, which run outside the GIL: they overlap with
+    the body's own work instead of coming before it.
+    """
+    import threading
+
+    doomed = [f for f in folders if f is not None]
+    thread = None
+    if doomed:
+
+        def remove() -> None:
+            for folder in doomed:
+                shutil.rmtree(folder, ignore_errors=True)
+
+        thread = threading.Thread(target=remove)
+        thread.start()
+    try:
+        yield
+    finally:
+        if thread is not None:
+            thread.join()
 
 
 def discard(staged: Path) -> None:

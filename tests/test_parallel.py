@@ -216,25 +216,50 @@ def test_render_pages_renders_only_stale_pages_and_remembers_extra_digests(tmp_p
     assert sorted(forced.fresh) == ["a.html", "b.html", "d.html"]
 
 
-def _boom() -> None:
+def _fail() -> None:
     raise ValueError("no such brief")
 
 
-def test_aside_returns_the_child_result_and_raises_its_failure(tmp_path: Path) -> None:
+def test_aside_sends_the_child_results_in_order_and_raises_its_failure(tmp_path: Path) -> None:
     marker = tmp_path / "child-ran"
     parent = os.getpid()
 
-    def work() -> tuple[int, int]:
+    def work(send: Any) -> None:
+        send(os.getpid())
         marker.write_text("yes")
-        return os.getpid(), 6 * 7
+        send({"answer": 6 * 7})
+        _fail()
 
-    pid, answer = b.Aside(work).result()
-    assert answer == 42 and pid != parent and marker.read_text() == "yes"
+    aside = b.Aside(work)
+    assert aside.receive() != parent
+    assert aside.receive() == {"answer": 42} and marker.read_text() == "yes"
     with pytest.raises(RuntimeError, match="no such brief") as info:
-        b.Aside(_boom).result()
+        aside.receive()
     assert "ValueError" in str(info.value) and "Traceback" in str(info.value)
-    aside = b.Aside(lambda: time.sleep(0.2))
-    started = time.perf_counter()
-    aside.close()  # waits for the child: it never outlives the caller
     aside.close()
+    quiet = b.Aside(lambda send: None)
+    with pytest.raises(RuntimeError, match="ended without an answer"):
+        quiet.receive()
+    quiet.close()
+    slow = b.Aside(lambda send: time.sleep(0.2))
+    started = time.perf_counter()
+    slow.close()  # waits for the child: it never outlives the caller
+    slow.close()
     assert time.perf_counter() - started >= 0.1
+
+
+def test_removing_deletes_folders_by_the_end_of_the_block(tmp_path: Path) -> None:
+    from briefgen.write import removing
+
+    old = [tmp_path / "a", tmp_path / "b"]
+    for folder in old:
+        (folder / "deep").mkdir(parents=True)
+        for i in range(50):
+            (folder / "deep" / f"{i}.html").write_text("x")
+    with removing(*old, None):
+        (tmp_path / "state.json").write_text("{}")  # the body runs meanwhile
+    assert not any(f.exists() for f in old) and (tmp_path / "state.json").exists()
+    (tmp_path / "c").mkdir()
+    with pytest.raises(KeyError), removing(tmp_path / "c"):
+        raise KeyError("a failure in the body")
+    assert not (tmp_path / "c").exists()  # removed all the same, before the error goes on
