@@ -263,3 +263,30 @@ def test_removing_deletes_folders_by_the_end_of_the_block(tmp_path: Path) -> Non
     with pytest.raises(KeyError), removing(tmp_path / "c"):
         raise KeyError("a failure in the body")
     assert not (tmp_path / "c").exists()  # removed all the same, before the error goes on
+
+
+def test_a_few_changes_are_written_in_place_like_a_whole_folder(tmp_path: Path) -> None:
+    names = [f"{n:02d}.md" for n in range(12)]
+    fresh = {n: f"# {n}\n".encode() for n in names}
+    dest = tmp_path / "md"
+    first = b.write_outputs(dest, [(n, f"k-{n}") for n in names], fresh)  # from nothing
+    assert first.written == names
+    inode = {n: (dest / n).stat().st_ino for n in names}
+    mode = (dest / "00.md").stat().st_mode
+    outputs = [(n, f"k-{n}") for n in names if n != "11.md"]  # 11 is gone
+    outputs[3] = ("03.md", "k-03-new")
+    outputs.append(("12.md", "k-12"))
+    changed = {"03.md": b"# 03, edited\n", "12.md": b"# 12\n"}
+    outcome = b.write_outputs(dest, outputs, changed)
+    assert outcome.written == ["03.md", "12.md"] and outcome.removed == ["11.md"]
+    assert outcome.old is None and len(outcome.kept) == 10
+    assert all((dest / n).stat().st_ino == inode[n] for n in outcome.kept)  # not rewritten
+    assert (dest / "03.md").stat().st_ino != inode["03.md"]  # replaced, never rewritten
+    assert (dest / "03.md").read_bytes() == b"# 03, edited\n" and not (dest / "11.md").exists()
+    assert {(dest / n).stat().st_mode for n in ("03.md", "12.md", b.MANIFEST)} == {mode}
+    # the same files and manifest as a folder built whole from the same outputs
+    whole = tmp_path / "whole"
+    b.write_outputs(whole, outputs, {**fresh, **changed})
+    assert {p.name: p.read_bytes() for p in dest.iterdir()} == {
+        p.name: p.read_bytes() for p in whole.iterdir()
+    }
