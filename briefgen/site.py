@@ -16,7 +16,7 @@ import json
 import re
 import sys
 import traceback
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
@@ -743,9 +743,10 @@ def _listing_pages(
     At hundreds of issues each actor page lists all of them: these pages are a few large jobs
     (about as costly as the index each), so they go to the worker pool like brief pages do.
     """
-    actors_in = {a.id: actor_issues(corpus, a) for a in corpus.actors.values()}
     items = [("index", ""), *(("actor", a) for a in corpus.actors), ("other", "")]
-    set_worker_state(corpus=corpus, listed=listed, page=page, actors_in=actors_in)
+    # What each issue says of each actor is gathered in the workers, as each job needs it
+    # (the index needs every actor's count): a scan of every issue per actor.
+    set_worker_state(corpus=corpus, listed=listed, page=page, actors_in={})
     try:
         done = parallel_map(
             _listing_page,
@@ -772,7 +773,14 @@ def _listing_page(item: tuple[str, str]) -> list[tuple[str, bytes, str | None]]:
     corpus: Corpus = st["corpus"]
     listed: list[Entry] = st["listed"]
     page: Callable[..., str] = st["page"]
-    actors_in: dict[str, list[ActorIssue]] = st["actors_in"]
+    found: dict[str, list[ActorIssue]] = st["actors_in"]  # this worker's, filled as needed
+
+    def actors_in(ids: Iterable[str]) -> dict[str, list[ActorIssue]]:
+        for a in ids:
+            if a not in found:
+                found[a] = actor_issues(corpus, corpus.actors[a])
+        return found
+
     if kind == "index":
         text = page(
             "site/index.html.j2",
@@ -782,7 +790,7 @@ def _listing_page(item: tuple[str, str]) -> list[tuple[str, bytes, str | None]]:
             issue_entries=[e for e in listed if e.kind == "issue"],
             matrix=site_matrix(list(corpus.issues.values())),
             actors=corpus.actors,
-            actors_in=actors_in,
+            actors_in=actors_in(corpus.actors),
         )
         return [("index.html", text.encode(), None)]
     if kind == "actor":
@@ -792,7 +800,7 @@ def _listing_page(item: tuple[str, str]) -> list[tuple[str, bytes, str | None]]:
             "../",
             "actors",
             actor=actor,
-            found=actors_in[actor.id],
+            found=actors_in([actor.id])[actor.id],
             actors=corpus.actors,
             members=[a for a in corpus.actors.values() if actor.id in a.member_of],
             books=[b for b in corpus.books.values() if actor.id in b.key_players],
