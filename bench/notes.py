@@ -39,12 +39,12 @@ WHY = {
         "Python start-up and importing the site module (Jinja)."
     ),
     "One changed issue, site": (
-        "the edit is validated alone and only its page and download are rendered; the "
-        "listing pages are kept (what they print did not change). What remains over the "
-        "no-op is fixed: importing Jinja, markdown-it and the validators (~0.1 s), the "
-        "no-op check itself, and the search index, which is rewritten (9.5 MB, twice: "
-        "search.json and the search page's data block) because the subtitle is searchable "
-        "text, plus the signed record of every page's search sections."
+        "the edit is validated alone, on the second core while Jinja and the renderers are "
+        "imported here; only its page and Markdown download are rendered (the download on "
+        "the second core), one search shard is rewritten and the listing pages are kept. "
+        "What remains over the no-op is mostly fixed: the validators' and Jinja's imports, "
+        "the no-op check itself, and linking the thousand unchanged pages and downloads into "
+        "the staging copy of the site that replaces the live one in one atomic step."
     ),
     "One changed issue, `build": (
         "the edit is validated alone and one page rendered; what remains over the no-op is "
@@ -54,7 +54,7 @@ WHY = {
     "validate": "parsing dominates: the loader walks every parser event in Python.",
     "Peak memory": (
         "the largest process is the cold site's parent: the validated corpus of 500 issues "
-        "as Python objects, and the search index assembled for writing."
+        "as Python objects."
     ),
 }
 
