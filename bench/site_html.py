@@ -10,11 +10,13 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+from briefgen import tune_gc
 from briefgen.build import project_snapshot, site_is_current
 
 
 def main() -> int:
     """Build the site of the project named on the command line; exit 1 on any error."""
+    tune_gc()  # as the console script does
     jobs = int(sys.argv[2]) if len(sys.argv) > 2 else 0
     root = Path(sys.argv[1])
     snapshot = project_snapshot(root.resolve(), {"pdf": False, "live": False})

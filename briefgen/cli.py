@@ -259,4 +259,7 @@ def main(
 
 def main_entry() -> None:
     """Console-script entry point."""
+    from . import tune_gc
+
+    tune_gc()
     sys.exit(main())

@@ -1,18 +1,21 @@
 """The static site: every brief as a web page, plus index, actor pages, search, feed and sitemap.
 
-Reads top to bottom like `build()`: load and validate everything, render every page in memory,
-bring the PDF and Markdown downloads up to date through the build machinery (only stale ones
-render, so an unchanged corpus costs no WeasyPrint time), then write the whole site into a
-staging folder that replaces the old one in one atomic step. Every link is relative, so the
-site works from any sub-path and from file://.
+Reads top to bottom like `build()`: load and validate everything, render the stale pages into
+a staging folder (the rest are linked from the live site), bring the PDF and Markdown downloads
+up to date through the build machinery (only stale ones render, so an unchanged corpus costs no
+WeasyPrint time), then swap the staging folder in for the old site in one atomic step. With a
+second core, validation and the Markdown downloads run there (build.Aside) while this process
+imports and renders. Every link is relative, so the site works from any sub-path and file://.
 """
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import hashlib
 import io
 import json
+import os
 import re
 import sys
 import traceback
@@ -76,6 +79,8 @@ from .write import (
 # Jinja, the renderers and the search index are imported where they are used: build_site
 # starts validating on another core first, so their import (~30 ms) overlaps with that.
 if TYPE_CHECKING:
+    import threading
+
     from .render.figures import Matrix
 
 # What a page may load: only files of the site itself; no inline script, no other host.
@@ -153,12 +158,22 @@ class SitePages:
     downloads: dict[str, str] = field(default_factory=dict)  # site path -> build output path
     briefs: Pages | None = None  # incremental brief pages; remembered once the site is written
     listing_memo: dict[str, Any] = field(default_factory=dict)  # remembered likewise
+    prefilled: set[str] = field(default_factory=set)  # linked up front, not yet claimed
+    inputs: Gathered | None = None  # what it was built from, once validated
+    replaced: Path | None = None  # the old site, once swapped out
+    _filling: threading.Thread | None = None  # prefill's thread, while it runs
+    _fill_error: BaseException | None = None
     _made: set[Path] = field(default_factory=set)  # staging folders already created
 
     def add(self, rel: str, text: str | bytes) -> None:
         """Write one rendered file (bytes or text) under its site path."""
         data = text.encode() if isinstance(text, str) else text
-        self._target(rel).write_bytes(data)
+        self._ready()
+        target = self._target(rel)
+        if rel in self.prefilled:  # a link to the live site's file: never write through it
+            self.prefilled.discard(rel)
+            target.unlink()
+        target.write_bytes(data)
         self.hashes[rel] = hashlib.sha256(data).hexdigest()
 
     def _target(self, rel: str) -> Path:
@@ -171,19 +186,120 @@ class SitePages:
 
     def keep(self, rel: str, digest: str | None) -> None:
         """Carry an unchanged page over from the live site (a hard link: no read, no copy)."""
+        self._ready()
         target = self._target(rel)
-        link_or_copy(self.old / rel, target)
+        if rel in self.prefilled:
+            self.prefilled.discard(rel)
+        else:
+            link_or_copy(self.old / rel, target)
         self.hashes[rel] = digest or hashlib.sha256(target.read_bytes()).hexdigest()
 
     def keep_top(self, names: list[str], digests: dict[str, str]) -> None:
         """`keep` for many pages at the top of the site, linked in one pass (link_flat)."""
-        for name in link_flat(self.old, self.staged, names) if names else ():
+        self._ready()
+        todo = [n for n in names if n not in self.prefilled]
+        self.prefilled.difference_update(names)
+        for name in link_flat(self.old, self.staged, todo) if todo else ():
             link_or_copy(self.old / name, self.staged / name)  # copied where linking is refused
         for name in names:
             digest = digests.get(name)
             self.hashes[name] = (
                 digest or hashlib.sha256((self.staged / name).read_bytes()).hexdigest()
             )
+
+    def prefill(self, folders: tuple[str, ...]) -> None:
+        """Link every file of the live site into the staging folder up front (pages from its
+        manifest, downloads from `folders`), in a thread while the edit is validated on
+        another core and its pages render: linking is system calls, outside the GIL.
+
+        Then a kept page costs nothing, a page rendered anew replaces its link (add), a
+        download is checked against the build's (link_downloads), and what the new site no
+        longer has is swept away (sweep) before the swap. Whatever touches the staging
+        folder waits for the thread first (_ready).
+        """
+        import threading
+
+        self._filling = threading.Thread(target=self._prefill, args=(folders,))
+        self._filling.start()
+
+    def _ready(self) -> None:
+        """Wait for prefill's thread, if one runs (its failure is raised here)."""
+        if self._filling is not None:
+            self._filling.join()
+            self._filling = None
+            if self._fill_error is not None:
+                raise self._fill_error
+
+    def discard(self) -> None:
+        """Drop the staging folder (after a failure), once prefill's thread is done."""
+        if self._filling is not None:
+            self._filling.join()
+            self._filling = None
+        discard(self.staged)
+
+    def _prefill(self, folders: tuple[str, ...]) -> None:
+        try:
+            self._link_live(folders)
+        except BaseException as exc:  # raised in the main thread by _ready
+            self._fill_error = exc
+
+    def _link_live(self, folders: tuple[str, ...]) -> None:
+        names: dict[str, list[str]] = {}
+        for rel in _read_manifest(self.old):
+            if _SITE_REL.match(rel):
+                folder, _, name = rel.rpartition("/")
+                names.setdefault(folder, []).append(name)
+        for folder in folders:
+            with contextlib.suppress(OSError), os.scandir(self.old / folder) as entries:
+                names[folder] = [e.name for e in entries if _SITE_REL.match(e.name)]
+        for folder, found in names.items():
+            src, dst = self.old / folder, self.staged / folder
+            dst.mkdir(exist_ok=True)
+            self._made.add(dst)
+            failed = set(link_flat(src, dst, found))
+            self.prefilled.update(
+                f"{folder}/{n}" if folder else n for n in found if n not in failed
+            )
+
+    def link_downloads(self, artifacts: Path, formats: tuple[str, ...]) -> None:
+        """Link each download from the build's folder, unless the one already there is it."""
+        self._ready()
+        for fmt in formats:  # every download is FORMAT/NAME, in both folders alike
+            names = sorted(r[len(fmt) + 1 :] for r in self.downloads if r.startswith(f"{fmt}/"))
+            staged = self.staged / fmt
+            staged.mkdir(exist_ok=True)
+            have = _inodes(staged) if any(r.startswith(f"{fmt}/") for r in self.prefilled) else {}
+            built = _inodes(artifacts / fmt) if have else {}
+            todo = []
+            for name in names:
+                rel = f"{fmt}/{name}"
+                if rel in self.prefilled:
+                    self.prefilled.discard(rel)
+                    if have.get(name) is not None and have.get(name) == built.get(name):
+                        continue  # the same file, linked up front
+                    (staged / name).unlink()
+                todo.append(name)
+            for name in link_flat(artifacts / fmt, staged, todo) if todo else ():
+                link_or_copy(artifacts / fmt / name, staged / name)
+
+    def sweep(self) -> None:
+        """Remove what was linked up front and is not part of the new site."""
+        self._ready()
+        for rel in sorted(self.prefilled):
+            join_checked(self.staged, rel).unlink(missing_ok=True)
+        self.prefilled.clear()
+
+
+_SITE_REL = re.compile(r"(?:[a-z0-9][a-z0-9_.-]*/)?[a-z0-9][a-z0-9_.-]*\Z")
+
+
+def _inodes(folder: Path) -> dict[str, int]:
+    """Inode of each file directly in `folder` (one scandir: no stat per file)."""
+    try:
+        with os.scandir(folder) as entries:
+            return {e.name: e.inode() for e in entries if e.is_file(follow_symlinks=False)}
+    except OSError:
+        return {}
 
 
 def site_dir(root: Path, opts: SiteOptions) -> Path:
@@ -213,6 +329,7 @@ def build_site(
     if problem:  # checked before anything is read from or written to the site folder
         report.diagnostics.append(Diagnostic("--out", 1, 1, problem))
         return report
+
     # 0. Incremental (build.py): no input changed since the last complete site, nothing to do.
     extra = {"pdf": opts.pdf, "live": opts.live_reload}
     snapshot = snapshot or project_snapshot(root, extra)
@@ -265,11 +382,76 @@ def _build_site(
     prose_memo(root)
     report = BuildReport()
     digests = snapshot.digests
+    pages = SitePages(staging_dir(dest), dest)
+    try:
+        swapped = _stage_site(
+            root, opts, snapshot, dest, downloads, md_aside, asides, pages, report, out, err
+        )
+    except BaseException:
+        pages.discard()
+        raise
+    if not swapped:  # errors, reported: nothing written
+        pages.discard()
+        return report
+    assert pages.inputs is not None
+    inputs = pages.inputs
+    with removing(
+        pages.replaced
+    ):  # the old site goes while what the next build compares with is saved
+        if pages.briefs is not None:
+            pages.briefs.remember()
+        _remember_listing(dest, pages.listing_memo)
+        save_state(
+            _state_path(dest),
+            digests,
+            inputs.targets,
+            inputs.views,
+            inputs.corpus.config.page_size,
+            {},
+        )
+        save_fingerprint(dest, snapshot.fingerprint)
+    report.written = sorted(pages.hashes) + sorted(
+        r for r in pages.downloads if opts.pdf or not r.startswith("pdf/")
+    )
+    if not opts.quiet:
+        n_pages = sum(r.endswith(".html") for r in pages.hashes)
+        print(f"wrote {_show(root, dest)}: {n_pages} pages", file=out)
+    return report
+
+
+def _stage_site(
+    root: Path,
+    opts: SiteOptions,
+    snapshot: Snapshot,
+    dest: Path,
+    downloads: BuildOptions,
+    md_aside: BuildOptions | None,
+    asides: list[Aside],
+    pages: SitePages,
+    report: BuildReport,
+    out: TextIO,
+    err: TextIO,
+) -> bool:
+    """Steps 1-4 of build_site: validate, render into the staging folder, bring the downloads
+    up to date, swap the site in (the old folder left in `pages.replaced` for the caller to
+    remove). False when errors (in `report`) stopped it: the caller discards the staging."""
+    digests = snapshot.digests
 
     # 1. Load and validate: when only issue files changed since the last site, only those
     #    (build.py's incremental validation); otherwise everything.
     inputs: Gathered | None = None
     if asides:
+        # While the other core validates: link the live site into the staging folder, load
+        # the templates, and (for the downloads' process, forked from this one later, which
+        # inherits them) the Markdown templates and the output folder's check.
+        if not opts.force and (dest / MANIFEST).is_file():
+            pages.prefill(downloads.formats)
+        from .render.templates import load_templates
+
+        load_templates("html", root, ("site/", "html/", "shared/"))
+        if md_aside is not None:
+            load_templates("md", root, ("md/", "shared/"))
+            out_dir_problem(root, downloads.out or root / "build", (*downloads.formats, STATE_DIR))
         inputs = asides[0].receive()
         asides[0].close()
         if inputs is not None:
@@ -283,83 +465,51 @@ def _build_site(
         report.diagnostics.extend(loaded.diagnostics)
         if not loaded.ok or loaded.corpus is None:
             report.validated = True
-            return report
+            return False
         inputs = Gathered(
             loaded.corpus, targets_of(loaded.corpus), views_of(loaded.corpus), digests, False
         )
     report.validated = True
-    corpus = inputs.corpus
+    pages.inputs = inputs
     revisions = inputs.revisions = _revisions(root, snapshot, inputs)
 
-    # 2. Render every page into a staging folder.
+    # 2. Render every page into the staging folder.
     if md_aside is not None:  # forked here, so it inherits the template set-up
         gathered = inputs
         asides.append(Aside(lambda send: send(_downloads_aside(root, md_aside, gathered))))
-    staged = staging_dir(dest)
     try:
-        pages = render_site(inputs, root, revisions, opts, staged, err)
+        render_site(inputs, root, revisions, opts, pages, err)
     except Exception as exc:  # a template error must not leave a half-written site
-        discard(staged)
         report.diagnostics.append(render_failure(exc, root))
-        return report
-    except BaseException:
-        discard(staged)
-        raise
+        return False
 
     # 3. Bring the downloads up to date (incremental: unchanged briefs are not re-rendered).
-    try:
-        if md_aside is not None:
-            built, shown, problems, memo = asides[-1].receive()
-            out.write(shown)
-            err.write(problems)
-            MEMO.new.update(memo)
-        else:
-            built = build(
-                root,
-                downloads,
-                out=out,
-                err=err,
-                gathered=inputs,  # hashed, validated and dated above: not done again
-            )
-        MEMO.save()
-    except BaseException:
-        discard(staged)
-        raise
+    if md_aside is not None:
+        built, shown, problems, memo = asides[-1].receive()
+        out.write(shown)
+        err.write(problems)
+        MEMO.new.update(memo)
+    else:
+        built = build(
+            root,
+            downloads,
+            out=out,
+            err=err,
+            gathered=inputs,  # hashed, validated and dated above: not done again
+        )
+    MEMO.save()
     report.diagnostics.extend(d for d in built.diagnostics if d not in report.diagnostics)
     if has_errors(report.diagnostics):
-        discard(staged)
-        return report
+        return False
 
     # 4. Complete the staged site with the downloads and swap it in.
-    try:
-        artifacts = downloads.out
-        assert artifacts is not None
-        for fmt in downloads.formats:  # every download is FORMAT/NAME, in both folders alike
-            names = sorted(r[len(fmt) + 1 :] for r in pages.downloads if r.startswith(f"{fmt}/"))
-            (staged / fmt).mkdir(exist_ok=True)
-            for name in link_flat(artifacts / fmt, staged / fmt, names):
-                link_or_copy(artifacts / fmt / name, staged / fmt / name)
-        manifest = dict(sorted(pages.hashes.items()))
-        (staged / MANIFEST).write_text(json.dumps(manifest, indent=1) + "\n")
-        old = replace_dir(staged, dest, drop=False)
-    except BaseException:
-        discard(staged)
-        raise
-    with removing(old):  # the old site goes while what the next build compares with is saved
-        if pages.briefs is not None:
-            pages.briefs.remember()
-        _remember_listing(dest, pages.listing_memo)
-        save_state(
-            _state_path(dest), digests, inputs.targets, inputs.views, corpus.config.page_size, {}
-        )
-        save_fingerprint(dest, snapshot.fingerprint)
-    report.written = sorted(pages.hashes) + sorted(
-        r for r in pages.downloads if opts.pdf or not r.startswith("pdf/")
-    )
-    if not opts.quiet:
-        n_pages = sum(r.endswith(".html") for r in pages.hashes)
-        print(f"wrote {_show(root, dest)}: {n_pages} pages", file=out)
-    return report
+    assert downloads.out is not None
+    pages.link_downloads(downloads.out, downloads.formats)
+    pages.sweep()
+    manifest = dict(sorted(pages.hashes.items()))
+    (pages.staged / MANIFEST).write_text(json.dumps(manifest, indent=1) + "\n")
+    pages.replaced = replace_dir(pages.staged, dest, drop=False)
+    return True
 
 
 def _revisions(root: Path, snapshot: Snapshot, inputs: Gathered) -> dict[str, list[Revision]]:
@@ -589,7 +739,7 @@ def render_site(
     root: Path,
     revisions: dict[str, list[Revision]],
     opts: SiteOptions,
-    staged: Path,
+    pages: SitePages,
     err: TextIO,
 ) -> SitePages:
     """Every file of the site except the downloads, written into `staged` as it renders."""
@@ -609,7 +759,6 @@ def render_site(
         pdf=opts.pdf or opts.live_reload,
     )
     dest = site_dir(root, opts)
-    pages = SitePages(staged, dest)
     link_pdf = site.pdf  # the preview server makes PDFs on request, so it links them too
 
     def page(name: str, up: str, current: str, **ctx: Any) -> str:

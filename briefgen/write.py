@@ -174,6 +174,17 @@ INPUT_DIRS = ("briefs", "templates", ".git")
 
 def _tracked(root: Path, folder: Path) -> bool:
     """True when git tracks a file under `folder` (a pull request could plant outputs there)."""
+    try:
+        index = (root / ".git" / "index").stat()
+        stamp = (index.st_ino, index.st_size, index.st_mtime_ns)
+    except OSError:
+        stamp = None
+    return _tracked_as_of(root, folder, stamp)
+
+
+@cache
+def _tracked_as_of(root: Path, folder: Path, stamp: tuple[int, ...] | None) -> bool:
+    """_tracked, asked of git once per state of its index (~3 ms a question)."""
     import subprocess
 
     try:

@@ -453,24 +453,25 @@ def test_site_listing_pages_are_kept_until_what_they_print_changes(
     assert b"Moscow now says otherwise" in (folder / "actors" / "russia.html").read_bytes()
 
 
+@pytest.mark.parametrize("jobs", [1, 2])  # 2: the edit is validated in a forked child
 def test_site_validates_a_changed_issue_alone_and_matches_a_clean_site(
-    project: Path, tmp_path: Path, full_loads: list[Path]
+    project: Path, tmp_path: Path, full_loads: list[Path], jobs: int
 ) -> None:
     """After an issue edit the site checks and loads that issue (and what its stale pages
     read), not the whole corpus, and comes out as a clean site would."""
-    _, folder = site(project)
+    _, folder = site(project, jobs=jobs)
     assert len(full_loads) == 1
     first = inodes(folder)
     issue = project / "briefs" / "issues" / "new-start.yaml"
     edit(issue, "subtitle: ", "subtitle: Revised, ")
-    site(project)
+    site(project, jobs=jobs)
     assert len(full_loads) == 1  # only the changed issue was validated
     second = inodes(folder)
     changed = {rel for rel in first if second.get(rel) != first[rel]}
     assert {"new-start.html", "us-russia-summit.html", "search.html"} <= changed
     assert not {"nato.html", "index.html", "actors/russia.html"} & changed
     edit(issue, "title: ", "title: Renamed ")  # printed by the index and by related pages
-    site(project)
+    site(project, jobs=jobs)
     assert len(full_loads) == 1
     third = inodes(folder)
     assert third["index.html"] != second["index.html"]
@@ -481,20 +482,24 @@ def test_site_validates_a_changed_issue_alone_and_matches_a_clean_site(
     assert snapshot(folder) == snapshot(clean_folder)
 
 
-def test_site_reports_a_bad_edit_exactly_as_a_full_validation(project: Path) -> None:
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_site_reports_a_bad_edit_exactly_as_a_full_validation(project: Path, jobs: int) -> None:
     import io
 
     from briefgen.site import SiteOptions, build_site
 
     site(project)
+    before = snapshot(project / "build" / "site")
     edit(
         project / "briefs" / "issues" / "nato.yaml",
         "principals: [united-states, russia]",
         "principals: [united-states, rusia]",
     )
-    report = build_site(project, SiteOptions(pdf=False), out=io.StringIO(), err=io.StringIO())
+    opts = SiteOptions(pdf=False, jobs=jobs)
+    report = build_site(project, opts, out=io.StringIO(), err=io.StringIO())
+    assert snapshot(project / "build" / "site") == before  # nothing written
     shutil.rmtree(project / "build" / ".briefgen")  # no state: a full validation
-    full = build_site(project, SiteOptions(pdf=False), out=io.StringIO(), err=io.StringIO())
+    full = build_site(project, opts, out=io.StringIO(), err=io.StringIO())
     assert not report.ok
     assert [d.format() for d in report.diagnostics] == [d.format() for d in full.diagnostics]
     assert any("unknown actor 'rusia'" in d.format() for d in report.diagnostics)
@@ -507,3 +512,29 @@ def test_site_progress_is_plain_lines_off_a_terminal(project: Path) -> None:
     assert len(pages) == 6 and all(re.fullmatch(r"\[\d/6\] page [a-z-]+\.html", x) for x in pages)
     assert "\r" not in res.err and "\x1b" not in res.err
     assert run("-C", project, "site", "-q", "--force").err == ""
+
+
+@pytest.mark.parametrize("jobs", [1, 2])  # 2: the live site is linked into staging up front
+def test_site_with_an_issue_added_then_removed_matches_a_clean_site(
+    project: Path, tmp_path: Path, jobs: int
+) -> None:
+    _, folder = site(project, jobs=jobs)
+    extra = project / "briefs" / "issues" / "extra-issue.yaml"
+    text = (project / "briefs" / "issues" / "new-start.yaml").read_text("utf-8")
+    extra.write_text(re.sub(r"^id: new-start$", "id: extra-issue", text, flags=re.M), "utf-8")
+    site(project, jobs=jobs)
+    assert (folder / "extra-issue.html").is_file() and (folder / "md" / "extra-issue.md").is_file()
+    extra.unlink()
+    site(project, jobs=jobs)
+    assert not (folder / "extra-issue.html").exists()
+    assert not (folder / "md" / "extra-issue.md").exists()
+    # a download rewritten by a build between two sites is picked up, not the site's old one
+    edit(project / "briefs" / "issues" / "nato.yaml", "subtitle: ", "subtitle: Built, ")
+    assert run("-C", project, "build", "-q", "--format", "md").code == 0
+    site(project, jobs=jobs)
+    assert b"Built, " in (folder / "md" / "nato.md").read_bytes()
+    clean = copy_project(tmp_path / "clean")
+    shutil.copy2(project / "briefs" / "issues" / "nato.yaml", clean / "briefs" / "issues")
+    _, clean_folder = site(clean, jobs=1, force=True)
+    assert snapshot(folder) == snapshot(clean_folder)
+    assert not [p for p in folder.parent.iterdir() if "staging" in p.name or ".old-" in p.name]

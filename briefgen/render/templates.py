@@ -122,6 +122,15 @@ def render(kind: str, name: str, root: Path | None, **context: Any) -> str:
     return text
 
 
+def load_templates(kind: str, root: Path | None, folders: tuple[str, ...]) -> None:
+    """Load (from the compiled cache, or compile) every template under `folders`, ahead of
+    rendering: done while another core validates an edit, it is off the critical path."""
+    env = environment(kind, tuple(template_dirs(root)))
+    for name in env.list_templates():
+        if name.startswith(folders):
+            env.get_template(name)
+
+
 def used_templates(root: Path | None) -> list[Path]:
     """Every template and asset file, for the build graph's input hashes."""
     files: list[Path] = []
