@@ -355,27 +355,35 @@ def build_site(
     asides: list[Aside] = []
     if parallel and not opts.force:
         asides.append(Aside(lambda send: send(_gathered_changes(root, dest, snapshot.digests))))
+    run = _Run(root, opts, snapshot, dest, downloads, md_aside, asides, out, err)
     try:
-        return _build_site(root, opts, snapshot, dest, downloads, md_aside, asides, out, err)
+        return _build_site(run)
     finally:
         for aside in asides:
             aside.close()
 
 
-def _build_site(
-    root: Path,
-    opts: SiteOptions,
-    snapshot: Snapshot,
-    dest: Path,
-    downloads: BuildOptions,
-    md_aside: BuildOptions | None,
-    asides: list[Aside],
-    out: TextIO,
-    err: TextIO,
-) -> BuildReport:
-    """build_site once the site is known to be stale (`asides`: what runs on another core)."""
+@dataclass
+class _Run:
+    """One run of build_site once the site is known to be stale: what every step reads."""
+
+    root: Path
+    opts: SiteOptions
+    snapshot: Snapshot
+    dest: Path
+    downloads: BuildOptions  # the downloads' build
+    md_aside: BuildOptions | None  # the same, when it runs on the other core
+    asides: list[Aside]  # what runs on the other core
+    out: TextIO
+    err: TextIO
+
+
+def _build_site(run: _Run) -> BuildReport:
+    """build_site once the site is known to be stale."""
     from . import search  # noqa: F401 - imported, with Jinja and the renderers, while the
     from .render import asset_text  # changed issues are validated on the other core
+
+    root, opts, snapshot, dest, out = run.root, run.opts, run.snapshot, run.dest, run.out
 
     asset_text.cache_clear()  # assets may have changed since the last build (serve)
     compiled_templates(root)  # compiled templates kept between runs, as for the build
@@ -384,9 +392,7 @@ def _build_site(
     digests = snapshot.digests
     pages = SitePages(staging_dir(dest), dest)
     try:
-        swapped = _stage_site(
-            root, opts, snapshot, dest, downloads, md_aside, asides, pages, report, out, err
-        )
+        swapped = _stage_site(run, pages, report)
     except BaseException:
         pages.discard()
         raise
@@ -395,9 +401,8 @@ def _build_site(
         return report
     assert pages.inputs is not None
     inputs = pages.inputs
-    with removing(
-        pages.replaced
-    ):  # the old site goes while what the next build compares with is saved
+    # The old site goes, in a thread, while what the next build compares with is saved.
+    with removing(pages.replaced):
         if pages.briefs is not None:
             pages.briefs.remember()
         _remember_listing(dest, pages.listing_memo)
@@ -419,22 +424,13 @@ def _build_site(
     return report
 
 
-def _stage_site(
-    root: Path,
-    opts: SiteOptions,
-    snapshot: Snapshot,
-    dest: Path,
-    downloads: BuildOptions,
-    md_aside: BuildOptions | None,
-    asides: list[Aside],
-    pages: SitePages,
-    report: BuildReport,
-    out: TextIO,
-    err: TextIO,
-) -> bool:
+def _stage_site(run: _Run, pages: SitePages, report: BuildReport) -> bool:
     """Steps 1-4 of build_site: validate, render into the staging folder, bring the downloads
     up to date, swap the site in (the old folder left in `pages.replaced` for the caller to
     remove). False when errors (in `report`) stopped it: the caller discards the staging."""
+    root, opts, snapshot, dest = run.root, run.opts, run.snapshot, run.dest
+    downloads, md_aside, asides = run.downloads, run.md_aside, run.asides
+    out, err = run.out, run.err
     digests = snapshot.digests
 
     # 1. Load and validate: when only issue files changed since the last site, only those
