@@ -467,15 +467,7 @@ class Gathered:
 
     def load(self, root: Path, issues: Iterable[str], books: Iterable[str]) -> None:
         """Make sure these issues and books are in the corpus (a partial one loads them)."""
-        issues, books = list(issues), list(books)
-        if not self.partial or (
-            all(i in self.corpus.issues for i in issues)
-            and all(b in self.corpus.books for b in books)
-        ):
-            return  # (not importing the loader, which another process may have run)
-        from .validate import load_unchanged
-
-        if not load_unchanged(root, self.corpus, issues, books):
+        if self.partial and not load_missing(root, self.corpus, issues, books):
             raise RuntimeError("an input changed during the build; run it again")
 
     def load_all(self, root: Path) -> None:
@@ -483,6 +475,18 @@ class Gathered:
         issues = [i for k, i, _ in self.targets if k == "issue"]
         self.load(root, issues, [i for k, i, _ in self.targets if k == "book"])
         self.partial = False
+
+
+def load_missing(root: Path, corpus: Any, issues: Iterable[str], books: Iterable[str]) -> bool:
+    """validate.load_unchanged for those of these issues and books a partial corpus lacks;
+    when it lacks none, the loader is not even imported (another process may have run it)."""
+    issues = [i for i in issues if i not in corpus.issues]
+    books = [b for b in books if b not in corpus.books]
+    if not issues and not books:
+        return True
+    from .validate import load_unchanged
+
+    return load_unchanged(root, corpus, issues, books)
 
 
 def build(
@@ -590,15 +594,12 @@ def build(
         report.validated = True
         if corpus is None:
             return report
-    elif partial:
-        from .validate import load_unchanged
-
-        if not load_unchanged(root, corpus, *needed(items, target_list)):
-            full, diags = _validated(root)  # cannot happen unless a file changed meanwhile
-            if full is None:
-                report.diagnostics.extend(diags)
-                return report
-            return build(root, opts, out=out, err=err, corpus=full)
+    elif partial and not load_missing(root, corpus, *needed(items, target_list)):
+        full, diags = _validated(root)  # cannot happen unless a file changed meanwhile
+        if full is None:
+            report.diagnostics.extend(diags)
+            return report
+        return build(root, opts, out=out, err=err, corpus=full)
     estimate = {item: _estimate(item, costs, corpus) for item in items}  # longest first
     any_pdf = any("pdf" in fmts for _, _, fmts in items)
     set_worker_state(
