@@ -22,7 +22,7 @@ WHY = {
         "layouts at once run slower than one (they share the memory bus and caches), and on "
         "this shared machine the second core is often busy (see the load averages). The "
         "console script now collects reference cycles every 100,000 allocations: both PDF "
-        "builds got faster (-j1 by about 8%, -j2 by about 5%, in a side-by-side run of three "
+        "builds got faster (-j1 by about 7%, -j2 by about 6%, in a side-by-side run of three "
         "thresholds), the ratio a little lower. Profiling shows no book-specific waste; the "
         "costs it has more of are inline SVG text, which WeasyPrint 70 lays out one "
         "character at a time (Kozea/WeasyPrint#2249), and dotted TOC leaders."
