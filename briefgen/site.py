@@ -79,8 +79,6 @@ from .write import (
 # Jinja, the renderers and the search index are imported where they are used: build_site
 # starts validating on another core first, so their import (~30 ms) overlaps with that.
 if TYPE_CHECKING:
-    import threading
-
     from .render.figures import Matrix
 
 # What a page may load: only files of the site itself; no inline script, no other host.
@@ -96,6 +94,15 @@ SUMMARY_CHARS = 200
 KIND_NAMES = {"issue": "Issue", "book": "Briefing book"}
 ACTOR_SKIP = frozenset({"from-issues"})  # an actor page's listings repeat the issue pages
 BOOK_SKIP = frozenset({"chapter"})  # and a book's chapters do too
+# Template names (prefixes) that an edit of one issue renders: its page and the search page.
+BRIEF_PAGE_TEMPLATES = (
+    "html/",
+    "shared/",
+    "site/base.",
+    "site/brief.",
+    "site/partials/",
+    "site/search.",
+)
 
 
 @dataclass(frozen=True)
@@ -161,14 +168,11 @@ class SitePages:
     prefilled: set[str] = field(default_factory=set)  # linked up front, not yet claimed
     inputs: Gathered | None = None  # what it was built from, once validated
     replaced: Path | None = None  # the old site, once swapped out
-    _filling: threading.Thread | None = None  # prefill's thread, while it runs
-    _fill_error: BaseException | None = None
     _made: set[Path] = field(default_factory=set)  # staging folders already created
 
     def add(self, rel: str, text: str | bytes) -> None:
         """Write one rendered file (bytes or text) under its site path."""
         data = text.encode() if isinstance(text, str) else text
-        self._ready()
         target = self._target(rel)
         if rel in self.prefilled:  # a link to the live site's file: never write through it
             self.prefilled.discard(rel)
@@ -186,7 +190,6 @@ class SitePages:
 
     def keep(self, rel: str, digest: str | None) -> None:
         """Carry an unchanged page over from the live site (a hard link: no read, no copy)."""
-        self._ready()
         target = self._target(rel)
         if rel in self.prefilled:
             self.prefilled.discard(rel)
@@ -196,7 +199,6 @@ class SitePages:
 
     def keep_top(self, names: list[str], digests: dict[str, str]) -> None:
         """`keep` for many pages at the top of the site, linked in one pass (link_flat)."""
-        self._ready()
         todo = [n for n in names if n not in self.prefilled]
         self.prefilled.difference_update(names)
         for name in link_flat(self.old, self.staged, todo) if todo else ():
@@ -209,41 +211,12 @@ class SitePages:
 
     def prefill(self, folders: tuple[str, ...]) -> None:
         """Link every file of the live site into the staging folder up front (pages from its
-        manifest, downloads from `folders`), in a thread while the edit is validated on
-        another core and its pages render: linking is system calls, outside the GIL.
+        manifest, downloads from `folders`), while another core validates the edit.
 
         Then a kept page costs nothing, a page rendered anew replaces its link (add), a
         download is checked against the build's (link_downloads), and what the new site no
-        longer has is swept away (sweep) before the swap. Whatever touches the staging
-        folder waits for the thread first (_ready).
+        longer has is swept away (sweep) before the swap.
         """
-        import threading
-
-        self._filling = threading.Thread(target=self._prefill, args=(folders,))
-        self._filling.start()
-
-    def _ready(self) -> None:
-        """Wait for prefill's thread, if one runs (its failure is raised here)."""
-        if self._filling is not None:
-            self._filling.join()
-            self._filling = None
-            if self._fill_error is not None:
-                raise self._fill_error
-
-    def discard(self) -> None:
-        """Drop the staging folder (after a failure), once prefill's thread is done."""
-        if self._filling is not None:
-            self._filling.join()
-            self._filling = None
-        discard(self.staged)
-
-    def _prefill(self, folders: tuple[str, ...]) -> None:
-        try:
-            self._link_live(folders)
-        except BaseException as exc:  # raised in the main thread by _ready
-            self._fill_error = exc
-
-    def _link_live(self, folders: tuple[str, ...]) -> None:
         names: dict[str, list[str]] = {}
         for rel in _read_manifest(self.old):
             if _SITE_REL.match(rel):
@@ -261,9 +234,12 @@ class SitePages:
                 f"{folder}/{n}" if folder else n for n in found if n not in failed
             )
 
+    def discard(self) -> None:
+        """Drop the staging folder (after a failure)."""
+        discard(self.staged)
+
     def link_downloads(self, artifacts: Path, formats: tuple[str, ...]) -> None:
         """Link each download from the build's folder, unless the one already there is it."""
-        self._ready()
         for fmt in formats:  # every download is FORMAT/NAME, in both folders alike
             names = sorted(r[len(fmt) + 1 :] for r in self.downloads if r.startswith(f"{fmt}/"))
             staged = self.staged / fmt
@@ -284,7 +260,6 @@ class SitePages:
 
     def sweep(self) -> None:
         """Remove what was linked up front and is not part of the new site."""
-        self._ready()
         for rel in sorted(self.prefilled):
             join_checked(self.staged, rel).unlink(missing_ok=True)
         self.prefilled.clear()
@@ -437,17 +412,13 @@ def _stage_site(run: _Run, pages: SitePages, report: BuildReport) -> bool:
     #    (build.py's incremental validation); otherwise everything.
     inputs: Gathered | None = None
     if asides:
-        # While the other core validates: link the live site into the staging folder, load
-        # the templates, and (for the downloads' process, forked from this one later, which
-        # inherits them) the Markdown templates and the output folder's check.
+        # While the other core validates: link the live site into the staging folder and
+        # load the templates a brief page and the search page use.
         if not opts.force and (dest / MANIFEST).is_file():
             pages.prefill(downloads.formats)
         from .render.templates import load_templates
 
-        load_templates("html", root, ("site/", "html/", "shared/"))
-        if md_aside is not None:
-            load_templates("md", root, ("md/", "shared/"))
-            out_dir_problem(root, downloads.out or root / "build", (*downloads.formats, STATE_DIR))
+        load_templates("html", root, BRIEF_PAGE_TEMPLATES)
         inputs = asides[0].receive()
         asides[0].close()
         if inputs is not None:
