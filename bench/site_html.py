@@ -11,7 +11,7 @@ import sys
 from pathlib import Path
 
 from briefgen import tune_gc
-from briefgen.build import project_snapshot, site_is_current
+from briefgen.build import checked_site
 
 
 def main() -> int:
@@ -19,13 +19,13 @@ def main() -> int:
     tune_gc()  # as the console script does
     jobs = int(sys.argv[2]) if len(sys.argv) > 2 else 0
     root = Path(sys.argv[1])
-    snapshot = project_snapshot(root.resolve(), {"pdf": False, "live": False})
-    if site_is_current(root, None, pdf=False, live=False, jobs=jobs, snapshot=snapshot):
-        return 0  # as `briefgen site` does: a no-op answers before importing the site module
-    from briefgen.site import SiteOptions, build_site
+    with checked_site(root, None, pdf=False, live=False, jobs=jobs, force=False) as check:
+        if check.current is not None:
+            return 0  # as `briefgen site` does: a no-op answers before importing the site module
+        from briefgen.site import SiteOptions, build_site
 
-    opts = SiteOptions(pdf=False, jobs=jobs, quiet=True)
-    report = build_site(root, opts, snapshot=snapshot)
+        opts = SiteOptions(pdf=False, jobs=jobs, quiet=True)
+        report = build_site(root, opts, snapshot=check.snapshot, validating=check.validating)
     for d in report.diagnostics:
         print(d.format(), file=sys.stderr)
     return 0 if report.ok else 1

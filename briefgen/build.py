@@ -24,7 +24,7 @@ import re
 import stat
 import sys
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO, TypeVar
@@ -97,12 +97,13 @@ class BuildReport:
 # --- inputs, by content hash -----------------------------------------------------------------
 
 
-def file_digests(root: Path) -> dict[str, str]:
+def file_digests(root: Path, changed: set[str] | None = None) -> dict[str, str]:
     """Content hash of every input file, by project-relative path.
 
     Like git's index, a file whose inode, size, mtime and ctime are those recorded with its
     hash last time is not read again (ctime cannot be set back by hand); the record is signed
-    (cache.py), so a committed one is ignored.
+    (cache.py), so a committed one is ignored. The files whose hash is not the recorded one
+    (new or edited since) are added to `changed`.
     """
     from .cache import CACHE_DIR, signed_dump, signed_load
 
@@ -134,6 +135,8 @@ def file_digests(root: Path) -> dict[str, str]:
             continue
         data, _ = read_source(root, sf.path)  # never through a link out, a device or a FIFO
         out[sf.rel] = hashlib.sha256(data).hexdigest() if data is not None else "missing"
+        if changed is not None and not (isinstance(known, list) and known[-1:] == [out[sf.rel]]):
+            changed.add(sf.rel)
         if sig is not None and data is not None and stat.S_ISREG(st.st_mode):
             fresh[sf.rel] = [*sig, out[sf.rel]]
     if fresh != memo:
@@ -873,11 +876,22 @@ class Snapshot:
     fingerprint: str
 
 
-def project_snapshot(root: Path, extra: dict[str, Any]) -> Snapshot:
-    """The Snapshot of the project at `root` for options `extra`."""
+def project_snapshot(
+    root: Path,
+    extra: dict[str, Any],
+    on_change: Callable[[dict[str, str]], None] | None = None,
+) -> Snapshot:
+    """The Snapshot of the project at `root` for options `extra`.
+
+    `on_change(digests)` is called as soon as the files are hashed when a file's content
+    changed since they were last hashed (an edit, most likely), before git is asked.
+    """
     from .history import revisions as git_revisions
 
-    digests = file_digests(root)
+    changed: set[str] = set()
+    digests = file_digests(root, changed)
+    if changed and on_change is not None:
+        on_change(digests)
     own = [r for r in digests if r.startswith((f"{BRIEFS_DIR}/issues/", f"{BRIEFS_DIR}/books/"))]
     revisions = git_revisions(root, own)
     history = {
@@ -895,6 +909,81 @@ def project_snapshot(root: Path, extra: dict[str, Any]) -> Snapshot:
         }
     )
     return Snapshot(digests, dict(revisions), fingerprint)
+
+
+def site_state_path(dest: Path) -> Path:
+    """The record of what the site at `dest` was last built from."""
+    return dest.parent / STATE_DIR / f"{dest.name}-state.json"
+
+
+def site_changes(root: Path, dest: Path, digests: dict[str, str]) -> Gathered | None:
+    """The partial inputs when only issue files changed since the last site, else None."""
+    state = read_json(site_state_path(dest))
+    last = last_build(state)
+    if last is None:
+        return None
+    found = revalidated(root, state["digests"], digests, *last)
+    if found is None:
+        return None
+    corpus, target_list, views = found
+    return Gathered(corpus, target_list, views, digests, True)
+
+
+def validating_aside(root: Path, dest: Path, digests: dict[str, str]) -> Aside:
+    """site_changes run in a forked child (the receiver has the file hashes: not sent back)."""
+
+    def child(send: Callable[[Any], None]) -> None:
+        inputs = site_changes(root, dest, digests)
+        if inputs is not None:
+            inputs.digests = {}
+        send(inputs)
+
+    return Aside(child)
+
+
+@dataclass
+class SiteCheck:
+    """What checked_site found: the snapshot, the site folder when it is current, and the
+    edit's validation when it was started on another core."""
+
+    snapshot: Snapshot
+    current: Path | None
+    validating: Aside | None
+
+
+@contextlib.contextmanager
+def checked_site(
+    root: Path, out: Path | None, *, pdf: bool, live: bool, jobs: int, force: bool
+) -> Iterator[SiteCheck]:
+    """The no-op check of `briefgen site` (project_snapshot, site_is_current), which starts
+    validating an edit on another core as soon as the files are hashed.
+
+    The site is then stale, and the child validates the changed issues while this process
+    asks git, checks the site and imports the site module, Jinja and the renderers: for a
+    one-issue edit they take as long, and the validators' imports leave the critical path.
+    Hand `validating` to build_site; the child is waited for when the block ends.
+    """
+    from .write import out_dir_problem
+
+    root = root.resolve()
+    dest = (out or root / "build" / "site").resolve()
+    started: list[Aside] = []
+
+    def start(digests: dict[str, str]) -> None:
+        if force or (jobs or default_jobs()) < 2:
+            return
+        if out_dir_problem(root, out or root / "build" / "site", ()) is None:
+            started.append(validating_aside(root, dest, digests))
+
+    try:
+        snapshot = project_snapshot(root, {"pdf": pdf, "live": live}, on_change=start)
+        current = None if force else site_is_current(
+            root, out, pdf=pdf, live=live, jobs=jobs, snapshot=snapshot
+        )  # fmt: skip
+        yield SiteCheck(snapshot, current, started[0] if started else None)
+    finally:
+        for aside in started:
+            aside.close()
 
 
 def site_is_current(

@@ -43,22 +43,22 @@ from .build import (
     default_jobs,
     extra_digest,
     join_checked,
-    last_build,
     needed,
     output_key,
     parallel_map,
     project_snapshot,
     prose_memo,
-    read_json,
     render_pages,
-    revalidated,
     save_fingerprint,
     save_state,
     set_worker_state,
+    site_changes,
     site_is_current,
+    site_state_path,
     target_inputs,
     targets_of,
     templates_digest,
+    validating_aside,
     views_of,
     worker_state,
 )
@@ -68,12 +68,15 @@ from .model import Actor, Corpus, Issue, Revision
 from .write import (
     atomic_write,
     discard,
+    keep_spare,
     link_flat,
     link_or_copy,
+    mirror_links,
     out_dir_problem,
     removing,
     replace_dir,
     staging_dir,
+    take_spare,
 )
 
 # Jinja, the renderers and the search index are imported where they are used: build_site
@@ -165,6 +168,7 @@ class SitePages:
     downloads: dict[str, str] = field(default_factory=dict)  # site path -> build output path
     briefs: Pages | None = None  # incremental brief pages; remembered once the site is written
     listing_memo: dict[str, Any] = field(default_factory=dict)  # remembered likewise
+    reuse: bool = False  # staged is the site before last (take_spare): prefill before writing
     prefilled: set[str] = field(default_factory=set)  # linked up front, not yet claimed
     inputs: Gathered | None = None  # what it was built from, once validated
     replaced: Path | None = None  # the old site, once swapped out
@@ -217,7 +221,7 @@ class SitePages:
         download is checked against the build's (link_downloads), and what the new site no
         longer has is swept away (sweep) before the swap.
         """
-        names: dict[str, list[str]] = {}
+        names: dict[str, list[str]] = {"": []}
         for rel in _read_manifest(self.old):
             if _SITE_REL.match(rel):
                 folder, _, name = rel.rpartition("/")
@@ -225,11 +229,14 @@ class SitePages:
         for folder in folders:
             with contextlib.suppress(OSError), os.scandir(self.old / folder) as entries:
                 names[folder] = [e.name for e in entries if _SITE_REL.match(e.name)]
-        for folder, found in names.items():
+        subfolders = [f for f in names if f]
+        for folder, found in names.items():  # the top first: it drops stray folders
             src, dst = self.old / folder, self.staged / folder
             dst.mkdir(exist_ok=True)
             self._made.add(dst)
-            failed = set(link_flat(src, dst, found))
+            # The staging folder may be the site before last (take_spare): mirrored, only
+            # what the last build changed is linked again.
+            failed = set(mirror_links(src, dst, found, () if folder else subfolders))
             self.prefilled.update(
                 f"{folder}/{n}" if folder else n for n in found if n not in failed
             )
@@ -289,11 +296,13 @@ def build_site(
     out: TextIO | None = None,
     err: TextIO | None = None,
     snapshot: Snapshot | None = None,
+    validating: Aside | None = None,
 ) -> BuildReport:
     """Build the whole site into `opts.out` (default build/site); nothing is written on error.
 
     `snapshot`: build.project_snapshot of this project for these options, when the caller
-    has just taken it (the CLI's no-op check), so files are not hashed nor git asked twice.
+    has just taken it (the CLI's no-op check), so files are not hashed nor git asked twice;
+    `validating`: build.validating_aside of it, when already started (build.checked_site).
     """
     out = out or sys.stdout
     err = err or sys.stderr
@@ -328,8 +337,10 @@ def build_site(
     parallel = (opts.jobs or default_jobs()) > 1
     md_aside = downloads if parallel and not opts.pdf else None
     asides: list[Aside] = []
-    if parallel and not opts.force:
-        asides.append(Aside(lambda send: send(_gathered_changes(root, dest, snapshot.digests))))
+    if validating is not None:  # started by checked_site while this module was imported
+        asides.append(validating)
+    elif parallel and not opts.force:
+        asides.append(validating_aside(root, dest, snapshot.digests))
     run = _Run(root, opts, snapshot, dest, downloads, md_aside, asides, out, err)
     try:
         return _build_site(run)
@@ -365,7 +376,9 @@ def _build_site(run: _Run) -> BuildReport:
     prose_memo(root)
     report = BuildReport()
     digests = snapshot.digests
-    pages = SitePages(staging_dir(dest), dest)
+    # An incremental site starts from the site before last, brought up to date by prefill.
+    reuse = not opts.force and (dest / MANIFEST).is_file()
+    pages = SitePages(take_spare(dest) if reuse else staging_dir(dest), dest, reuse=reuse)
     try:
         swapped = _stage_site(run, pages, report)
     except BaseException:
@@ -376,13 +389,14 @@ def _build_site(run: _Run) -> BuildReport:
         return report
     assert pages.inputs is not None
     inputs = pages.inputs
-    # The old site goes, in a thread, while what the next build compares with is saved.
-    with removing(pages.replaced):
+    # The old site is kept for the next build to start from; when it cannot be, it goes,
+    # in a thread, while what the next build compares with is saved.
+    with removing(keep_spare(pages.replaced, dest)):
         if pages.briefs is not None:
             pages.briefs.remember()
         _remember_listing(dest, pages.listing_memo)
         save_state(
-            _state_path(dest),
+            site_state_path(dest),
             digests,
             inputs.targets,
             inputs.views,
@@ -411,11 +425,11 @@ def _stage_site(run: _Run, pages: SitePages, report: BuildReport) -> bool:
     # 1. Load and validate: when only issue files changed since the last site, only those
     #    (build.py's incremental validation); otherwise everything.
     inputs: Gathered | None = None
+    if pages.reuse:  # (while the other core validates) link the live site into staging
+        pages.prefill(downloads.formats)
     if asides:
-        # While the other core validates: link the live site into the staging folder and
-        # load the templates a brief page and the search page use.
-        if not opts.force and (dest / MANIFEST).is_file():
-            pages.prefill(downloads.formats)
+        # While the other core validates: load the templates a brief page and the search
+        # page use.
         from .render.templates import load_templates
 
         load_templates("html", root, BRIEF_PAGE_TEMPLATES)
@@ -424,7 +438,7 @@ def _stage_site(run: _Run, pages: SitePages, report: BuildReport) -> bool:
         if inputs is not None:
             inputs.digests = digests
     elif not opts.force:
-        inputs = _changed_inputs(root, dest, digests)
+        inputs = site_changes(root, dest, digests)
     if inputs is None:
         from .validate import load_project  # after the no-op check: it imports the validators
 
@@ -489,14 +503,6 @@ def _revisions(root: Path, snapshot: Snapshot, inputs: Gathered) -> dict[str, li
     return git_revisions(root, own)  # pragma: no cover
 
 
-def _gathered_changes(root: Path, dest: Path, digests: dict[str, str]) -> Gathered | None:
-    """_changed_inputs without what the caller already has (the file hashes), to send it."""
-    inputs = _changed_inputs(root, dest, digests)
-    if inputs is not None:
-        inputs.digests = {}
-    return inputs
-
-
 def _downloads_aside(
     root: Path, opts: BuildOptions, inputs: Gathered
 ) -> tuple[BuildReport, str, str, dict[str, str]]:
@@ -506,23 +512,6 @@ def _downloads_aside(
     MEMO.defer = True
     report = build(root, opts, out=out, err=err, gathered=inputs)
     return report, out.getvalue(), err.getvalue(), MEMO.new
-
-
-def _state_path(dest: Path) -> Path:
-    return dest.parent / STATE_DIR / f"{dest.name}-state.json"
-
-
-def _changed_inputs(root: Path, dest: Path, digests: dict[str, str]) -> Gathered | None:
-    """The partial inputs when only issue files changed since the last site, else None."""
-    state = read_json(_state_path(dest))
-    last = last_build(state)
-    if last is None:
-        return None
-    found = revalidated(root, state["digests"], digests, *last)
-    if found is None:
-        return None
-    corpus, target_list, views = found
-    return Gathered(corpus, target_list, views, digests, True)
 
 
 def site_dir_problem(root: Path, dest: Path) -> str | None:

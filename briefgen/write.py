@@ -10,8 +10,9 @@ from __future__ import annotations
 import contextlib
 import os
 import shutil
+import stat
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -83,6 +84,78 @@ def staging_dir(dest: Path) -> Path:
     staged = Path(tempfile.mkdtemp(prefix=f".{dest.name}.staging-", dir=dest.parent))
     staged.chmod(0o755)
     return staged
+
+
+def spare_dir(dest: Path) -> Path:
+    """Where the folder `dest` replaced last is kept (see take_spare)."""
+    return dest.with_name(f".{dest.name}.spare")
+
+
+def take_spare(dest: Path) -> Path:
+    """A staging folder for `dest`: the folder it replaced last when one was kept, else empty.
+
+    The kept folder differs from `dest` by one build's changes, so bringing it up to date
+    (mirror_links) is a few system calls where linking a whole site into an empty folder,
+    and deleting the old one after the swap, are a thousand each. It is taken by renaming it
+    over a fresh staging folder, so two builds never share it; it must be mirrored before
+    anything is written into it (its files may be hard links to the live ones).
+    """
+    staged = staging_dir(dest)
+    try:
+        os.rename(spare_dir(dest), staged)  # a directory replaces an empty one
+        st = os.lstat(staged)
+    except OSError:
+        return staged
+    if not stat.S_ISDIR(st.st_mode) or st.st_uid != os.getuid():  # never write through
+        discard(staged)  # a planted link or someone else's folder
+        return staging_dir(dest)
+    return staged
+
+
+def keep_spare(old: Path | None, dest: Path) -> Path | None:
+    """Keep the folder `dest` replaced as its next staging folder; None when kept, else the
+    folder, for the caller to remove (a spare is already there)."""
+    if old is None:
+        return None
+    try:
+        os.rename(old, spare_dir(dest))  # refused when a spare is there (not empty)
+    except OSError:
+        return old
+    return None
+
+
+def mirror_links(src: Path, dst: Path, names: list[str], dirs: Iterable[str] = ()) -> list[str]:
+    """Make `dst` hold exactly the files `names` of `src`, each a hard link to its file there,
+    and the folders `dirs` (left as they are: the caller mirrors them in turn).
+
+    An entry already linked to the same file (same inode) is left alone, anything else in
+    `dst` is removed, nothing is written through a link. The names that could not be linked
+    are returned (they are then absent from `dst`), as link_flat does.
+    """
+    wanted, folders = set(names), set(dirs)
+    have: dict[str, int] = {}
+    with os.scandir(dst) as entries:
+        for e in entries:
+            if e.name in wanted and e.is_file(follow_symlinks=False):
+                have[e.name] = e.inode()
+            elif e.name in folders and e.is_dir(follow_symlinks=False):
+                continue
+            elif e.is_dir(follow_symlinks=False):
+                shutil.rmtree(e.path)
+            else:
+                os.unlink(e.path)
+    live: dict[str, int] = {}
+    if have:
+        with os.scandir(src) as entries:
+            live = {e.name: e.inode() for e in entries if e.name in have}
+    todo = []
+    for name in names:
+        if name in have and have[name] == live.get(name):
+            continue
+        if name in have:
+            os.unlink(dst / name)
+        todo.append(name)
+    return link_flat(src, dst, todo) if todo else []
 
 
 def replace_dir(staged: Path, dest: Path, *, drop: bool = True) -> Path | None:
