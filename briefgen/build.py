@@ -37,6 +37,7 @@ from .write import (
     discard,
     link_flat,
     link_or_copy,
+    manifest_json,
     out_dir_problem,
     removing,
     replace_dir,
@@ -1104,7 +1105,7 @@ def write_outputs(
         outcome.kept = [rel for rel, _ in outputs if rel not in fresh]
         if extra is not None:
             extra(staged)
-        (staged / MANIFEST).write_text(json.dumps(manifest, sort_keys=True, indent=1))
+        (staged / MANIFEST).write_text(manifest_json(manifest))
         outcome.old = replace_dir(staged, dest, drop=drop)
     except BaseException:
         discard(staged)
@@ -1138,7 +1139,7 @@ def write_in_place(
     for rel in orphans:
         join_checked(dest, rel).unlink(missing_ok=True)
     manifest = dict(outputs)
-    _replace_file(dest / MANIFEST, json.dumps(manifest, sort_keys=True, indent=1).encode())
+    _replace_file(dest / MANIFEST, manifest_json(manifest).encode())
     outcome.removed = orphans
     return outcome
 

@@ -71,6 +71,7 @@ from .write import (
     keep_spare,
     link_flat,
     link_or_copy,
+    manifest_json,
     mirror_links,
     out_dir_problem,
     removing,
@@ -487,8 +488,7 @@ def _stage_site(run: _Run, pages: SitePages, report: BuildReport) -> bool:
     assert downloads.out is not None
     pages.link_downloads(downloads.out, downloads.formats)
     pages.sweep()
-    manifest = dict(sorted(pages.hashes.items()))
-    (pages.staged / MANIFEST).write_text(json.dumps(manifest, indent=1) + "\n")
+    (pages.staged / MANIFEST).write_text(manifest_json(pages.hashes) + "\n")
     pages.replaced = replace_dir(pages.staged, dest, drop=False)
     return True
 

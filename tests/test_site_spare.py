@@ -8,14 +8,17 @@ that nothing is ever written through a link: a live file's bytes never change in
 from __future__ import annotations
 
 import io
+import json
 import os
 import shutil
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from briefgen.build import checked_site
-from briefgen.write import mirror_links, spare_dir
+from briefgen.write import manifest_json, mirror_links, spare_dir
 from tests.conftest import copy_project
 from tests.test_incremental import edit, site, snapshot
 
@@ -167,3 +170,9 @@ def test_a_bad_edit_validated_early_is_reported_as_a_full_validation(project: Pa
     shutil.rmtree(project / "build" / ".briefgen")  # no state: a full validation
     _, full = checked(project)
     assert diags == full and any("unknown actor 'rusia'" in d for d in diags)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.dictionaries(st.text(), st.text(), max_size=8))
+def test_manifest_json_is_the_json_modules_text(manifest: dict[str, str]) -> None:
+    assert manifest_json(manifest) == json.dumps(manifest, sort_keys=True, indent=1)
