@@ -1375,15 +1375,15 @@ class Aside:
     """
 
     def __init__(self, fn: Callable[[Callable[[Any], None]], None]) -> None:
-        import pickle
-        import traceback
-
         for stream in (sys.stdout, sys.stderr):  # nothing buffered may be written twice
             with contextlib.suppress(Exception):
                 stream.flush()
         read, write = os.pipe()
         pid = os.fork()
         if pid == 0:  # pragma: no cover - the child, measured by what it sends
+            import pickle  # here, not before the fork: the parent's time is the one that counts
+            import traceback
+
             os.close(read)
             code = 0
             with os.fdopen(write, "wb") as pipe:
