@@ -98,6 +98,7 @@ SUMMARY_CHARS = 200
 KIND_NAMES = {"issue": "Issue", "book": "Briefing book"}
 ACTOR_SKIP = frozenset({"from-issues"})  # an actor page's listings repeat the issue pages
 BOOK_SKIP = frozenset({"chapter"})  # and a book's chapters do too
+SITE_TEMPLATES = ("site", "html", "shared", "assets")  # the template folders site pages read
 # Template names (prefixes) that an edit of one issue renders: its page and the search page.
 BRIEF_PAGE_TEMPLATES = (
     "html/",
@@ -733,7 +734,8 @@ def render_site(
 
     # Briefs: the brief templates, wrapped in the site's layout; only stale pages render,
     # across cores, each with its search sections (see brief_pages below).
-    pages.briefs = brief_pages(inputs, root, revisions, opts, site, err)
+    templates = templates_digest(root, SITE_TEMPLATES)  # the brief pages' and listing's
+    pages.briefs = brief_pages(inputs, root, revisions, opts, site, err, templates)
     old_hashes = _read_manifest(dest)
     kept = []
     for _, ident, _ in inputs.targets:
@@ -762,7 +764,7 @@ def render_site(
     key = output_key(
         {
             "code": code_digest(frozenset()),
-            "templates": templates_digest(root, ("site", "html", "shared", "assets")),
+            "templates": templates,
             "site": [str(v) for v in vars(site).values()],
             "issues": [[i, slim[i]] for i in issue_ids],
             "books": [[i, inputs.digests.get(d[0])] for k, i, d in inputs.targets if k == "book"],
@@ -1100,6 +1102,7 @@ def brief_pages(
     opts: SiteOptions,
     site: SiteInfo,
     err: TextIO,
+    templates: str,
 ) -> Pages:
     """Every brief page: rendered across cores when stale, else kept from the last site.
 
@@ -1111,7 +1114,7 @@ def brief_pages(
     keys = KeyMaker(
         {
             "code": code_digest(frozenset()),
-            "templates": templates_digest(root, ("site", "html", "shared", "assets")),
+            "templates": templates,
             "site": [str(v) for v in vars(site).values()],
         }
     )
