@@ -1188,6 +1188,7 @@ class Pages:
     """
 
     fresh: dict[str, bytes] = field(default_factory=dict)
+    written: dict[str, str] = field(default_factory=dict)  # written by the workers: sha256
     extras: dict[str, Any] = field(default_factory=dict)  # of the pages rendered now
     digests: dict[str, str] = field(default_factory=dict)  # extra_digest of every page's extra
     kept: list[str] = field(default_factory=list)
@@ -1221,6 +1222,7 @@ def render_pages(
     progress: Callable[[Any], None] | None = None,
     warm: Callable[[], None] | None = None,
     prepare: Callable[[list[Any]], None] | None = None,
+    write_to: Path | None = None,
 ) -> Pages:
     """Render only the stale pages of `dest`, across cores; the rest are kept as they are.
 
@@ -1228,7 +1230,9 @@ def render_pages(
     sections, say). Keys and extra digests are recorded, signed, beside `dest` by
     `Pages.remember()` once the folder is written, so a kept page needs neither a render nor
     a re-read. A page is kept when its recorded key equals its key now and the file is
-    still in `dest`.
+    still in `dest`. With `write_to` (a staging folder), each worker writes its pages there
+    itself (through a temporary name: never through a hard link) and sends back their
+    sha256 (`written`) instead of their bytes (`fresh`).
     """
     from .cache import signed_load
 
@@ -1257,14 +1261,38 @@ def render_pages(
             todo.append(spec)
     if prepare is not None and todo:  # e.g. load what only the stale pages read
         prepare([s.item for s in todo])
-    results = parallel_map(
-        fn, [s.item for s in todo], jobs=jobs, cost=cost, progress=progress, warm=warm
+    if write_to is None:
+        results = parallel_map(
+            fn, [s.item for s in todo], jobs=jobs, cost=cost, progress=progress, warm=warm
+        )
+        for spec, (data, extra) in zip(todo, results, strict=True):
+            out.fresh[spec.rel] = data
+            out.extras[spec.rel] = extra
+            out.digests[spec.rel] = extra_digest(extra)
+        return out
+    written = parallel_map(
+        functools.partial(_write_rendered, fn, str(write_to)),
+        [(s.rel, s.item) for s in todo],
+        jobs=jobs,
+        cost=None if cost is None else lambda job: cost(job[1]),
+        progress=None if progress is None else lambda job: progress(job[1]),
+        warm=warm,
     )
-    for spec, (data, extra) in zip(todo, results, strict=True):
-        out.fresh[spec.rel] = data
+    for spec, (digest, extra) in zip(todo, written, strict=True):
+        out.written[spec.rel] = digest
         out.extras[spec.rel] = extra
         out.digests[spec.rel] = extra_digest(extra)
     return out
+
+
+def _write_rendered(
+    fn: Callable[[Any], tuple[bytes, Any]], folder: str, job: tuple[str, Any]
+) -> tuple[str, Any]:
+    """One page rendered and written into `folder` (in a worker): its sha256 and extra."""
+    rel, item = job
+    data, extra = fn(item)
+    _replace_file(join_checked(Path(folder), rel), data)
+    return hashlib.sha256(data).hexdigest(), extra
 
 
 def _files_in(folder: Path) -> frozenset[str]:

@@ -186,6 +186,13 @@ class SitePages:
         target.write_bytes(data)
         self.hashes[rel] = hashlib.sha256(data).hexdigest()
 
+    def added(self, rel: str, digest: str) -> None:
+        """Record a file a worker wrote into the staging folder itself (render_pages'
+        write_to: through a temporary name, so a link from prefill was replaced, not
+        written through)."""
+        self.prefilled.discard(rel)
+        self.hashes[rel] = digest
+
     def _target(self, rel: str) -> Path:
         """Where `rel` goes in the staging folder, its folder made (once per folder)."""
         target = join_checked(self.staged, rel)
@@ -735,14 +742,14 @@ def render_site(
     # Briefs: the brief templates, wrapped in the site's layout; only stale pages render,
     # across cores, each with its search sections (see brief_pages below).
     templates = templates_digest(root, SITE_TEMPLATES)  # the brief pages' and listing's
-    pages.briefs = brief_pages(inputs, root, revisions, opts, site, err, templates)
+    pages.briefs = brief_pages(inputs, root, revisions, opts, site, err, templates, pages.staged)
     old_hashes = _read_manifest(dest)
     kept = []
     for _, ident, _ in inputs.targets:
         rel = f"{ident}.html"
-        fresh = pages.briefs.fresh.pop(rel, None)
-        if fresh is not None:
-            pages.add(rel, fresh)
+        digest = pages.briefs.written.pop(rel, None)
+        if digest is not None:
+            pages.added(rel, digest)
         else:
             kept.append(rel)
         pages.downloads[f"md/{ident}.md"] = f"md/{ident}.md"
@@ -1103,6 +1110,7 @@ def brief_pages(
     site: SiteInfo,
     err: TextIO,
     templates: str,
+    staged: Path,
 ) -> Pages:
     """Every brief page: rendered across cores when stale, else kept from the last site.
 
@@ -1143,6 +1151,7 @@ def brief_pages(
             progress=lambda item: bar[0](f"page {item[1]}.html"),
             warm=lambda: _warm_brief(specs),
             prepare=prepare,
+            write_to=staged,  # each worker writes its pages: the bytes never cross a pipe
         )
     finally:
         set_worker_state()

@@ -216,6 +216,27 @@ def test_render_pages_renders_only_stale_pages_and_remembers_extra_digests(tmp_p
     assert sorted(forced.fresh) == ["a.html", "b.html", "d.html"]
 
 
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_render_pages_can_have_the_workers_write_the_pages(tmp_path: Path, jobs: int) -> None:
+    import hashlib
+
+    staged, live = tmp_path / "staged", tmp_path / "live"
+    staged.mkdir()
+    live.mkdir()
+    (live / "b.html").write_bytes(b"live page")
+    os.link(live / "b.html", staged / "b.html")  # as prefill leaves it
+    specs = [b.PageSpec(f"{n}.html", f"k-{n}", n) for n in ("a", "b", "c")]
+    pages = b.render_pages(tmp_path / "site", specs, _page, jobs=jobs, write_to=staged)
+    assert pages.fresh == {}  # no page's bytes came back
+    for n in ("a", "b", "c"):
+        data = _page(n)[0]
+        assert (staged / f"{n}.html").read_bytes() == data
+        assert pages.written[f"{n}.html"] == hashlib.sha256(data).hexdigest()
+        assert pages.extras[f"{n}.html"] == {"words": [n]}
+    assert (live / "b.html").read_bytes() == b"live page"  # replaced, not written through
+    assert sorted(p.name for p in staged.iterdir()) == ["a.html", "b.html", "c.html"]
+
+
 def _fail() -> None:
     raise ValueError("no such brief")
 
