@@ -13,9 +13,20 @@ import hashlib
 import io
 import math
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
+
+from ruamel.yaml.events import (
+    AliasEvent,
+    DocumentStartEvent,
+    MappingEndEvent,
+    MappingStartEvent,
+    ScalarEvent,
+    SequenceEndEvent,
+    SequenceStartEvent,
+    StreamEndEvent,
+)
 
 from .diagnostics import Diagnostic
 
@@ -55,6 +66,7 @@ _FORBIDDEN = re.compile(
 )
 
 
+_SCALAR, _START, _END, _DOCUMENT, _ALIAS = range(5)  # the kinds of parser event we act on
 _DUPLICATE = "\x00duplicate"  # a key no YAML text can contain (NUL is rejected on input)
 
 
@@ -106,6 +118,8 @@ def resolve_plain(text: str) -> Any:
         return True
     if text in _FALSE:
         return False
+    if text[0].isalpha():  # prose, names and ids: no number or special float starts so
+        return text
     if _INT_RE.match(text):
         digits = text.lstrip("+-")
         if len(digits) > MAX_INT_DIGITS:
@@ -160,19 +174,16 @@ def _check_chars(value: str, line: int, col: int, what: str) -> None:
         raise LoadError(line, col, f"{what} contains {_describe(m.group())}")
 
 
-def _events(text: str) -> Iterator[Any]:
-    """Parser events, from the C parser when available."""
+def _events(text: str) -> Callable[[], Any]:
+    """The parser's next-event function, from the C parser when available (the stream ends
+    with a StreamEndEvent)."""
     if _CParser is not None:
-        parser = _CParser(io.StringIO(text))
-        while True:
-            ev = parser.get_event()
-            yield ev
-            if type(ev).__name__ == "StreamEndEvent":
-                return
-    else:  # pragma: no cover
-        from ruamel.yaml import YAML
+        get: Callable[[], Any] = _CParser(io.StringIO(text)).get_event
+        return get
+    from ruamel.yaml import YAML  # pragma: no cover
 
-        yield from YAML(typ="safe", pure=True).parse(text)
+    events: Iterator[Any] = iter(YAML(typ="safe", pure=True).parse(text))  # pragma: no cover
+    return events.__next__  # pragma: no cover
 
 
 def decode(raw: bytes) -> str:
@@ -193,6 +204,7 @@ def decode(raw: bytes) -> str:
 
 def parse_text(text: str, rel: str, digest: str = "") -> Document:
     """Parse one YAML document into plain data, or raise a LoadError with a position."""
+    _check_text(text)  # so that only escapes in double-quoted values need checking again
     doc = Document(rel=rel, data=None, digest=digest)
     try:
         _build(text, doc)
@@ -273,48 +285,63 @@ def _build(text: str, doc: Document) -> None:
             doc.plain_text[path] = plain
         return path
 
-    for ev in _events(text):
-        kind = type(ev).__name__
+    next_event = _events(text)
+    while True:
+        ev = next_event()
+        cls = type(ev)
+        if cls is ScalarEvent:
+            kind = _SCALAR
+        elif cls is MappingStartEvent or cls is SequenceStartEvent:
+            kind = _START
+        elif cls is MappingEndEvent or cls is SequenceEndEvent:
+            kind = _END
+        elif cls is DocumentStartEvent:
+            kind = _DOCUMENT
+        elif cls is AliasEvent:
+            kind = _ALIAS
+        elif cls is StreamEndEvent:
+            break
+        else:  # stream start, document end
+            continue
         mark = ev.start_mark
         pos = (mark.line + 1, mark.column + 1)
-        if kind in ("StreamStartEvent", "StreamEndEvent", "DocumentEndEvent"):
-            continue
-        if kind == "DocumentStartEvent":
+        if kind == _DOCUMENT:
             documents += 1
             if documents > 1:
                 raise LoadError(pos[0], pos[1], "only one YAML document is allowed per file")
-            version = getattr(ev, "version", None)
+            version = ev.version
             if version is not None and tuple(version) != (1, 2):
                 raise LoadError(
                     pos[0],
                     pos[1],
                     f"%YAML {version[0]}.{version[1]} directive: only YAML 1.2 is read",
                 )
-            if getattr(ev, "tags", None):
+            if ev.tags:
                 raise LoadError(pos[0], pos[1], "%TAG directives are not allowed")
             continue
         nodes += 1
         if nodes > MAX_NODES:
             raise LoadError(pos[0], pos[1], f"file has more than {MAX_NODES} YAML nodes")
-        if kind == "AliasEvent":
+        if kind == _ALIAS:
             raise LoadError(pos[0], pos[1], "aliases (*name) are not allowed; repeat the value")
-        if kind in ("MappingEndEvent", "SequenceEndEvent"):
+        if kind == _END:
             stack.pop()
             continue
-        if getattr(ev, "anchor", None):
+        if ev.anchor:
             raise LoadError(pos[0], pos[1], f"anchors (&{ev.anchor}) are not allowed")
-        tag = getattr(ev, "tag", None)
+        tag = ev.tag
         if tag is not None:  # even the non-specific `!`: a tagged node is an error, not a string
             raise LoadError(pos[0], pos[1], f"tags ({tag}) are not allowed; remove the tag")
-        if kind == "ScalarEvent":
+        if kind == _SCALAR:
             value: Any = ev.value
             if len(value) > MAX_SCALAR_CHARS:
                 raise LoadError(
                     pos[0], pos[1], f"value is longer than {MAX_SCALAR_CHARS} characters"
                 )
-            _check_chars(value, pos[0], pos[1], "value")
-            plain = ev.style in (None, "") and tag is None
-            if plain:
+            style = ev.style
+            if style == '"':  # only escapes can bring in what _check_text did not see
+                _check_chars(value, pos[0], pos[1], "value")
+            if not style:  # plain
                 try:
                     resolved = resolve_plain(value)
                 except ValueError as exc:
@@ -323,15 +350,13 @@ def _build(text: str, doc: Document) -> None:
             else:
                 place(value, pos, None)
             continue
-        if kind in ("MappingStartEvent", "SequenceStartEvent"):
-            if len(stack) >= MAX_DEPTH:
-                raise LoadError(pos[0], pos[1], f"nesting is deeper than {MAX_DEPTH} levels")
-            if stack and stack[-1][2] is None and isinstance(stack[-1][0], dict):
-                raise LoadError(pos[0], pos[1], "mapping keys must be plain strings")
-            container: Any = {} if kind == "MappingStartEvent" else []
-            path = place(container, pos, None)
-            stack.append([container, path, None, None, {}])
-            continue
+        if len(stack) >= MAX_DEPTH:
+            raise LoadError(pos[0], pos[1], f"nesting is deeper than {MAX_DEPTH} levels")
+        if stack and stack[-1][2] is None and isinstance(stack[-1][0], dict):
+            raise LoadError(pos[0], pos[1], "mapping keys must be plain strings")
+        container: Any = {} if cls is MappingStartEvent else []
+        path = place(container, pos, None)
+        stack.append([container, path, None, None, {}])
     if documents == 0 or not root_set:
         raise LoadError(1, 1, "file is empty; expected a YAML mapping")
 
@@ -341,9 +366,7 @@ def load_bytes(raw: bytes, rel: str) -> Document:
     if len(raw) > MAX_BYTES:
         raise LoadError(1, 1, f"file is {len(raw)} bytes; the limit is {MAX_BYTES} bytes (1 MiB)")
     digest = hashlib.sha256(raw).hexdigest()
-    text = decode(raw)
-    _check_text(text)
-    return parse_text(text, rel, digest)
+    return parse_text(decode(raw), rel, digest)
 
 
 def _check_text(text: str) -> None:
