@@ -9,8 +9,10 @@ stands for and this tool's salt, every entry must carry an HMAC made with a key 
 outside the project (so a cache committed in a pull request is ignored), and each entry is
 schema-checked again on the way in. Anything that fails is ignored and the file is parsed.
 
-Entries hold data but no source positions; a cached document re-reads its own bytes with
-position tracking the first time a message needs a line and column, so positions stay exact.
+Entries hold data and the positions of the top-level keys only (`validate` warns about a
+stale brief at its `last_reviewed`, which would otherwise mean parsing every file again); a
+cached document re-reads its own bytes with position tracking the first time a message needs
+any other line and column, so positions stay exact.
 """
 
 from __future__ import annotations
@@ -31,7 +33,7 @@ if TYPE_CHECKING:
 
 CACHE_DIR = ".briefgen-cache"
 DOCS_DIR = "documents"
-FORMAT = 1
+FORMAT = 2  # 2: entries carry the top-level positions
 NO_CACHE_ENV = "BRIEFGEN_NO_CACHE"
 KINDS = ("issue", "book", "actors", "sources", "config")
 KEY_DIR_ENV = "BRIEFGEN_CACHE_KEY_DIR"
@@ -149,12 +151,22 @@ def _cached_document_class() -> type[Document]:
     class CachedDocument(Document):
         """A document whose data came from the cache; positions are read only when asked."""
 
-        def __init__(self, rel: str, data: Any, digest: str, raw: bytes) -> None:
+        def __init__(self, rel: str, data: Any, digest: str, raw: bytes, top: Any = None) -> None:
             super().__init__(rel=rel, data=data, digest=digest)
             self._raw: bytes | None = raw
+            self._top: dict[str, list[int]] | None = None
+            self._root: tuple[int, int] = (1, 1)
+            if _top_shape_ok(top, data):
+                self._top, self._root = top["keys"], (top["root"][0], top["root"][1])
 
         def locate(self, path: PathKey, *, key: bool = False) -> Position:
-            """Exact position, re-reading the file's own bytes with position tracking once."""
+            """Exact position, re-reading the file's own bytes with position tracking once
+            (not for the document or a top-level key: their positions came with the data)."""
+            if self._top is not None and self._raw is not None and len(path) <= 1:
+                p = self._top.get(str(path[0])) if path else None
+                if p is None:
+                    return self._root
+                return (p[2], p[3]) if key else (p[0], p[1])
             if self._raw is not None:
                 raw, self._raw = self._raw, None
                 try:
@@ -175,11 +187,45 @@ def _cached_document_class() -> type[Document]:
     return CachedDocument
 
 
-def cached_document(rel: str, data: Any, digest: str, raw: bytes) -> Document:
-    """A document whose data came from the cache; positions are read only when asked for."""
+def cached_document(rel: str, data: Any, digest: str, raw: bytes, top: Any = None) -> Document:
+    """A document whose data came from the cache; positions are read only when asked for
+    (`top`, from top_positions, answers for the document and its top-level keys)."""
     cls: Any = _cached_document_class()
-    doc: Document = cls(rel, data, digest, raw)
+    doc: Document = cls(rel, data, digest, raw, top)
     return doc
+
+
+def top_positions(doc: Document) -> dict[str, Any]:
+    """Where a valid document and each of its top-level keys and values start, as JSON:
+    `{"root": [line, col], "keys": {key: [value line, value col, key line, key col]}}`."""
+    keys = {}
+    for key in doc.data:
+        vl, vc = doc.locate((key,))
+        kl, kc = doc.locate((key,), key=True)
+        keys[key] = [vl, vc, kl, kc]
+    line, col = doc.locate(())
+    return {"root": [line, col], "keys": keys}
+
+
+def _top_shape_ok(top: Any, data: Any) -> bool:
+    """Whether `top` is top_positions' shape for `data` (anything else is ignored)."""
+    if not isinstance(top, dict) or not isinstance(data, dict):
+        return False
+    root, keys = top.get("root"), top.get("keys")
+
+    def pos(v: Any, n: int) -> bool:
+        return (
+            isinstance(v, list)
+            and len(v) == n
+            and all(type(x) is int and x >= 1 for x in v)  # bool is no position
+        )
+
+    return (
+        pos(root, 2)
+        and isinstance(keys, dict)
+        and keys.keys() == data.keys()
+        and all(pos(v, 4) for v in keys.values())
+    )
 
 
 class DocCache:
@@ -222,7 +268,7 @@ class DocCache:
         if not isinstance(data, dict) or not fast_valid(kind, data):
             return None
         self.used.add(name)
-        return cached_document(rel, data, digest, raw)
+        return cached_document(rel, data, digest, raw, entry.get("top"))
 
     def holds(self, kind: str, raw: bytes) -> bool:
         """True when an entry for these bytes exists (lookup still checks it)."""
@@ -233,10 +279,17 @@ class DocCache:
         self.used.add(self._name(kind, digest))
         self.added = True
 
-    def store(self, rel: str, kind: str, doc: Document) -> None:
-        """Remember a document that passed the schema with no problems."""
+    def store(self, rel: str, kind: str, doc: Document, top: dict[str, Any] | None = None) -> None:
+        """Remember a document that passed the schema with no problems (`top`: its
+        top_positions, when the caller has them already)."""
         name = self._name(kind, doc.digest)
-        entry = {"salt": tool_salt(), "kind": kind, "digest": doc.digest, "data": doc.data}
+        entry = {
+            "salt": tool_salt(),
+            "kind": kind,
+            "digest": doc.digest,
+            "data": doc.data,
+            "top": top if top is not None else top_positions(doc),
+        }
         payload = signed_dump(entry)
         if payload is None:
             return

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from . import model
-from .cache import DocCache, cached_document, fast_valid
+from .cache import DocCache, cached_document, fast_valid, top_positions
 from .diagnostics import Diagnostic, Severity, sort_key
 from .load import MAX_BYTES, Document, load_file
 from .project import BRIEFS_DIR, SourceFile, discover, read_source
@@ -225,9 +225,10 @@ PARSE_AHEAD_MIN = 160
 def _parse_ahead(root: Path, files: list[SourceFile], cache: DocCache | None) -> dict[str, Any]:
     """Parse, across cores, the issues and books the cache does not hold yet.
 
-    Each valid file comes back as its data only, as a cache hit does (positions are read
-    again only if a later check needs one); a file with any problem is left to the serial
-    pass, which reports it with exact positions. Only worthwhile for a cold cache.
+    Each valid file comes back as its data and top-level positions, as a cache hit does
+    (other positions are read again only if a later check needs one); a file with any
+    problem is left to the serial pass, which reports it with exact positions. Only
+    worthwhile for a cold cache.
     """
     from .build import default_jobs, parallel_map, set_worker_state
 
@@ -246,18 +247,18 @@ def _parse_ahead(root: Path, files: list[SourceFile], cache: DocCache | None) ->
     finally:
         set_worker_state()
     ready: dict[str, Any] = {}
-    for (sf, raw), data in zip(todo, parsed, strict=True):
-        if data is not None:
+    for (sf, raw), got in zip(todo, parsed, strict=True):
+        if got is not None:
             digest = hashlib.sha256(raw).hexdigest()
             if cache:
                 cache.note_stored(sf.kind, digest)
-            ready[sf.rel] = cached_document(sf.rel, data, digest, raw)
+            ready[sf.rel] = cached_document(sf.rel, got[0], digest, raw, got[1])
     return ready
 
 
-def _parse_valid(i: int) -> Any:
-    """One file's data when it parses and passes the schema with no problem, else None
-    (run in a worker; a valid file is stored in the document cache here)."""
+def _parse_valid(i: int) -> tuple[Any, dict[str, Any]] | None:
+    """One file's data and top-level positions when it parses and passes the schema with no
+    problem, else None (run in a worker; a valid file is stored in the document cache here)."""
     from .build import worker_state
 
     st = worker_state()
@@ -265,9 +266,10 @@ def _parse_valid(i: int) -> Any:
     doc, problem = load_file(raw, sf.rel)
     if problem is not None or doc is None or doc.problems or not fast_valid(sf.kind, doc.data):
         return None
+    top = top_positions(doc)
     if st["cache"]:
-        st["cache"].store(sf.rel, sf.kind, doc)
-    return doc.data
+        st["cache"].store(sf.rel, sf.kind, doc, top)
+    return doc.data, top
 
 
 def _load_one(

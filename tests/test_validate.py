@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import re
 import shutil
@@ -228,15 +229,19 @@ def test_parsing_across_cores_reports_and_builds_exactly_as_serial_parsing(
     monkeypatch.setattr(briefgen.build, "PARALLEL_MIN_SECONDS", 0.0)  # fork for 60 files too
     monkeypatch.setattr(briefgen.build, "default_jobs", lambda: 2)
 
-    def load(ahead: bool) -> tuple[list[str], Any]:
+    def load(ahead: bool, warm: bool = False) -> tuple[list[str], Any]:
         monkeypatch.setattr(v, "PARSE_AHEAD_MIN", 48 if ahead else 10**9)
-        shutil.rmtree(project / ".briefgen-cache", ignore_errors=True)
-        loaded = v.load_project(project)
+        if not warm:
+            shutil.rmtree(project / ".briefgen-cache", ignore_errors=True)
+        # A date that makes every brief stale: each warning is located at last_reviewed.
+        loaded = v.load_project(project, today=dt.date(2030, 1, 1))
         return [d.format() for d in loaded.diagnostics], loaded.corpus
 
     serial, _ = load(ahead=False)
     parallel, _ = load(ahead=True)
     assert parallel == serial
+    assert load(ahead=True, warm=True)[0] == serial  # positions of cache hits too
+    assert sum("stale" in d for d in serial) == 64
     assert any("nato-7.yaml" in d and "unknown actor 'us'" in d for d in serial)
     assert any("nato-7.yaml" in d and "duplicate" in d for d in serial)
     bad = project / "briefs" / "issues" / "nato-7.yaml"
@@ -245,3 +250,42 @@ def test_parsing_across_cores_reports_and_builds_exactly_as_serial_parsing(
     _, parallel_corpus = load(ahead=True)
     assert serial_corpus is not None and parallel_corpus == serial_corpus
     assert len(parallel_corpus.issues) == 64
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        (REPO / "briefs" / "issues" / "nato.yaml").read_text("utf-8"),
+        "# a comment first\n\n\n\"id\": x\ntitle:   'spaced'\nlist:\n- a\n"
+        "map: {a: 1}\nblock: |\n  t\n",
+        '{id: x,\n  title: "T", nested: [1, {a: b}], empty: }\n',
+    ],
+)
+def test_cached_documents_place_the_top_level_without_parsing_again(
+    text: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Cache entries and parse-ahead results carry the top-level positions, so a stale brief
+    is located without reading its file again; they equal a full parse's, keys included."""
+    import hashlib
+
+    import briefgen.load
+    from briefgen.cache import cached_document, top_positions
+
+    raw = text.encode()
+    full = briefgen.load.load_bytes(raw, "f.yaml")
+    top = json.loads(json.dumps(top_positions(full)))  # as it comes back from the cache
+    doc = cached_document("f.yaml", full.data, hashlib.sha256(raw).hexdigest(), raw, top)
+
+    def no_parse(*_: object) -> None:
+        raise AssertionError("parsed again")
+
+    monkeypatch.setattr(briefgen.load, "load_bytes", no_parse)
+    paths: list[tuple[str, ...]] = [(), ("missing",), *((k,) for k in full.data)]
+    for path in paths:
+        assert doc.locate(path) == full.locate(path), path
+        assert doc.locate(path, key=True) == full.locate(path, key=True), path
+    monkeypatch.undo()
+    deep = next((k, 0) for k, v in full.data.items() if isinstance(v, list) and v)
+    assert doc.locate(deep) == full.locate(deep)  # below the top level: read again, exact
+    bad = cached_document("f.yaml", full.data, "", raw, {"root": [1, 1], "keys": {}})
+    assert bad.locate(("id",)) == full.locate(("id",))  # a top that does not fit is ignored
