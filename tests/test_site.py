@@ -13,6 +13,8 @@ from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from markupsafe import escape
 from ruamel.yaml import YAML
 
@@ -410,6 +412,58 @@ def test_page_sections_read_every_page_as_html_parser_does(site: Path) -> None:
     )
     assert page_sections(tricky) == reference_sections(tricky, frozenset())
     assert page_sections(tricky) == [("x&y", "A <b> & c", "t u after x < y")]
+
+
+_WORDS = ["Article", "5", "&amp;", "&lt;b&gt;", "x < y", " ", "\n", "caf\u00e9", "&quot;q&quot;"]
+_IDS = ["", "a", "a-h", "x&amp;y", "note-1"]
+_CLASSES = ["", "x", "toc", "x refs", "toc-title", "from-issues", "chapter", "prose"]
+
+
+def _tree(depth: int, in_heading: bool = False) -> st.SearchStrategy[str]:
+    """Well-formed HTML as our templates write it: escaped text, quoted attributes."""
+    text = st.sampled_from(_WORDS)
+    leaf = text | st.sampled_from(["<br>", "<hr/>", '<img alt="i">', "<!-- <h2>no</h2> -->"])
+    if depth == 0:
+        return leaf
+
+    def element(tag: str, ident: str, cls: str, children: list[str]) -> str:
+        attrs = (f' id="{ident}"' if ident else "") + (f' class="{cls}"' if cls else "")
+        inner = "".join(children)
+        if tag == "svg":
+            inner = f'<g><text>{inner}</text><line x1="0"/></g>'
+        return f"<{tag}{attrs}>{inner}</{tag}>"
+
+    tags = ["div", "section", "span", "p", "sup", "ul", "li", "svg", "nav", "strong"]
+    if not in_heading:  # a heading holds no heading
+        tags += ["h2", "h3", "h4"] * 3
+
+    def element_of(tag: str) -> st.SearchStrategy[str]:
+        kids = _tree(depth - 1, in_heading or tag.startswith("h"))
+        return st.builds(
+            element,
+            st.just(tag),
+            st.sampled_from(_IDS),
+            st.sampled_from(_CLASSES),
+            st.lists(kids, max_size=4),
+        )
+
+    elements = st.sampled_from(tags).flatmap(element_of)
+    return st.one_of(leaf, elements, elements)
+
+
+@settings(max_examples=300, database=None, deadline=None)
+@given(
+    st.lists(_tree(3), max_size=6),
+    st.sampled_from(["", ' id="main"']),
+    st.sampled_from([frozenset(), frozenset({"chapter"}), frozenset({"from-issues"})]),
+)
+def test_page_sections_read_generated_pages_as_html_parser_does(
+    body: list[str], main_id: str, skip: frozenset[str]
+) -> None:
+    """On any well-formed page (nested sections, ids near and far, passed-over elements
+    inside others, comments), the splitter agrees with the html.parser reference."""
+    html = f"<header><h1>out</h1></header><main{main_id}>{''.join(body)}</main><h2>after</h2>"
+    assert page_sections(html, skip) == reference_sections(html, skip)
 
 
 def test_actor_pages_index_only_their_own_profile(site: Path) -> None:
