@@ -97,7 +97,6 @@ def write_report(
         "- PDF floor: `weasyprint.HTML(string=...).render()` then `write_pdf()` on the six HTML",
         "  files briefgen writes, with the same PDF/UA-1 and tagging options, in one Python",
         "  process (import included). briefgen's PDF runs start with no build/ and no cache.",
-        "  The three commands are interleaved run by run so that load drifts hit each alike.",
         "- Site: briefgen's HTML site without PDF downloads (`bench/site_html.py`, the same",
         "  `build_site` the preview server uses); mkdocs (default theme, with its search index)",
         "  and Hugo (a minimal layout of our own) build the Markdown briefgen writes for the",
@@ -105,6 +104,9 @@ def write_report(
         "  and Hugo) before each run.",
         "- validate: `briefgen validate` with the document cache removed before each run (cold)",
         "  and kept (warm); yamllint with its default rules on the same `briefs/` folder.",
+        "- Commands compared with each other take turns run by run (the three PDF commands;",
+        "  validate and yamllint; the three HTML builds; the nine site commands of briefgen,",
+        "  mkdocs and Hugo), so that a drift in the machine's load hits each alike.",
         "",
     ]
     notes = _notes(m, results, n)

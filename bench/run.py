@@ -141,6 +141,33 @@ def measure(
     return m
 
 
+@dataclass
+class Spec:
+    """One command to measure: what runs, where, and what is done before each run."""
+
+    name: str
+    cmd: Sequence[str | Path]
+    cwd: Path
+    before: Callable[[int], None] | None = None
+    ok: Sequence[int] = (0,)
+
+
+def interleaved(specs: Sequence[Spec], runs: int) -> dict[str, Measure]:
+    """Run the commands in turn, run by run (A B C, A B C, ...), so that a drift in the
+    machine's load hits every command of a comparison alike."""
+    out = {s.name: Measure(s.name) for s in specs}
+    for i in range(runs):
+        for s in specs:
+            if s.before is not None:
+                s.before(i)
+            seconds, rss = timed(s.cmd, s.cwd, s.ok)
+            out[s.name].seconds.append(seconds)
+            out[s.name].rss_mb.append(rss)
+    for s in specs:
+        print(f"  {s.name}: median {out[s.name].median:.3f} s, peak {out[s.name].peak:.0f} MB")
+    return out
+
+
 def settle(max_wait: float = 90.0, below: float = 1.0) -> float:
     """Wait (a while) for the machine to go quiet; the 1-minute load average when we start."""
     deadline = time.time() + max_wait
@@ -415,65 +442,46 @@ def run(runs: int, sizes: list[int]) -> tuple[dict[str, Measure], dict[str, str]
         root = corpus_project(WORK / f"corpus-{n}", n)
         b = root / "build"
         c = root / ".briefgen-cache"
-        m[f"validate.{n}.cold"] = measure(
-            f"validate.{n}.cold", briefgen("-C", root, "validate"), root, runs,
-            before=lambda _i, c=c: rm(c),
-        )  # fmt: skip
-        m[f"validate.{n}.warm"] = measure(
-            f"validate.{n}.warm", briefgen("-C", root, "validate"), root, runs
-        )
-        m[f"yamllint.{n}"] = measure(
-            f"yamllint.{n}", [bins["yamllint"], "-f", "parsable", "briefs"], root, runs,
-            ok=(0, 1, 2),
-        )  # fmt: skip
-        victim = sorted((root / "briefs" / "issues").glob("*.yaml"))[n // 2]
-        m[f"html.{n}.cold"] = measure(
-            f"html.{n}.cold", briefgen("-C", root, "build", "-q", "--format", "html"), root,
-            runs, before=lambda _i, b=b, c=c: rm(b, c),
-        )  # fmt: skip
-        m[f"html.{n}.noop"] = measure(
-            f"html.{n}.noop", briefgen("-C", root, "build", "-q", "--format", "html"), root, runs
-        )
-        m[f"html.{n}.one"] = measure(
-            f"html.{n}.one", briefgen("-C", root, "build", "-q", "--format", "html"), root,
-            runs, before=lambda i, v=victim: touch_issue(v, i + 100),
-        )  # fmt: skip
-
-        m[f"site.{n}.cold"] = measure(
-            f"site.{n}.cold", site_html(root), root, runs, before=lambda _i, b=b, c=c: rm(b, c)
-        )
-        m[f"site.{n}.noop"] = measure(f"site.{n}.noop", site_html(root), root, runs)
-        m[f"site.{n}.one"] = measure(
-            f"site.{n}.one", site_html(root), root, runs,
-            before=lambda i, v=victim: touch_issue(v, i),
-        )  # fmt: skip
         # The same issues' Markdown (briefgen's own md output) for mkdocs and Hugo.
         subprocess.run(briefgen("-C", root, "build", "-q", "--format", "md"), check=True,
                        env=env_for())  # fmt: skip
         mk = mkdocs_project(WORK / f"mkdocs-{n}", b / "md")
-        m[f"mkdocs.{n}.cold"] = measure(
-            f"mkdocs.{n}.cold", [bins["mkdocs"], "build", "-q"], mk, runs,
-            before=lambda _i, mk=mk: rm(mk / "site"),
-        )  # fmt: skip
-        m[f"mkdocs.{n}.noop"] = measure(
-            f"mkdocs.{n}.noop", [bins["mkdocs"], "build", "-q", "--dirty"], mk, runs
-        )
-        page = sorted((mk / "docs").glob("*.md"))[n // 2]
-        m[f"mkdocs.{n}.one"] = measure(
-            f"mkdocs.{n}.one", [bins["mkdocs"], "build", "-q", "--dirty"], mk, runs,
-            before=lambda i, p=page: touch_md(p, i),
-        )  # fmt: skip
         hu = hugo_project(WORK / f"hugo-{n}", b / "md")
-        m[f"hugo.{n}.cold"] = measure(
-            f"hugo.{n}.cold", [bins["hugo"], "--quiet"], hu, runs,
-            before=lambda _i, hu=hu: rm(hu / "public", hu / "resources"),
-        )  # fmt: skip
-        m[f"hugo.{n}.noop"] = measure(f"hugo.{n}.noop", [bins["hugo"], "--quiet"], hu, runs)
+        rm(b, c)
+        victim = sorted((root / "briefs" / "issues").glob("*.yaml"))[n // 2]
+        page = sorted((mk / "docs").glob("*.md"))[n // 2]
         hpage = sorted((hu / "content" / "issues").glob("*.md"))[n // 2]
-        m[f"hugo.{n}.one"] = measure(
-            f"hugo.{n}.one", [bins["hugo"], "--quiet"], hu, runs,
-            before=lambda i, p=hpage: touch_md(p, i),
-        )  # fmt: skip
+        build_html = briefgen("-C", root, "build", "-q", "--format", "html")
+        # Each group holds the figures one target compares; its commands take turns.
+        m.update(interleaved([
+            Spec(f"validate.{n}.cold", briefgen("-C", root, "validate"), root,
+                 before=lambda _i, c=c: rm(c)),
+            Spec(f"validate.{n}.warm", briefgen("-C", root, "validate"), root),
+            Spec(f"yamllint.{n}", [bins["yamllint"], "-f", "parsable", "briefs"], root,
+                 ok=(0, 1, 2)),
+        ], runs))  # fmt: skip
+        m.update(interleaved([
+            Spec(f"html.{n}.cold", build_html, root, before=lambda _i, b=b, c=c: rm(b, c)),
+            Spec(f"html.{n}.noop", build_html, root),
+            Spec(f"html.{n}.one", build_html, root,
+                 before=lambda i, v=victim: touch_issue(v, i + 100)),
+        ], runs))  # fmt: skip
+        m.update(interleaved([
+            Spec(f"site.{n}.cold", site_html(root), root, before=lambda _i, b=b, c=c: rm(b, c)),
+            Spec(f"site.{n}.noop", site_html(root), root),
+            Spec(f"site.{n}.one", site_html(root), root,
+                 before=lambda i, v=victim: touch_issue(v, i)),
+            Spec(f"mkdocs.{n}.cold", [bins["mkdocs"], "build", "-q"], mk,
+                 before=lambda _i, mk=mk: rm(mk / "site")),
+            Spec(f"mkdocs.{n}.noop", [bins["mkdocs"], "build", "-q", "--dirty"], mk),
+            Spec(f"mkdocs.{n}.one", [bins["mkdocs"], "build", "-q", "--dirty"], mk,
+                 before=lambda i, p=page: touch_md(p, i)),
+            Spec(f"hugo.{n}.cold", [bins["hugo"], "--quiet"], hu,
+                 before=lambda _i, hu=hu: rm(hu / "public", hu / "resources")),
+            Spec(f"hugo.{n}.noop", [bins["hugo"], "--quiet"], hu),
+            Spec(f"hugo.{n}.one", [bins["hugo"], "--quiet"], hu,
+                 before=lambda i, p=hpage: touch_md(p, i)),
+        ], runs))  # fmt: skip
     return m, info, versions
 
 
