@@ -216,6 +216,37 @@ def tools() -> dict[str, Path]:
     return {"mkdocs": bindir / "mkdocs", "yamllint": bindir / "yamllint", "hugo": Path(hugo)}
 
 
+INSTRUCTIONS_SIZE = 100  # the corpus whose cold site is also counted in instructions
+
+
+def instructions(root: Path) -> str:
+    """Instructions of a cold HTML site of `root`, summed over every process (callgrind).
+
+    Unlike seconds, the count does not move with the machine's load, so it shows a change
+    in the work itself between two commits. Under valgrind, OpenSSL cannot use the CPU's
+    SHA instructions, so hashing counts for far more than it costs natively.
+    """
+    if shutil.which("valgrind") is None:
+        return "not counted (valgrind is missing: `bash scripts/system-deps.sh bench`)"
+    out = WORK / "callgrind"
+    rm(out, root / "build", root / ".briefgen-cache")
+    out.mkdir()
+    subprocess.run(
+        ["valgrind", "-q", "--tool=callgrind", "--trace-children=yes",
+         f"--callgrind-out-file={out}/%p.out", *map(str, site_html(root))],
+        cwd=root, env=env_for(), check=True, stdout=subprocess.DEVNULL,
+    )  # fmt: skip
+    total = 0
+    for f in out.glob("*.out"):
+        with f.open(errors="replace") as fh:
+            total += next(
+                (int(line.split()[1]) for line in fh if line.startswith(("summary:", "totals:"))),
+                0,
+            )
+    rm(out)
+    return f"{total / 1e9:.2f} G"
+
+
 def version_of(cmd: Sequence[str | Path]) -> str:
     """The first line a tool prints about its version."""
     out = subprocess.run(
@@ -482,6 +513,11 @@ def run(runs: int, sizes: list[int]) -> tuple[dict[str, Measure], dict[str, str]
             Spec(f"hugo.{n}.one", [bins["hugo"], "--quiet"], hu,
                  before=lambda i, p=hpage: touch_md(p, i)),
         ], runs))  # fmt: skip
+        if n == INSTRUCTIONS_SIZE:
+            print(f"counting the instructions of a cold site of {n} (callgrind) ...", flush=True)
+            info[f"instructions of a cold HTML site of {n} (callgrind, every process)"] = (
+                instructions(root)
+            )
     return m, info, versions
 
 
