@@ -94,7 +94,7 @@ def _opens(tag: str, attrs: str) -> bool:
 def _start_tag_around(text: str, pos: int) -> re.Match[str] | None:
     """The start tag whose attribute begins at `pos` (attribute values hold no raw '<' or
     '>', so it starts at the last '<' before), or None for text that only looks like one."""
-    if not text[pos - 1].isspace():
+    if pos == 0 or not text[pos - 1].isspace():
         return None  # the end of a longer name, such as data-id=
     lt = text.rfind("<", 0, pos)
     tag = _START_TAG.match(text, lt) if lt >= 0 else None
@@ -165,7 +165,7 @@ def page_sections(
 
 def _sections(body: str) -> list[tuple[str, str, str]]:
     """The sections of one <main> element whose passed-over parts are gone."""
-    heads = [h for h in _HEADING.finditer(body) if _opens("h1", h.group(2))]
+    heads = [h for h in _HEADING.finditer(body) if _opens(h.group(1), h.group(2))]  # not <h2/>
     owners: list[list[Any]] | None = None  # [start, start tag, end] of elements with an id
     out = []
     for i, h in enumerate(heads):
