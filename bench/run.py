@@ -507,6 +507,7 @@ def run(runs: int, sizes: list[int]) -> tuple[dict[str, Measure], dict[str, str]
             Spec(f"mkdocs.{n}.noop", [bins["mkdocs"], "build", "-q", "--dirty"], mk),
             Spec(f"mkdocs.{n}.one", [bins["mkdocs"], "build", "-q", "--dirty"], mk,
                  before=lambda i, p=page: touch_md(p, i)),
+            Spec(f"floor.{n}.site", [PY, HERE / "site_floor.py", root], root),
             Spec(f"hugo.{n}.cold", [bins["hugo"], "--quiet"], hu,
                  before=lambda _i, hu=hu: rm(hu / "public", hu / "resources")),
             Spec(f"hugo.{n}.noop", [bins["hugo"], "--quiet"], hu),
