@@ -252,34 +252,3 @@ def test_value_beside_template_link_syntax_is_escaped(project: Path) -> None:
         assert markup.md_document_problem(text) is None, md.name
     related = (project / "build" / "md" / "nato.md").read_text("utf-8")
     assert "[x\\](javascript:alert(1)) \\[y](institutions.md)" in related
-
-
-def test_prose_memo_serves_what_the_parser_made_and_ignores_a_forged_file(project: Path) -> None:
-    """The memo of parsed Markdown (.briefgen-cache/prose.json) is signed with this user's
-    key: a rebuild reads the HTML the parser made, and a planted file is never trusted."""
-    import json as _json
-
-    from briefgen.cache import signed_load
-
-    markup.to_html.cache_clear()  # in this process the earlier tests' renders are remembered
-    markup.to_html_inline.cache_clear()
-    res = run("-C", project, "build", "--format", "html", "-j1")
-    assert res.code == 0, res.err
-    memo_path = project / ".briefgen-cache" / "prose.json"
-    memo = signed_load(memo_path.read_bytes())
-    assert memo and memo["html"]  # the sources' notes use emphasis: parsed, then remembered
-    page = (project / "build" / "html" / "nato.html").read_text("utf-8")
-    pages = "".join(p.read_text("utf-8") for p in (project / "build" / "html").glob("*.html"))
-    assert all(html.strip().removesuffix("</p>") in pages for html in memo["html"].values())
-
-    forged = {**memo, "html": {k: "<script>alert(1)</script>" for k in memo["html"]}}
-    body = _json.dumps(forged).encode()
-    memo_path.write_bytes(b"0" * 64 + b"\n" + body)  # a signature that does not verify
-    markup.MEMO.use(None)
-    markup.to_html.cache_clear()
-    markup.to_html_inline.cache_clear()
-    res = run("-C", project, "build", "--format", "html", "-j1", "--force")
-    assert res.code == 0, res.err
-    again = (project / "build" / "html" / "nato.html").read_text("utf-8")
-    assert "<script>alert(1)</script>" not in again
-    assert again == page
