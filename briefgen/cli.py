@@ -153,29 +153,10 @@ def cmd_build(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
 
 def cmd_site(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    from .build import checked_site
+    from .site import SiteOptions, build_site
 
-    root = _root(args)
-    # A no-op answers before the site module (and Jinja) is imported: most of its cost.
-    with checked_site(
-        root, args.out, pdf=True, live=False, jobs=args.jobs, force=args.force
-    ) as check:
-        if check.current is not None:
-            if not args.quiet:
-                current = check.current
-                shown = current.relative_to(root) if current.is_relative_to(root) else current
-                print(f"up to date: {shown}", file=out)
-            return EXIT_OK
-        from .site import SiteOptions, build_site
-
-        report = build_site(
-            root,
-            SiteOptions(out=args.out, jobs=args.jobs, force=args.force, quiet=args.quiet),
-            out=out,
-            err=err,
-            snapshot=check.snapshot,
-            validating=check.validating,
-        )
+    opts = SiteOptions(out=args.out, jobs=args.jobs, force=args.force, quiet=args.quiet)
+    report = build_site(_root(args), opts, out=out, err=err)
     _print_diags(report.diagnostics, "text", err)
     return EXIT_INVALID if has_errors(report.diagnostics) else EXIT_OK
 
@@ -258,7 +239,4 @@ def main(
 
 def main_entry() -> None:
     """Console-script entry point."""
-    from . import tune_gc
-
-    tune_gc()
     sys.exit(main())

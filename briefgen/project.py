@@ -9,6 +9,9 @@ from pathlib import Path
 
 CONFIG_NAME = "briefgen.yaml"
 BRIEFS_DIR = "briefs"
+TEMPLATES_DIR = "templates"
+# The default theme, shipped inside the package (a wheel carries it as package data).
+BUILTIN_TEMPLATES = Path(__file__).resolve().parent / "templates"
 
 
 class ProjectNotFound(Exception):
@@ -39,6 +42,17 @@ def rel(root: Path, path: Path) -> str:
         return path.resolve().relative_to(root).as_posix()
     except ValueError:
         return path.as_posix()
+
+
+def template_dirs(root: Path | None) -> list[Path]:
+    """Where templates are looked up, in order: the project's own folder, then the default
+    theme; a file in the first overrides the default of the same path."""
+    dirs = []
+    if root is not None and (root / TEMPLATES_DIR).is_dir():
+        dirs.append((root / TEMPLATES_DIR).resolve())
+    if BUILTIN_TEMPLATES not in dirs:
+        dirs.append(BUILTIN_TEMPLATES)
+    return dirs
 
 
 def discover(root: Path) -> list[SourceFile]:

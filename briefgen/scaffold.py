@@ -16,8 +16,7 @@ from typing import Any
 import jinja2
 
 from .load import LoadError, load_bytes, load_file
-from .project import BRIEFS_DIR, SourceFile, discover, inside
-from .render.templates import template_dirs
+from .project import BRIEFS_DIR, SourceFile, discover, inside, template_dirs
 from .schema import check, schema
 from .validate import RESERVED_IDS, read_input
 

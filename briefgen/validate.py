@@ -18,6 +18,7 @@ from typing import Any
 from . import model
 from .cache import DocCache, cached_document, fast_valid, top_positions
 from .diagnostics import Diagnostic, Severity, sort_key
+from .engine.workers import context, default_jobs, parallel_map, use_context
 from .load import MAX_BYTES, Document, load_file
 from .project import BRIEFS_DIR, SourceFile, discover, read_source
 from .schema import check, suggest
@@ -230,8 +231,6 @@ def _parse_ahead(root: Path, files: list[SourceFile], cache: DocCache | None) ->
     problem is left to the serial pass, which reports it with exact positions. Only
     worthwhile for a cold cache.
     """
-    from .build import default_jobs, parallel_map, set_worker_state
-
     todo: list[tuple[SourceFile, bytes]] = []
     for sf in files:
         if sf.kind not in ("issue", "book") or sf.path.suffix != ".yaml":
@@ -241,11 +240,8 @@ def _parse_ahead(root: Path, files: list[SourceFile], cache: DocCache | None) ->
             todo.append((sf, raw))
     if len(todo) < PARSE_AHEAD_MIN or default_jobs() < 2:
         return {}
-    set_worker_state(parse=todo, cache=cache)
-    try:
+    with use_context(_ParseAhead(todo, cache)):
         parsed = parallel_map(_parse_valid, list(range(len(todo))), cost=lambda _: 0.003)
-    finally:
-        set_worker_state()
     ready: dict[str, Any] = {}
     for (sf, raw), got in zip(todo, parsed, strict=True):
         if got is not None:
@@ -256,19 +252,25 @@ def _parse_ahead(root: Path, files: list[SourceFile], cache: DocCache | None) ->
     return ready
 
 
+@dataclass(frozen=True)
+class _ParseAhead:
+    """What the parse-ahead workers read: the files to parse and the document cache."""
+
+    todo: list[tuple[SourceFile, bytes]]
+    cache: DocCache | None
+
+
 def _parse_valid(i: int) -> tuple[Any, dict[str, Any]] | None:
     """One file's data and top-level positions when it parses and passes the schema with no
     problem, else None (run in a worker; a valid file is stored in the document cache here)."""
-    from .build import worker_state
-
-    st = worker_state()
-    sf, raw = st["parse"][i]
+    st = context(_ParseAhead)
+    sf, raw = st.todo[i]
     doc, problem = load_file(raw, sf.rel)
     if problem is not None or doc is None or doc.problems or not fast_valid(sf.kind, doc.data):
         return None
     top = top_positions(doc)
-    if st["cache"]:
-        st["cache"].store(sf.rel, sf.kind, doc, top)
+    if st.cache:
+        st.cache.store(sf.rel, sf.kind, doc, top)
     return doc.data, top
 
 

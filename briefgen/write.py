@@ -8,11 +8,14 @@ interrupted build never leaves a half-written site or PDF behind.
 from __future__ import annotations
 
 import contextlib
+import json
 import os
+import re
 import shutil
-import stat
 import tempfile
-from collections.abc import Iterable, Iterator
+import threading
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -39,17 +42,8 @@ def contained(base: Path, rel: str) -> Path:
 
 
 def manifest_json(manifest: dict[str, str]) -> str:
-    """`json.dumps(manifest, sort_keys=True, indent=1)`, the same text, ten times faster.
-
-    The json module encodes in C only without indent; a site's manifest has a thousand
-    entries, and the pure-Python encoder took ~5 ms of a one-page rebuild. The manifest
-    stays one entry a line, so it reads and diffs as before.
-    """
-    from json.encoder import encode_basestring_ascii as enc
-
-    if not manifest:
-        return "{}"
-    return "{\n" + ",\n".join(f" {enc(k)}: {enc(v)}" for k, v in sorted(manifest.items())) + "\n}"
+    """A folder's manifest as text: one entry a line, sorted, so it reads and diffs well."""
+    return json.dumps(manifest, sort_keys=True, indent=1)
 
 
 def atomic_write(path: Path, data: bytes) -> None:
@@ -100,78 +94,6 @@ def staging_dir(dest: Path) -> Path:
     return staged
 
 
-def spare_dir(dest: Path) -> Path:
-    """Where the folder `dest` replaced last is kept (see take_spare)."""
-    return dest.with_name(f".{dest.name}.spare")
-
-
-def take_spare(dest: Path) -> Path:
-    """A staging folder for `dest`: the folder it replaced last when one was kept, else empty.
-
-    The kept folder differs from `dest` by one build's changes, so bringing it up to date
-    (mirror_links) is a few system calls where linking a whole site into an empty folder,
-    and deleting the old one after the swap, are a thousand each. It is taken by renaming it
-    over a fresh staging folder, so two builds never share it; it must be mirrored before
-    anything is written into it (its files may be hard links to the live ones).
-    """
-    staged = staging_dir(dest)
-    try:
-        os.rename(spare_dir(dest), staged)  # a directory replaces an empty one
-        st = os.lstat(staged)
-    except OSError:
-        return staged
-    if not stat.S_ISDIR(st.st_mode) or st.st_uid != os.getuid():  # never write through
-        discard(staged)  # a planted link or someone else's folder
-        return staging_dir(dest)
-    return staged
-
-
-def keep_spare(old: Path | None, dest: Path) -> Path | None:
-    """Keep the folder `dest` replaced as its next staging folder; None when kept, else the
-    folder, for the caller to remove (a spare is already there)."""
-    if old is None:
-        return None
-    try:
-        os.rename(old, spare_dir(dest))  # refused when a spare is there (not empty)
-    except OSError:
-        return old
-    return None
-
-
-def mirror_links(src: Path, dst: Path, names: list[str], dirs: Iterable[str] = ()) -> list[str]:
-    """Make `dst` hold exactly the files `names` of `src`, each a hard link to its file there,
-    and the folders `dirs` (left as they are: the caller mirrors them in turn).
-
-    An entry already linked to the same file (same inode) is left alone, anything else in
-    `dst` is removed, nothing is written through a link. The names that could not be linked
-    are returned (they are then absent from `dst`), as link_flat does.
-    """
-    wanted, folders = set(names), set(dirs)
-    have: dict[str, int] = {}
-    with os.scandir(dst) as entries:
-        for e in entries:
-            if e.name in wanted and e.is_file(follow_symlinks=False):
-                have[e.name] = e.inode()
-            elif e.name in folders and e.is_dir(follow_symlinks=False):
-                continue
-            elif e.is_dir(follow_symlinks=False):
-                shutil.rmtree(e.path)
-            else:
-                os.unlink(e.path)
-    live: dict[str, int] = {}
-    if have:
-        with os.scandir(src) as entries:
-            live = {e.name: e.inode() for e in entries if e.name in have}
-    todo = []
-    for name in names:
-        if name in have and have[name] == live.get(name):
-            continue
-        if name in have:
-            os.unlink(dst / name)
-        todo.append(name)
-    return link_flat(src, dst, todo) if todo else []
-
-
 def replace_dir(staged: Path, dest: Path, *, drop: bool = True) -> Path | None:
     """Put a fully built folder in place of `dest` in one atomic step, then drop the old one.
 
@@ -200,8 +122,6 @@ def removing(*folders: Path | None) -> Iterator[None]:
     Unlinking a thousand files is system calls, which run outside the GIL: they overlap with
     the body's own work instead of coming before it.
     """
-    import threading
-
     doomed = [f for f in folders if f is not None]
     thread = None
     if doomed:
@@ -330,3 +250,121 @@ def out_dir_problem(
             "built, never committed (remove them from git)"
         )
     return None
+
+
+# --- output folders: every file whole, the folder and its keys swapped in together ----------
+
+MANIFEST = ".manifest.json"  # an output folder's keys: path inside it -> input key
+_PLAIN_REL = re.compile(r"[a-z0-9][a-z0-9_.-]*(?:/[a-z0-9][a-z0-9_.-]*)*\Z")
+IN_PLACE_SHARE = 4  # in place when at most a quarter of a folder's files change or go
+
+
+def read_manifest(folder: Path) -> dict[str, str]:
+    """The keys of the outputs last written into `folder`, by path inside it."""
+    try:
+        data = json.loads((folder / MANIFEST).read_text("utf-8"))
+    except (OSError, ValueError):
+        return {}
+    if not isinstance(data, dict):
+        return {}
+    return {k: v for k, v in data.items() if isinstance(k, str) and isinstance(v, str)}
+
+
+def files_in(folder: Path) -> frozenset[str]:
+    """Names of the regular files directly in `folder` (one scandir, no stat per file)."""
+    try:
+        with os.scandir(folder) as it:
+            return frozenset(e.name for e in it if e.is_file(follow_symlinks=False))
+    except OSError:
+        return frozenset()
+
+
+@dataclass
+class WriteOutcome:
+    """Paths (inside the folder) written anew, carried over unchanged, and dropped."""
+
+    written: list[str] = field(default_factory=list)
+    kept: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+    old: Path | None = None  # the replaced folder, when the caller removes it (drop=False)
+
+
+def write_outputs(
+    dest: Path, outputs: Sequence[tuple[str, str]], fresh: dict[str, bytes], *, drop: bool = True
+) -> WriteOutcome:
+    """Make `dest` hold exactly `outputs` (path, key): fresh bytes written, the rest kept.
+
+    A staging folder, the unchanged files hard-linked from the old one, replaces `dest` in
+    one atomic step; when only a few files of a large folder change (an edit), they are
+    replaced one by one in place instead, each still appearing whole or not at all.
+    """
+    old = read_manifest(dest)
+    wanted = {rel for rel, _ in outputs}
+    orphans = sorted(set(old) - wanted)
+    if (
+        old
+        and len(fresh) + len(orphans) <= len(outputs) // IN_PLACE_SHARE
+        and all(_PLAIN_REL.match(rel) and ".." not in rel for rel in [*wanted, *orphans])
+    ):
+        return write_in_place(dest, outputs, fresh, orphans)
+    outcome = WriteOutcome()
+    staged = staging_dir(dest)
+    try:
+        for rel, _ in outputs:
+            target = join_checked(staged, rel)
+            data = fresh.get(rel)
+            if data is None:
+                link_or_copy(dest / rel, target)
+                outcome.kept.append(rel)
+            else:
+                target.parent.mkdir(parents=True, exist_ok=True)
+                target.write_bytes(data)
+                outcome.written.append(rel)
+        (staged / MANIFEST).write_text(manifest_json(dict(outputs)))
+        outcome.old = replace_dir(staged, dest, drop=drop)
+    except BaseException:
+        discard(staged)
+        raise
+    outcome.removed = orphans
+    return outcome
+
+
+def write_in_place(
+    dest: Path, outputs: Sequence[tuple[str, str]], fresh: dict[str, bytes], orphans: list[str]
+) -> WriteOutcome:
+    """Update a folder file by file, the manifest last: an interruption leaves every file
+    whole (old or new) and the old manifest marks the new ones stale for the next build."""
+    outcome = WriteOutcome()
+    for rel, _ in outputs:
+        data = fresh.get(rel)
+        if data is None:
+            outcome.kept.append(rel)
+        else:
+            replace_file(join_checked(dest, rel), data)
+            outcome.written.append(rel)
+    for rel in orphans:
+        join_checked(dest, rel).unlink(missing_ok=True)
+    replace_file(dest / MANIFEST, manifest_json(dict(outputs)).encode())
+    outcome.removed = orphans
+    return outcome
+
+
+def replace_file(path: Path, data: bytes) -> None:
+    """Write `path` through a temporary name and one rename (never through a hard link)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW, 0o666)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+
+
+def join_checked(folder: Path, rel: str) -> Path:
+    """`folder / rel`, checked: plain lower-case names skip the costly resolve of contained()."""
+    if _PLAIN_REL.match(rel) and ".." not in rel:
+        return folder / rel
+    return contained(folder, rel)

@@ -36,7 +36,7 @@ def copy_project(dest: Path) -> Path:
     dest.mkdir(parents=True, exist_ok=True)
     shutil.copy2(REPO / "briefgen.yaml", dest / "briefgen.yaml")
     shutil.copytree(REPO / "briefs", dest / "briefs")
-    shutil.copytree(REPO / "templates", dest / "templates")
+    shutil.copytree(REPO / "briefgen" / "templates", dest / "templates")
     return dest
 
 
@@ -65,6 +65,6 @@ def search_files(site: Path) -> list[str]:
 
 def search_pages(site: Path) -> list[dict[str, Any]]:
     """Every page entry of the site's search index, read from its shards."""
-    from briefgen.search import read_shard
+    from briefgen.site.search import read_shard
 
     return [page for f in search_files(site) for page in read_shard((site / f).read_bytes())]

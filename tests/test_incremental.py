@@ -296,14 +296,13 @@ def test_noop_build_writes_nothing(project: Path, tmp_path: Path) -> None:
     assert mtimes(out) == before
 
 
-def test_noop_build_imports_neither_weasyprint_nor_jinja(pdf_pair: tuple[Path, Path, Path]) -> None:
+def test_noop_build_imports_no_renderer(pdf_pair: tuple[Path, Path, Path]) -> None:
     root, _, parallel = pdf_pair
     code = (
         "import sys\n"
         "from briefgen.cli import main\n"
         f"rc = main(['-C', {str(root)!r}, 'build', '-q', '--out', {str(parallel)!r}])\n"
-        "heavy = [m for m in ('weasyprint', 'jinja2', 'jsonschema', '_ruamel_yaml')\n"
-        "         if m in sys.modules]\n"
+        "heavy = [m for m in ('weasyprint', 'jinja2', 'markdown_it') if m in sys.modules]\n"
         "print(rc, heavy)\n"
     )
     before = mtimes(parallel)
@@ -354,12 +353,27 @@ def test_progress_is_plain_lines_off_a_terminal(project: Path, tmp_path: Path) -
     assert "\r" not in res.err and "\x1b" not in res.err
 
 
-def test_build_template_dirs_agree_with_the_renderer(project: Path) -> None:
-    from briefgen.build import template_dirs
-    from briefgen.render.templates import template_dirs as render_dirs
-
-    assert template_dirs(project) == render_dirs(project)  # copied so no-op skips Jinja
-    assert template_dirs(None) == render_dirs(None)
+def test_a_project_template_overrides_the_default_of_the_same_path(
+    project: Path, tmp_path: Path
+) -> None:
+    """The project's templates/ folder is searched first, file by file (a ChoiceLoader)."""
+    shutil.rmtree(project / "templates")
+    out = tmp_path / "out"
+    build(project, out, formats="md,html")
+    default_md = (out / "md" / "nato.md").read_text()
+    partial = project / "templates" / "md" / "partials"
+    partial.mkdir(parents=True)
+    shipped = REPO / "briefgen" / "templates" / "md" / "partials" / "issue_body.md.j2"
+    (partial / "issue_body.md.j2").write_text("OVERRIDDEN BODY\n" + shipped.read_text())
+    assert sorted(build(project, out, formats="md,html")) == [
+        f"md/{i}.md"
+        for i in ("institutions", "nato", "new-start", "sanctions", "ukraine", "us-russia-summit")
+    ]  # the Markdown only: the HTML templates did not change
+    assert "OVERRIDDEN BODY" in (out / "md" / "nato.md").read_text()
+    assert "OVERRIDDEN BODY" not in default_md
+    shutil.rmtree(project / "templates")
+    build(project, out, formats="md")
+    assert (out / "md" / "nato.md").read_text() == default_md
 
 
 # --- the site: the same machinery ---------------------------------------------------------------
@@ -398,23 +412,24 @@ def test_site_noop_writes_nothing_and_one_change_matches_a_clean_build(
     assert any(b"Revised, " in shard for shard in shards)  # the subtitle is searchable
 
 
-def test_site_noop_is_answered_without_jinja(project: Path) -> None:
+def test_site_noop_imports_no_weasyprint_and_an_edit_is_seen(project: Path) -> None:
     site(project)
     code = (
-        "import sys\n"
+        "import io, sys\n"
         "from pathlib import Path\n"
-        "from briefgen.build import site_is_current\n"
-        f"got = site_is_current(Path({str(project)!r}), None, pdf=False, live=False)\n"
-        "print(got is not None, [m for m in ('jinja2', 'weasyprint') if m in sys.modules])\n"
+        "from briefgen.site import SiteOptions, build_site\n"
+        "out = io.StringIO()\n"
+        f"report = build_site(Path({str(project)!r}), SiteOptions(pdf=False), out=out)\n"
+        "print(report.ok, out.getvalue().split(':')[0], 'weasyprint' in sys.modules)\n"
     )
     proc = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO, check=True
     )
-    assert proc.stdout.strip() == "True []", proc.stdout + proc.stderr
+    assert proc.stdout.strip() == "True up to date False", proc.stdout + proc.stderr
     edit(project / "briefs" / "issues" / "nato.yaml", "subtitle: ", "subtitle: Revised, ")
-    from briefgen.build import site_is_current
-
-    assert site_is_current(project, None, pdf=False, live=False) is None
+    said, folder = site(project)
+    assert said.startswith("wrote"), said
+    assert b"Revised, " in (folder / "nato.html").read_bytes()
 
 
 def inodes(folder: Path) -> dict[str, int]:

@@ -57,7 +57,9 @@ def test_new_book_validates_at_once(project: Path) -> None:
 
 def test_modeline_points_at_the_shipped_schemas() -> None:
     for kind, folder in (("issue", "issues"), ("book", "books")):
-        template = (REPO / "templates" / "scaffold" / f"{kind}.yaml.j2").read_text("utf-8")
+        template = (REPO / "briefgen" / "templates" / "scaffold" / f"{kind}.yaml.j2").read_text(
+            "utf-8"
+        )
         modeline = next(line for line in template.splitlines() if "$schema=" in line)
         target = (REPO / "briefs" / folder / modeline.split("$schema=")[1]).resolve()
         assert target == REPO / "briefgen" / "schemas" / f"{kind}.schema.json"

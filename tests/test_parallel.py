@@ -7,20 +7,33 @@ import json
 import os
 import shutil
 import time
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from briefgen import build as b
+from briefgen import write as b
 from briefgen.cache import CACHE_DIR, fast_valid, signed_dump, signed_load
+from briefgen.engine.workers import context, parallel_map, use_context
 from briefgen.load import load_bytes
 from briefgen.schema import check
 from tests.conftest import REPO, run
 
 
+@dataclass(frozen=True)
+class _Offset:
+    value: int
+    log: Path | None = None
+
+
 def _square(x: int) -> int:
-    return x * x + b.worker_state().get("offset", 0)
+    ctx = context(_Offset)
+    if ctx.log is not None:  # record the order in which workers start items
+        with ctx.log.open("a") as fh:
+            fh.write(f"{x}\n")
+        time.sleep(0.05)
+    return x * x + ctx.value
 
 
 def _boom(x: int) -> int:
@@ -30,38 +43,49 @@ def _boom(x: int) -> int:
 
 
 @pytest.mark.parametrize("jobs", [1, 2])
-def test_parallel_map_keeps_input_order_and_sees_worker_state(jobs: int) -> None:
+def test_parallel_map_keeps_input_order_and_sees_the_context(jobs: int) -> None:
     items = list(range(100))
-    b.set_worker_state(offset=7)
-    try:
-        seen: list[int] = []
-        got = b.parallel_map(_square, items, jobs=jobs, progress=seen.append)
-    finally:
-        b.set_worker_state()
+    seen: list[int] = []
+    with use_context(_Offset(7)):
+        got = parallel_map(_square, items, jobs=jobs, progress=seen.append)
     assert got == [x * x + 7 for x in items]
     assert sorted(seen) == items
 
 
-def test_parallel_map_starts_the_longest_first() -> None:
-    order: list[int] = []
-    b.parallel_map(_square, [1, 5, 3], jobs=1, progress=order.append)
-    assert order == [1, 5, 3]  # serial: input order
-    costs = {1: 1.0, 5: 9.0, 3: 4.0}
-    got = b.parallel_map(_square, [1, 5, 3], jobs=2, cost=costs.__getitem__)
-    assert got == [1, 25, 9]
+def test_parallel_map_starts_the_longest_first(tmp_path: Path) -> None:
+    log = tmp_path / "started"
+    with use_context(_Offset(0, log)):
+        order: list[int] = []
+        parallel_map(_square, [1, 5, 3], jobs=1, progress=order.append)
+        assert order == [1, 5, 3]  # serial: input order
+        log.unlink()
+        costs = {1: 1.0, 5: 9.0, 3: 4.0, 2: 2.0}
+        got = parallel_map(_square, [1, 5, 3, 2], jobs=2, cost=costs.__getitem__)
+    assert got == [1, 25, 9, 4]  # results in input order
+    started = [int(x) for x in log.read_text().split()]
+    assert sorted(started[:2]) == [3, 5] and started[2:] == [2, 1]
 
 
-def test_parallel_map_small_work_stays_in_process() -> None:
-    calls: list[str] = []
-    got = b.parallel_map(
-        _square, [2, 3], jobs=2, cost=lambda _: 0.0, warm=lambda: calls.append("w")
-    )
-    assert got == [4, 9] and calls == []  # no fork, so nothing to warm
+def test_parallel_map_small_work_stays_in_process(tmp_path: Path) -> None:
+    log = tmp_path / "pids"
+    with use_context(_Offset(0)):
+        got = parallel_map(_pid, [2, 3], jobs=2, cost=lambda _: 0.0)
+    assert got == [os.getpid(), os.getpid()]  # no fork for work this small
+    assert not log.exists()
+
+
+def _pid(_: int) -> int:
+    return os.getpid()
 
 
 def test_parallel_map_raises_a_worker_error() -> None:
-    with pytest.raises(ValueError, match="three"):
-        b.parallel_map(_boom, list(range(6)), jobs=2, cost=lambda _: 1.0)
+    with use_context(_Offset(0)), pytest.raises(ValueError, match="three"):
+        parallel_map(_boom, list(range(6)), jobs=2, cost=lambda _: 1.0)
+
+
+def test_a_worker_without_its_context_fails_loudly() -> None:
+    with pytest.raises(RuntimeError, match="no _Offset was set"):
+        parallel_map(_square, [1], jobs=1)
 
 
 def test_two_jobs_build_equals_one_job_build(project: Path, tmp_path: Path) -> None:
@@ -173,100 +197,6 @@ def test_cached_documents_report_exact_positions(project: Path) -> None:
     assert cached.code == fresh.code == 1
     assert cached.err == fresh.err
     assert "unknown actor 'germany'" in cached.err
-
-
-def _page(item: str) -> tuple[bytes, Any]:
-    return f"<p>{item}</p>".encode(), {"words": [item]}
-
-
-def test_render_pages_renders_only_stale_pages_and_remembers_extra_digests(tmp_path: Path) -> None:
-    dest = tmp_path / "site"
-    specs = [b.PageSpec(f"{n}.html", f"k-{n}", n) for n in ("a", "b", "c")]
-    first = b.render_pages(dest, specs, _page, jobs=2)
-    assert sorted(first.fresh) == ["a.html", "b.html", "c.html"] and not first.kept
-    b.write_outputs(dest, [(s.rel, s.key) for s in specs], first.fresh)
-    first.remember()
-    again = b.render_pages(dest, specs, _page, jobs=2)
-    assert again.fresh == {} and again.extras == {}  # kept pages are known by digest only
-    assert (
-        again.digests
-        == first.digests
-        == {rel: b.extra_digest(extra) for rel, extra in first.extras.items()}
-    )
-    assert len(set(again.digests.values())) == 3
-    specs[1] = b.PageSpec("b.html", "k-b2", "b2")
-    specs = [*specs[:2], b.PageSpec("d.html", "k-d", "d")]  # c is gone, d is new
-    third = b.render_pages(dest, specs, _page, jobs=1)
-    assert sorted(third.fresh) == ["b.html", "d.html"] and third.kept == ["a.html"]
-    assert third.extras == {"b.html": {"words": ["b2"]}, "d.html": {"words": ["d"]}}
-    assert third.digests["a.html"] == first.digests["a.html"]
-    assert third.digests["b.html"] != first.digests["b.html"]
-    unwritten = b.render_pages(dest, specs, _page, jobs=1)  # not remembered: still stale
-    assert sorted(unwritten.fresh) == ["b.html", "d.html"]
-    outcome = b.write_outputs(dest, [(s.rel, s.key) for s in specs], third.fresh)
-    third.remember()
-    assert outcome.removed == ["c.html"] and outcome.kept == ["a.html"]
-    assert sorted(p.name for p in dest.iterdir()) == [
-        ".manifest.json",
-        "a.html",
-        "b.html",
-        "d.html",
-    ]
-    forced = b.render_pages(dest, specs, _page, force=True)
-    assert sorted(forced.fresh) == ["a.html", "b.html", "d.html"]
-
-
-@pytest.mark.parametrize("jobs", [1, 2])
-def test_render_pages_can_have_the_workers_write_the_pages(tmp_path: Path, jobs: int) -> None:
-    import hashlib
-
-    staged, live = tmp_path / "staged", tmp_path / "live"
-    staged.mkdir()
-    live.mkdir()
-    (live / "b.html").write_bytes(b"live page")
-    os.link(live / "b.html", staged / "b.html")  # as prefill leaves it
-    specs = [b.PageSpec(f"{n}.html", f"k-{n}", n) for n in ("a", "b", "c")]
-    pages = b.render_pages(tmp_path / "site", specs, _page, jobs=jobs, write_to=staged)
-    assert pages.fresh == {}  # no page's bytes came back
-    for n in ("a", "b", "c"):
-        data = _page(n)[0]
-        assert (staged / f"{n}.html").read_bytes() == data
-        assert pages.written[f"{n}.html"] == hashlib.sha256(data).hexdigest()
-        assert pages.extras[f"{n}.html"] == {"words": [n]}
-    assert (live / "b.html").read_bytes() == b"live page"  # replaced, not written through
-    assert sorted(p.name for p in staged.iterdir()) == ["a.html", "b.html", "c.html"]
-
-
-def _fail() -> None:
-    raise ValueError("no such brief")
-
-
-def test_aside_sends_the_child_results_in_order_and_raises_its_failure(tmp_path: Path) -> None:
-    marker = tmp_path / "child-ran"
-    parent = os.getpid()
-
-    def work(send: Any) -> None:
-        send(os.getpid())
-        marker.write_text("yes")
-        send({"answer": 6 * 7})
-        _fail()
-
-    aside = b.Aside(work)
-    assert aside.receive() != parent
-    assert aside.receive() == {"answer": 42} and marker.read_text() == "yes"
-    with pytest.raises(RuntimeError, match="no such brief") as info:
-        aside.receive()
-    assert "ValueError" in str(info.value) and "Traceback" in str(info.value)
-    aside.close()
-    quiet = b.Aside(lambda send: None)
-    with pytest.raises(RuntimeError, match="ended without an answer"):
-        quiet.receive()
-    quiet.close()
-    slow = b.Aside(lambda send: time.sleep(0.2))
-    started = time.perf_counter()
-    slow.close()  # waits for the child: it never outlives the caller
-    slow.close()
-    assert time.perf_counter() - started >= 0.1
 
 
 def test_removing_deletes_folders_by_the_end_of_the_block(tmp_path: Path) -> None:

@@ -18,8 +18,9 @@ from hypothesis import strategies as st
 from markupsafe import escape
 from ruamel.yaml import YAML
 
-from briefgen.search import page_sections
-from briefgen.site import CSP, SiteOptions, build_site, one_line
+from briefgen.site import CSP, SiteOptions, build_site
+from briefgen.site.pages import one_line
+from briefgen.site.search import page_sections
 from briefgen.validate import load_project
 from tests.conftest import REPO, copy_project, run, search_files, search_pages
 
@@ -488,7 +489,9 @@ def contrast(fg: str, bg: str) -> float:
 
 def test_figure_text_contrast(site: Path) -> None:
     """axe cannot always see behind SVG text (it says "incomplete"): check the colours here."""
-    partial = (REPO / "templates" / "html" / "partials" / "gap_matrix.svg.j2").read_text("utf-8")
+    partial = (
+        REPO / "briefgen" / "templates" / "html" / "partials" / "gap_matrix.svg.j2"
+    ).read_text("utf-8")
     fills = dict(re.findall(r'"(\w+)": "(#[0-9a-f]{6})"', partial.split("{% set INK", 1)[0]))
     css = (site / "assets" / "site.css").read_text("utf-8")
     dark_ink = re.search(r"--ink: (#[0-9a-f]{6})", css.split("prefers-color-scheme: dark", 1)[1])

@@ -224,10 +224,10 @@ def test_parsing_across_cores_reports_and_builds_exactly_as_serial_parsing(
             copy = copy.replace('version: "1.0"', "version: [1]\nstatus: draft")
         (project / "briefs" / "issues" / f"nato-{n}.yaml").write_text(copy, "utf-8")
 
-    import briefgen.build
+    import briefgen.engine.workers as workers
 
-    monkeypatch.setattr(briefgen.build, "PARALLEL_MIN_SECONDS", 0.0)  # fork for 60 files too
-    monkeypatch.setattr(briefgen.build, "default_jobs", lambda: 2)
+    monkeypatch.setattr(workers, "PARALLEL_MIN_SECONDS", 0.0)  # fork for 60 files too
+    monkeypatch.setattr(v, "default_jobs", lambda: 2)
 
     def load(ahead: bool, warm: bool = False) -> tuple[list[str], Any]:
         monkeypatch.setattr(v, "PARSE_AHEAD_MIN", 48 if ahead else 10**9)
@@ -241,6 +241,13 @@ def test_parsing_across_cores_reports_and_builds_exactly_as_serial_parsing(
     parallel, _ = load(ahead=True)
     assert parallel == serial
     assert load(ahead=True, warm=True)[0] == serial  # positions of cache hits too
+    # the workers really parsed: every valid copy came back from them, none from the serial pass
+    shutil.rmtree(project / ".briefgen-cache", ignore_errors=True)
+    monkeypatch.setattr(v, "PARSE_AHEAD_MIN", 48)
+    from briefgen.project import discover
+
+    ready = v._parse_ahead(project, discover(project), None)
+    assert len(ready) >= 60 and not any("nato-7" in rel for rel in ready)
     assert sum("stale" in d for d in serial) == 64
     assert any("nato-7.yaml" in d and "unknown actor 'us'" in d for d in serial)
     assert any("nato-7.yaml" in d and "duplicate" in d for d in serial)

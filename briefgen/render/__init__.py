@@ -10,8 +10,10 @@ from typing import Any
 from markupsafe import Markup
 
 from ..model import Corpus, Revision
+from ..project import BUILTIN_TEMPLATES as BUILTIN
+from ..project import template_dirs
 from .figures import gap_matrix
-from .templates import BUILTIN, render, template_dirs
+from .templates import render
 from .view import BriefView, book_view, context, issue_view
 
 

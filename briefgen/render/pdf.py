@@ -21,7 +21,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
-from .templates import template_dirs
+from ..project import template_dirs
 
 PDF_VARIANT = "pdf/ua-1"
 # A real briefing book takes a few seconds; overridable for slow machines and for tests.
@@ -193,3 +193,8 @@ def run_with_budget(fn: Callable[[], bytes], seconds: float, memory: int = 0) ->
     if data[8:9] != _OK:
         raise PdfError(data[9:].decode("utf-8", "replace"))
     return data[9:]
+
+
+def NO_FETCH(url: str, *args: Any, **kwargs: Any) -> Any:
+    """A URL fetcher for pages that must fetch nothing (the warm-up page)."""
+    raise ValueError(f"this page fetches nothing ({url[:80]})")

@@ -7,6 +7,7 @@ HTML through `finalize`. Undefined variables are errors, never silently empty.
 from __future__ import annotations
 
 import json
+import os
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -15,24 +16,15 @@ import jinja2
 from markupsafe import Markup, escape
 
 from .. import markup
+from ..cache import user_cache_dir
 from ..model import (
     CONFIDENCE_WORDS,
     GAP_LABELS,
     LIKELIHOOD_LABELS,
     SCENARIO_KINDS,
 )
-
-BUILTIN = Path(__file__).resolve().parent.parent.parent / "templates"
-
-
-def template_dirs(root: Path | None) -> list[Path]:
-    """Project templates first (a theme may override any file), then the built-in set."""
-    dirs = []
-    if root is not None and (root / "templates").is_dir():
-        dirs.append((root / "templates").resolve())
-    if BUILTIN.is_dir() and BUILTIN not in dirs:
-        dirs.append(BUILTIN)
-    return dirs
+from ..project import BUILTIN_TEMPLATES as BUILTIN
+from ..project import template_dirs
 
 
 class UnsafeOutput(ValueError):
@@ -74,9 +66,11 @@ def _common(env: jinja2.Environment) -> None:
 @lru_cache(maxsize=8)
 def environment(kind: str, dirs: tuple[Path, ...]) -> jinja2.Environment:
     """The Jinja environment for `kind` ('html' covers HTML, SVG and XML; 'md' is Markdown)."""
+    # The project's templates/ first (any file there overrides the default of the same path),
+    # then the default theme; "default/..." always names the default (to extend it).
     loader = jinja2.ChoiceLoader(
         [
-            jinja2.FileSystemLoader([str(d) for d in dirs]),
+            *(jinja2.FileSystemLoader(str(d)) for d in dirs),
             jinja2.PrefixLoader({"default": jinja2.FileSystemLoader(str(BUILTIN))}),
         ]
     )
@@ -122,18 +116,19 @@ def render(kind: str, name: str, root: Path | None, **context: Any) -> str:
     return text
 
 
-def load_templates(kind: str, root: Path | None, folders: tuple[str, ...]) -> None:
-    """Load (from the compiled cache, or compile) every template under `folders`, ahead of
-    rendering: done while another core validates an edit, it is off the critical path."""
-    env = environment(kind, tuple(template_dirs(root)))
-    for name in env.list_templates():
-        if name.startswith(folders):
-            env.get_template(name)
-
-
-def used_templates(root: Path | None) -> list[Path]:
-    """Every template and asset file, for the build graph's input hashes."""
-    files: list[Path] = []
-    for d in template_dirs(root):
-        files.extend(p for p in sorted(d.rglob("*")) if p.is_file())
-    return files
+def use_bytecode_cache(root: Path | None) -> None:
+    """Keep compiled templates in this user's cache folder, keyed by each template's source
+    hash; never in the project (a cache committed in a pull request would be code)."""
+    folder = user_cache_dir() / "templates"
+    try:
+        folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+        st = folder.stat()
+    except OSError:
+        return
+    if st.st_uid != os.getuid() or st.st_mode & 0o022:
+        return  # someone else could plant code there
+    bcc = jinja2.FileSystemBytecodeCache(str(folder))
+    for kind in ("html", "md"):
+        env = environment(kind, tuple(template_dirs(root)))
+        if env.bytecode_cache is None:
+            env.bytecode_cache = bcc

@@ -1,0 +1,86 @@
+"""Content keys: every output is named by a hash of everything its bytes depend on.
+
+Inputs are hashed by content (never by modification time), so a key cannot be fooled by a
+clock, a checkout or a copy; templates and the tool's own code are inputs like any other.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import json
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+from .. import __version__
+from ..project import discover, read_source, template_dirs
+
+# Modules that never run while a brief renders; editing them must not invalidate every PDF.
+NOT_BRIEF_CODE = frozenset({"cli.py", "__main__.py", "serve.py", "diff.py", "scaffold.py"})
+NOT_BRIEF_FOLDERS = ("site/",)
+
+
+def file_digests(root: Path) -> dict[str, str]:
+    """The sha256 of every input file of the project, by project-relative path."""
+    out = {}
+    for sf in discover(root):
+        data, _ = read_source(root, sf.path)  # never through a link out, a device or a FIFO
+        out[sf.rel] = hashlib.sha256(data).hexdigest() if data is not None else "missing"
+    return out
+
+
+@functools.cache
+def code_digest(brief_only: bool = True) -> str:
+    """One hash over the tool's version and code: the renderer is an input too.
+
+    `brief_only` leaves out the modules that never run while a brief renders (the command
+    line, the site, the preview), so editing them does not invalidate every PDF. Computed
+    once per process: the code that runs is the code that was loaded.
+    """
+    h = hashlib.sha256(__version__.encode())
+    package = Path(__file__).resolve().parent.parent
+    for p in sorted(package.rglob("*.py")):
+        rel = p.relative_to(package).as_posix()
+        if brief_only and (rel in NOT_BRIEF_CODE or rel.startswith(NOT_BRIEF_FOLDERS)):
+            continue
+        h.update(rel.encode() + b"\x00" + hashlib.sha256(p.read_bytes()).digest())
+    return h.hexdigest()
+
+
+def templates_digest(root: Path | None, folders: Iterable[str] | None = None) -> str:
+    """One hash over the template and asset files in effect under `folders` (default: all):
+    a project's file where it overrides the default, else the default's. Files at the top
+    of a template folder count for every format."""
+    wanted = set(folders) if folders is not None else None
+    effective: dict[str, Path] = {}
+    for d in template_dirs(root):
+        for p in sorted(d.rglob("*")):
+            rel = p.relative_to(d)
+            if not p.is_file() or (
+                wanted is not None and len(rel.parts) > 1 and rel.parts[0] not in wanted
+            ):
+                continue
+            effective.setdefault(rel.as_posix(), p)
+    h = hashlib.sha256()
+    for name, path in sorted(effective.items()):
+        h.update(name.encode() + b"\x00" + hashlib.sha256(path.read_bytes()).digest())
+    return h.hexdigest()
+
+
+def output_key(parts: dict[str, Any]) -> str:
+    """The key of one output: a hash of everything its bytes depend on."""
+    return hashlib.sha256(json.dumps(parts, sort_keys=True).encode()).hexdigest()
+
+
+class KeyMaker:
+    """Keys of many outputs that share most of their inputs (the shared part hashed once)."""
+
+    def __init__(self, shared: dict[str, Any]) -> None:
+        self._hash = hashlib.sha256(json.dumps(shared, sort_keys=True).encode() + b"\x00")
+
+    def key(self, own: dict[str, Any]) -> str:
+        """The key of one output whose own inputs are `own`."""
+        h = self._hash.copy()
+        h.update(json.dumps(own, sort_keys=True).encode())
+        return h.hexdigest()

@@ -1,0 +1,205 @@
+"""The build graph: which briefs there are, which files each reads, and which outputs are stale.
+
+A target is an issue or a book. Its key holds the files it reads (a book prints its issues
+whole), the titles of the issues it links to (RelatedIssue), its git history, the templates
+of the format, the code and the options. The renderer is handed exactly these inputs
+(`scoped`), so a template that reaches for more fails loudly instead of going stale silently.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, fields, replace
+from typing import Any
+
+from .. import __version__
+from ..model import Corpus, Revision
+from ..project import BRIEFS_DIR, CONFIG_NAME
+from .keys import KeyMaker
+
+FORMATS = {"md": ".md", "html": ".html", "pdf": ".pdf"}
+SHARED = [CONFIG_NAME, f"{BRIEFS_DIR}/actors.yaml", f"{BRIEFS_DIR}/sources.yaml"]
+# Template folders each output format reads. A site template edit must not re-render a PDF.
+FORMAT_TEMPLATES = {
+    "md": ("md", "shared"),
+    "html": ("html", "shared", "assets"),
+    "pdf": ("html", "shared", "assets"),
+}
+SAFE_ID = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*\Z")
+
+
+@dataclass(frozen=True)
+class Target:
+    """One brief and the input files it reads, its own file first."""
+
+    kind: str  # "issue" | "book"
+    id: str
+    deps: tuple[str, ...]
+
+    @property
+    def own(self) -> str:
+        """The brief's own file (project-relative)."""
+        return self.deps[0]
+
+
+@dataclass(frozen=True)
+class Job:
+    """One output file to produce: a target in one format, with its key."""
+
+    kind: str
+    id: str
+    fmt: str
+    key: str
+
+    @property
+    def rel(self) -> str:
+        """Path inside the format folder."""
+        return f"{self.id}{FORMATS[self.fmt]}"
+
+
+@dataclass(frozen=True)
+class RelatedIssue:
+    """All an issue's page may read of an issue in its `related` list: the title it prints."""
+
+    id: str
+    title: str
+
+
+PROJECTION = tuple(f.name for f in fields(RelatedIssue) if f.name != "id")
+Views = dict[str, dict[str, Any]]  # issue id -> its PROJECTION fields
+
+
+def stem(rel: str) -> str:
+    """The id of a brief file: briefs/issues/nato.yaml -> nato."""
+    return rel.rsplit("/", 1)[-1].removesuffix(".yaml")
+
+
+def target_deps(kind: str, ident: str, links: Iterable[str]) -> tuple[str, ...]:
+    """The files one brief reads besides config and registries, its own first: an issue's
+    related issues (only their RelatedIssue fields), a book's issues (whole)."""
+    own = f"{BRIEFS_DIR}/{'issues' if kind == 'issue' else 'books'}/{ident}.yaml"
+    return (own, *(f"{BRIEFS_DIR}/issues/{i}.yaml" for i in links))
+
+
+def targets_of(corpus: Corpus) -> list[Target]:
+    """Every issue and book of a corpus with the files it reads."""
+    out = [Target("issue", i, target_deps("issue", i, x.related)) for i, x in corpus.issues.items()]
+    out += [Target("book", b, target_deps("book", b, x.issues)) for b, x in corpus.books.items()]
+    return out
+
+
+def views_of(corpus: Corpus) -> Views:
+    """The PROJECTION fields of every issue of `corpus`, as an issue page may see them."""
+    return {i: {f: getattr(x, f) for f in PROJECTION} for i, x in corpus.issues.items()}
+
+
+def target_inputs(
+    target: Target,
+    digests: dict[str, str],
+    revisions: dict[str, list[Revision]],
+    views: Views,
+) -> dict[str, Any]:
+    """What one brief's bytes depend on among the project's files (part of each of its keys)."""
+    files = [target.own] if target.kind == "issue" else list(target.deps)
+    parts: dict[str, Any] = {
+        "inputs": {r: digests.get(r, "missing") for r in sorted({*SHARED, *files})},
+        "history": [
+            [str(r.date), str(r.short_hash), str(r.subject)] for r in revisions.get(target.own, [])
+        ],
+    }
+    if target.kind == "issue":
+        parts["related"] = [[stem(r), views.get(stem(r))] for r in target.deps[1:]]
+    return parts
+
+
+@dataclass(frozen=True)
+class Inputs:
+    """Everything a brief's key is made of besides the target: one snapshot of the project."""
+
+    digests: dict[str, str]
+    revisions: dict[str, list[Revision]]
+    views: Views
+    templates: dict[str, str]  # format -> templates_digest of its folders
+    code: str
+    page_size: str
+
+
+def plan(targets: Iterable[Target], formats: Iterable[str], inputs: Inputs) -> list[Job]:
+    """A job per target and format, keyed by everything its bytes depend on."""
+    formats = list(formats)
+    makers = {
+        fmt: KeyMaker(
+            {"v": __version__, "code": inputs.code, "fmt": fmt, "templates": inputs.templates[fmt]}
+            | ({} if fmt == "md" else {"page": inputs.page_size})
+        )
+        for fmt in formats
+    }
+    jobs: list[Job] = []
+    for t in targets:
+        own = target_inputs(t, inputs.digests, inputs.revisions, inputs.views)
+        jobs.extend(Job(t.kind, t.id, fmt, makers[fmt].key(own)) for fmt in formats)
+    return jobs
+
+
+def stale(
+    jobs: list[Job], recorded: dict[str, dict[str, str]], present: dict[str, frozenset[str]]
+) -> dict[tuple[str, str], tuple[str, ...]]:
+    """The formats each target must render in: those whose key changed or whose file is gone."""
+    todo: dict[tuple[str, str], tuple[str, ...]] = {}
+    for job in jobs:
+        if recorded[job.fmt].get(job.rel) != job.key or job.rel not in present[job.fmt]:
+            todo[(job.kind, job.id)] = (*todo.get((job.kind, job.id), ()), job.fmt)
+    return todo
+
+
+def orphans(jobs: list[Job], recorded: dict[str, dict[str, str]]) -> dict[str, list[str]]:
+    """Outputs recorded last time whose brief is gone, per format."""
+    wanted = {(j.fmt, j.rel) for j in jobs}
+    return {
+        fmt: sorted(n for n in keys if (fmt, n) not in wanted) for fmt, keys in recorded.items()
+    }
+
+
+def scoped(corpus: Corpus, target: Target, views: Views) -> Corpus:
+    """The corpus as one target may see it: the registries, itself and its declared inputs.
+
+    An issue sees its related issues only as RelatedIssue (the fields its key holds), so they
+    need not even be loaded; a template reaching for more fails instead of going stale.
+    """
+    if target.kind == "issue":
+        related = set(corpus.issues[target.id].related)
+        issues: dict[str, Any] = {
+            i: corpus.issues[i] if i == target.id else RelatedIssue(i, **views[i])
+            for i in sorted({target.id} | related)
+        }
+        return replace(corpus, issues=issues, books={})
+    wanted = set(corpus.books[target.id].issues)
+    kept = {i: x for i, x in corpus.issues.items() if i in wanted}
+    return replace(corpus, issues=kept, books={target.id: corpus.books[target.id]})
+
+
+def needed(items: Iterable[tuple[str, str]], targets: list[Target]) -> tuple[set[str], set[str]]:
+    """The issues and books the renderer needs for (kind, id) `items`: each one and, for a
+    book, its issues. An issue's related issues are not needed: it sees their views."""
+    by_key = {(t.kind, t.id): t for t in targets}
+    issues: set[str] = set()
+    books: set[str] = set()
+    for kind, ident in items:
+        (books if kind == "book" else issues).add(ident)
+        if kind == "book":
+            issues.update(stem(r) for r in by_key[(kind, ident)].deps[1:])
+    return issues, books
+
+
+def estimate(
+    kind: str, ident: str, fmts: tuple[str, ...], costs: dict[str, Any], corpus: Corpus
+) -> float:
+    """Seconds a target will take, so the longest start first: last build's time, else size."""
+    last = costs.get(f"{kind}/{ident}")
+    if isinstance(last, int | float) and "pdf" in fmts:
+        return float(last)
+    brief: Any = corpus.books[ident] if kind == "book" else corpus.issues[ident]
+    parts = [brief, *(corpus.issues[i] for i in getattr(brief, "issues", ()))]
+    size = sum(len(repr(p)) for p in parts)  # characters of content: a fair proxy for pages
+    return size * (7.5e-5 if "pdf" in fmts else 2e-7)  # seconds per character, measured

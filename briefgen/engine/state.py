@@ -1,0 +1,128 @@
+"""The one record a build keeps between runs: `<output folder>/.briefgen/state.json`.
+
+One versioned, signed JSON file with a section per job: "build" (what the last clean build
+validated, its targets, views and PDF timings) and "site:<folder>" (the site's fingerprint,
+page keys and listing record). Signed with this user's key (cache.py), so a state file
+committed in a pull request, or a broken one, is ignored: the build then starts afresh.
+Each output folder's own keys stay in its `.manifest.json`, which is swapped in with the
+folder in the same atomic step, so files and keys can never disagree.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from .. import __version__
+from ..cache import signed_dump, signed_load
+from ..model import Revision
+from ..write import atomic_write
+from .keys import code_digest
+from .plan import PROJECTION, SAFE_ID, Target, Views
+
+STATE_DIR = ".briefgen"
+FORMAT = 4  # 4: one store for the build and the site
+
+
+def store_path(folder: Path) -> Path:
+    """The state file of an output folder (build/ for the build, a site's parent for it)."""
+    return folder / STATE_DIR / "state.json"
+
+
+def read_section(folder: Path, name: str) -> dict[str, Any]:
+    """One section of the store; {} when absent, unsigned, of another format or another tool."""
+    try:
+        data = signed_load(store_path(folder).read_bytes())
+    except OSError:
+        return {}
+    if not (isinstance(data, dict) and data.get("format") == FORMAT):
+        return {}
+    if data.get("v") != __version__ or data.get("code") != code_digest(False):
+        return {}  # a new rule may reject input the old code accepted
+    section = data.get(name)
+    return section if isinstance(section, dict) else {}
+
+
+def write_section(folder: Path, name: str, section: dict[str, Any]) -> None:
+    """Replace one section of the store (the others are kept), atomically."""
+    path = store_path(folder)
+    data: Any = None
+    with contextlib.suppress(OSError):
+        data = signed_load(path.read_bytes())
+    if not (isinstance(data, dict) and data.get("format") == FORMAT):
+        data = {}
+    if data.get("v") != __version__ or data.get("code") != code_digest(False):
+        data = {}
+    data.update({"format": FORMAT, "v": __version__, "code": code_digest(False), name: section})
+    blob = signed_dump(data)
+    if blob is not None:  # no signing key (no writable home): every build starts afresh
+        atomic_write(path, blob)
+
+
+@dataclass(frozen=True)
+class Validated:
+    """What a clean validation established: the next run skips validating unchanged files."""
+
+    digests: dict[str, str]
+    targets: list[Target]
+    views: Views
+    page_size: str
+
+    def to_json(self) -> dict[str, Any]:
+        """The record as stored."""
+        return {
+            "digests": self.digests,
+            "targets": [[t.kind, t.id, list(t.deps)] for t in self.targets],
+            "views": self.views,
+            "page_size": self.page_size,
+        }
+
+    @staticmethod
+    def from_json(raw: dict[str, Any]) -> Validated | None:
+        """The record, if every part of it is well-formed; None otherwise."""
+        digests, page_size = raw.get("digests"), raw.get("page_size")
+        targets = _targets(raw.get("targets"))
+        if not isinstance(digests, dict) or not isinstance(page_size, str) or targets is None:
+            return None
+        views = _views(raw.get("views"), targets)
+        return None if views is None else Validated(digests, targets, views, page_size)
+
+
+def _targets(raw: Any) -> list[Target] | None:
+    if not isinstance(raw, list):
+        return None
+    out = []
+    for item in raw:
+        if not (isinstance(item, list) and len(item) == 3):
+            return None
+        kind, ident, deps = item
+        if kind not in ("issue", "book") or not isinstance(ident, str) or not SAFE_ID.match(ident):
+            return None
+        if not isinstance(deps, list) or not deps or not all(isinstance(d, str) for d in deps):
+            return None
+        out.append(Target(kind, ident, tuple(deps)))
+    return out
+
+
+def _views(raw: Any, targets: list[Target]) -> Views | None:
+    if not isinstance(raw, dict):
+        return None
+    for t in targets:
+        view = raw.get(t.id)
+        if t.kind == "issue" and not (
+            isinstance(view, dict)
+            and sorted(view) == sorted(PROJECTION)
+            and all(isinstance(v, str) or v is None for v in view.values())
+        ):
+            return None
+    return raw
+
+
+def history_json(revisions: dict[str, list[Revision]]) -> dict[str, list[list[str]]]:
+    """Git histories as stored in keys and records."""
+    return {
+        rel: [[str(r.date), str(r.short_hash), str(r.subject)] for r in revs]
+        for rel, revs in revisions.items()
+    }
