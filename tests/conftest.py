@@ -68,3 +68,17 @@ def search_pages(site: Path) -> list[dict[str, Any]]:
     from briefgen.site.search import read_shard
 
     return [page for f in search_files(site) for page in read_shard((site / f).read_bytes())]
+
+
+# Tests that lay out PDFs, drive a browser or build whole sites: `pytest -m "not slow"` leaves
+# them out for a quick run while editing; `make test` runs everything.
+SLOW_FIXTURES = frozenset({"built", "pdf_pair", "site", "driver", "browser", "pages"})
+SLOW_MODULES = frozenset({"test_site_browser", "test_setup", "test_hooks", "test_site_serve"})
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark the slow tests (see SLOW_FIXTURES and SLOW_MODULES)."""
+    for item in items:
+        fixtures = set(getattr(item, "fixturenames", ()))
+        if fixtures & SLOW_FIXTURES or item.module.__name__.rsplit(".", 1)[-1] in SLOW_MODULES:
+            item.add_marker(pytest.mark.slow)
