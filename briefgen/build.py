@@ -14,9 +14,8 @@ import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
-from . import validate
 from .diagnostics import Diagnostic, has_errors
 from .engine import plan as planning
 from .engine.keys import code_digest, file_digests, templates_digest
@@ -24,9 +23,11 @@ from .engine.plan import FORMAT_TEMPLATES, Inputs, Job, Target, Views
 from .engine.state import STATE_DIR, Validated, read_section, write_section
 from .engine.workers import Progress, context, parallel_map, use_context
 from .history import revisions as git_revisions
-from .model import Corpus, Revision
 from .project import BRIEFS_DIR
 from .write import files_in, out_dir_problem, read_manifest, removing, write_outputs
+
+if TYPE_CHECKING:
+    from .model import Corpus, Revision
 
 FORMATS = planning.FORMATS
 
@@ -91,6 +92,8 @@ class Gathered:
     def ensure(self, root: Path, items: Iterable[tuple[str, str]]) -> list[Diagnostic]:
         """Make sure the corpus holds what rendering `items` (kind, id) reads; the problems
         of a full validation when that had to run (an input changed meanwhile)."""
+        from . import validate  # the validators are imported only when something changed
+
         issues, books = planning.needed(items, self.targets)
         if self.corpus is not None and (
             not self.partial or validate.load_unchanged(root, self.corpus, issues, books)
@@ -122,6 +125,8 @@ def gather(
     diags: list[Diagnostic] = []
     validated = record is None or corpus is not None
     if record is None:
+        from . import validate  # the validators are imported only when something changed
+
         loaded = validate.load_project(root)
         diags = loaded.diagnostics
         if loaded.corpus is None:
@@ -143,6 +148,8 @@ def _revalidated(
 ) -> tuple[Validated, Corpus] | None:
     """Validate only the changed issue files, when nothing but issue files changed since the
     last clean validation; None when the full validation must run."""
+    from . import validate
+
     if set(last.digests) != set(digests):
         return None  # a file came or went
     changed = [r for r in digests if last.digests[r] != digests[r]]

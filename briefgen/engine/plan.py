@@ -11,12 +11,14 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, fields, replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .. import __version__
-from ..model import Corpus, Revision
 from ..project import BRIEFS_DIR, CONFIG_NAME
 from .keys import KeyMaker
+
+if TYPE_CHECKING:  # the model is imported by validation, which a no-op never runs
+    from ..model import Corpus, Revision
 
 FORMATS = {"md": ".md", "html": ".html", "pdf": ".pdf"}
 SHARED = [CONFIG_NAME, f"{BRIEFS_DIR}/actors.yaml", f"{BRIEFS_DIR}/sources.yaml"]

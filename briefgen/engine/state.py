@@ -13,14 +13,16 @@ from __future__ import annotations
 import contextlib
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .. import __version__
 from ..cache import signed_dump, signed_load
-from ..model import Revision
 from ..write import atomic_write
 from .keys import code_digest
 from .plan import PROJECTION, SAFE_ID, Target, Views
+
+if TYPE_CHECKING:  # the model is imported by validation, which a no-op never runs
+    from ..model import Revision
 
 STATE_DIR = ".briefgen"
 FORMAT = 4  # 4: one store for the build and the site
