@@ -12,7 +12,7 @@ import logging
 import sys
 import time
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
@@ -111,17 +111,26 @@ class Gathered:
 
 
 def gather(
-    root: Path, last: dict[str, Any], *, force: bool
+    root: Path, last: dict[str, Any], *, force: bool, previous: Gathered | None = None
 ) -> tuple[Gathered | None, list[Diagnostic]]:
     """Hash every input and validate what changed since the last clean validation (`last`,
     a state record): nothing when no file changed, only the changed issues when nothing else
-    did, everything otherwise. None, with the problems, when the project does not validate."""
+    did, everything otherwise. None, with the problems, when the project does not validate.
+
+    `previous`: the last run's Gathered, with its whole corpus, when the caller keeps it (the
+    preview server); the changed issues are then merged into it instead of loaded anew.
+    """
     digests = file_digests(root)
-    record = None if force else Validated.from_json(last)
+    last_record = previous.record if previous is not None else Validated.from_json(last)
+    record = None if force else last_record
     corpus, partial = None, False
     if record is not None and record.digests != digests:
         found = _revalidated(root, record, digests)
         record, corpus, partial = (None, None, False) if found is None else (*found, True)
+    if record is not None and previous is not None:
+        merged = _merged(previous, corpus, last_record)
+        if merged is not None:
+            corpus, partial = merged, False
     diags: list[Diagnostic] = []
     validated = record is None or corpus is not None
     if record is None:
@@ -141,6 +150,20 @@ def gather(
     own = [t.own for t in record.targets]
     gathered = Gathered(record, corpus, partial, git_revisions(root, own), validated)
     return gathered, diags
+
+
+def _merged(previous: Gathered, changed: Corpus | None, last: Validated | None) -> Corpus | None:
+    """The previous whole corpus with the changed issues put in; None when it does not
+    describe the last clean validation (then the usual loading applies)."""
+    if previous.corpus is None or previous.partial or last is None:
+        return None
+    if previous.record.digests != last.digests:
+        return None
+    if changed is None:
+        return previous.corpus
+    issues = dict(sorted({**previous.corpus.issues, **changed.issues}.items()))
+    digests = {**previous.corpus.digests, **changed.digests}
+    return replace(previous.corpus, issues=issues, digests=digests)
 
 
 def _revalidated(
@@ -304,18 +327,17 @@ def render_stale(
     try:
         with use_context(ctx):
             compiled_templates(root)
-            # Compile the templates (and load WeasyPrint and the fonts) here, once, so the
-            # forked workers and PDF children inherit them instead of repeating the work.
-            light = min(items, key=estimate.__getitem__)
-            render_target((light[0], light[1], tuple(f for f in light[2] if f != "pdf")))
             if any("pdf" in fmts for _, _, fmts in items):
-                warm_pdf(root)
+                warm_pdf(root)  # every PDF child forks from here: import WeasyPrint once
+            light = min(items, key=estimate.__getitem__)
             results = parallel_map(
                 render_target,
                 items,
                 jobs=opts.jobs,
                 cost=estimate.__getitem__,
                 progress=lambda item: progress(f"{item[0]} {item[1]}"),
+                # compile the templates once, here, so the forked workers inherit them
+                before_fork=lambda: render_target((light[0], light[1], ("md", "html"))),
             )
     finally:
         progress.close()

@@ -132,6 +132,7 @@ def _tokens(tokens: list[Token]) -> Iterator[Token]:
             yield from _tokens(tok.children)
 
 
+@lru_cache(maxsize=16384)
 def md_inert(text: str) -> bool:
     """True when a Markdown renderer would find no raw HTML, image or non-http(s)/mailto link."""
     # As written and flattened to one line (a template may join lines).

@@ -1,9 +1,11 @@
 """Live preview: serve the site on localhost and rebuild it on every change to the content.
 
 A watcher (the `watchfiles` library) sees changes to briefs/, templates/ and briefgen.yaml and
-rebuilds a preview copy of the site in a private temporary folder, never build/site. Each
-preview page loads one small external script that polls `__briefgen/status.json` and reloads
-the page after a good build. A failed build keeps the last good site on show and lists its
+rebuilds the preview site in memory, as `mkdocs serve` and `hugo server` do: the loaded
+project, the compiled templates and the rendered pages stay in this process between edits,
+so an edit re-validates and re-renders only what it changed. Each preview page loads one
+small external script that polls `__briefgen/status.json` and reloads the page after a good
+build. A failed build keeps the last good site on show and lists its
 problems as file:line:col over the page and in the terminal; the server never stops on bad
 content. PDFs are made only when a PDF link is followed, so a rebuild takes well under a second.
 """
@@ -13,20 +15,17 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import html
-import io
 import json
 import re
-import shutil
 import signal
 import subprocess
 import sys
-import tempfile
 import threading
 import time
 from collections.abc import Iterator
 from functools import partial
 from http import HTTPStatus
-from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any, TextIO
 from urllib.parse import urlsplit
@@ -34,7 +33,8 @@ from urllib.parse import urlsplit
 from .diagnostics import Diagnostic, Severity
 from .project import CONFIG_NAME
 from .render import asset_text
-from .site import LIVE_PATH, SiteOptions, build_site
+from .site import LIVE_PATH, preview_download, preview_site
+from .site import Preview as PreviewSite
 
 PDF_PATH = re.compile(r"/pdf/([a-z0-9]+(?:-[a-z0-9]+)*)\.pdf")
 WATCH_READY_SECONDS = 10.0
@@ -59,8 +59,7 @@ class Preview:
         self.out = out or sys.stdout
         self.err = err or sys.stderr
         self.debounce_ms = debounce_ms
-        self._tmp = Path(tempfile.mkdtemp(prefix="briefgen-preview-"))
-        self.site_dir = self._tmp / "site"
+        self.site = PreviewSite()  # the preview site, in memory
         self._lock = threading.Lock()  # one build at a time
         self._stop = threading.Event()
         self._watching = threading.Event()
@@ -109,8 +108,6 @@ class Preview:
             self._server.server_close()
         for t in self._threads:
             t.join(timeout=10)
-        with self._lock:
-            shutil.rmtree(self._tmp, ignore_errors=True)
 
     # --- building -----------------------------------------------------------------------------
 
@@ -119,12 +116,7 @@ class Preview:
         with self._lock:
             started = time.perf_counter()
             try:
-                report = build_site(
-                    self.root,
-                    SiteOptions(out=self.site_dir, jobs=1, quiet=True, pdf=False, live_reload=True),
-                    out=io.StringIO(),
-                    err=io.StringIO(),
-                )
+                report = preview_site(self.root, self.site)
                 diags = report.diagnostics
             except Exception as exc:  # a preview server outlives any build failure
                 diags = [Diagnostic("build", 1, 1, f"build failed: {exc}")]
@@ -147,6 +139,14 @@ class Preview:
                     print(line, file=self.err)
             self.err.flush()
             return dict(self.status)
+
+    def markdown(self, ident: str) -> Path | None:
+        """Bring build/md up to date (briefly: Markdown is quick) and return one file."""
+        with self._lock:
+            if not preview_download(self.root, self.site, "md").ok:
+                return None
+        path = self.root / "build" / "md" / f"{ident}.md"
+        return path if path.is_file() else None
 
     def pdf(self, ident: str) -> Path | None:
         """Bring build/pdf up to date (in a child process, all cores) and return one PDF."""
@@ -188,7 +188,7 @@ class Preview:
             for changes in watch(
                 *paths,
                 debounce=self.debounce_ms,
-                step=50,
+                step=20,  # a change is handled after 20 ms without another one
                 rust_timeout=200,
                 yield_on_timeout=True,
                 stop_event=self._stop,
@@ -225,12 +225,27 @@ class Preview:
         ).encode()
 
 
-class _Handler(SimpleHTTPRequestHandler):
-    """Static files from the preview site, plus the status file, the reload script and PDFs."""
+TYPES = {
+    ".html": "text/html; charset=utf-8",
+    ".css": "text/css; charset=utf-8",
+    ".js": "text/javascript; charset=utf-8",
+    ".svg": "image/svg+xml",
+    ".xml": "application/xml",
+    ".md": "text/markdown; charset=utf-8",
+    ".pdf": "application/pdf",
+}
+DOWNLOAD_PATH = re.compile(r"/md/([a-z0-9]+(?:-[a-z0-9]+)*)\.md")
+
+
+class _Handler(BaseHTTPRequestHandler):
+    """The preview site from memory, plus the status file, the reload script and downloads."""
 
     def __init__(self, *args: Any, preview: Preview, **kwargs: Any) -> None:
         self.preview = preview
-        super().__init__(*args, directory=str(preview.site_dir), **kwargs)
+        super().__init__(*args, **kwargs)
+
+    def do_HEAD(self) -> None:
+        self.do_GET()
 
     def do_GET(self) -> None:
         path = urlsplit(self.path).path
@@ -239,40 +254,49 @@ class _Handler(SimpleHTTPRequestHandler):
             return
         if path == f"/{LIVE_PATH}live.js":
             script = asset_text(self.preview.root, "live.js").encode()
-            self._send(script, "text/javascript; charset=utf-8")
+            self._send(script, TYPES[".js"])
             return
         pdf = PDF_PATH.fullmatch(path)
         if pdf:
             found = self.preview.pdf(pdf.group(1))
             if found is None:
-                self.send_error(HTTPStatus.NOT_FOUND, "no PDF: the content does not build")
+                self._not_found()
                 return
-            self._send(found.read_bytes(), "application/pdf")
+            self._send(found.read_bytes(), TYPES[".pdf"])
             return
-        if not self.preview.site_dir.is_dir():
-            self._send(self.preview.error_page(), "text/html; charset=utf-8")
+        files = self.preview.site.files
+        if not files:
+            self._send(self.preview.error_page(), TYPES[".html"])
             return
-        super().do_GET()
+        md = DOWNLOAD_PATH.fullmatch(path)
+        if md:
+            download = self.preview.markdown(md.group(1))
+            if download is not None:
+                self._send(download.read_bytes(), TYPES[".md"])
+            else:
+                self._not_found()
+            return
+        rel = path.lstrip("/")
+        rel = f"{rel}index.html" if rel == "" or rel.endswith("/") else rel
+        body = files.get(rel)
+        if body is None:
+            self._not_found()
+            return
+        self._send(body, TYPES.get(Path(rel).suffix, "application/octet-stream"))
+
+    def _not_found(self) -> None:
+        """Missing pages get the site's own 404 page, as a static host would serve it."""
+        page = self.preview.site.files.get("404.html", b"<h1>Not found</h1>")
+        self._send(page, TYPES[".html"], HTTPStatus.NOT_FOUND)
 
     def _send(self, body: bytes, ctype: str, status: HTTPStatus = HTTPStatus.OK) -> None:
         self.send_response(status)
         self.send_header("Content-Type", ctype)
         self.send_header("Content-Length", str(len(body)))
+        self.send_header("Cache-Control", "no-store")
         self.end_headers()
         if self.command != "HEAD":
             self.wfile.write(body)
-
-    def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
-        """Missing pages get the site's own 404 page, as a static host would serve it."""
-        page = self.preview.site_dir / "404.html"
-        if code == HTTPStatus.NOT_FOUND and page.is_file():
-            self._send(page.read_bytes(), "text/html; charset=utf-8", HTTPStatus.NOT_FOUND)
-            return
-        super().send_error(code, message, explain)
-
-    def end_headers(self) -> None:
-        self.send_header("Cache-Control", "no-store")
-        super().end_headers()
 
     def log_message(self, format: str, *args: Any) -> None:
         """Quiet: the terminal shows builds, not every request."""

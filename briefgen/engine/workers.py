@@ -70,11 +70,13 @@ def parallel_map(
     jobs: int = 0,
     cost: Callable[[T], float] | None = None,
     progress: Callable[[T], None] | None = None,
+    before_fork: Callable[[], object] | None = None,
 ) -> list[R]:
     """`[fn(i) for i in items]` across forked workers; results in input order.
 
     Items start longest first (by `cost`), so a 44-page book does not run alone at the end;
-    many small items travel in chunks. `fn` must be a module-level function.
+    many small items travel in chunks. `fn` must be a module-level function. `before_fork`
+    runs here only when workers are about to fork (to compile templates once for all).
     """
     workers = min(jobs or default_jobs(), len(items))
     if cost is not None and sum(cost(i) for i in items) < PARALLEL_MIN_SECONDS:
@@ -90,6 +92,8 @@ def parallel_map(
     size = max(1, len(items) // (workers * 8)) if cost is None or len(items) > 64 else 1
     chunks = [order[i : i + size] for i in range(0, len(order), size)]
     out: list[Any] = [None] * len(items)
+    if before_fork is not None:
+        before_fork()
     ctx = get_context("fork")
     with ProcessPoolExecutor(workers, mp_context=ctx, initializer=_die_with_parent) as pool:
         pending: dict[Future[list[R]], list[int]] = {

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import io
 import sys
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -30,10 +30,10 @@ from ..engine.plan import SHARED, target_inputs
 from ..engine.state import history_json, read_section, write_section
 from ..engine.workers import Progress, parallel_map, use_context
 from ..model import Corpus
-from ..write import MANIFEST, read_manifest, removing
+from ..write import MANIFEST, removing
 from . import pages as P
 from .errors import render_failure
-from .publish import Staging, site_dir_problem
+from .publish import MemorySite, Staging, site_dir_problem
 from .search import (
     ACTOR_SKIP_KIND,
     assemble_shard,
@@ -46,6 +46,7 @@ from .search import (
     shard_of,
 )
 
+Site = Staging | MemorySite  # where a build's files go: a staging folder, or memory
 CSP = P.CSP
 LIVE_PATH = P.LIVE_PATH
 
@@ -135,6 +136,60 @@ def build_site(
     return report
 
 
+@dataclass
+class Preview:
+    """What the preview server keeps between builds: the site's files, the project as last
+    gathered (its whole corpus) and the record of the last build."""
+
+    files: dict[str, bytes] = field(default_factory=dict)
+    hashes: dict[str, str] = field(default_factory=dict)
+    gathered: Gathered | None = None
+    state: dict[str, Any] = field(default_factory=dict)
+
+
+PREVIEW = SiteOptions(quiet=True, pdf=False, live_reload=True)  # all cores for big changes
+
+
+def preview_site(root: Path, kept: Preview, *, err: TextIO | None = None) -> BuildReport:
+    """Bring the in-memory preview up to date: as build_site, with the site in memory and the
+    corpus kept between builds, so an edit costs what it changes (one issue re-validated, its
+    pages rendered), not the size of the project. `kept` is updated only on success. The
+    downloads are made when asked for (`preview_download`)."""
+    root = root.resolve()
+    err = err or io.StringIO()
+    report = BuildReport()
+    gathered, diags = gather(
+        root, _dict(kept.state.get("validated")), force=False, previous=kept.gathered
+    )
+    report.diagnostics.extend(diags)
+    if gathered is None:
+        return report
+    fingerprint = site_fingerprint(root, gathered, PREVIEW)
+    if kept.state.get("fingerprint") == fingerprint and kept.files:
+        return report
+    memory = MemorySite(kept.files, live_digests=kept.hashes)
+    record = stage_site(root, PREVIEW, gathered, kept.state, memory, report, err)
+    if record is None or has_errors(report.diagnostics):
+        return report
+    record["validated"] = gathered.record.to_json()
+    record["fingerprint"] = fingerprint
+    kept.files, kept.hashes, kept.gathered, kept.state = (
+        memory.files,
+        memory.hashes,
+        gathered,
+        record,
+    )
+    report.written = sorted(memory.hashes)
+    return report
+
+
+def preview_download(root: Path, kept: Preview, fmt: str) -> BuildReport:
+    """Bring build/<fmt> up to date for the preview, from the project it last gathered."""
+    sink = io.StringIO()
+    opts = BuildOptions(formats=(fmt,), out=(root / "build").resolve(), quiet=True)
+    return build(root.resolve(), opts, out=sink, err=sink, gathered=kept.gathered)
+
+
 def site_fingerprint(root: Path, gathered: Gathered, opts: SiteOptions) -> str:
     """One key over every input of the site: files, history, templates, code, options."""
     return output_key(
@@ -153,7 +208,7 @@ def stage_site(
     opts: SiteOptions,
     gathered: Gathered,
     state: dict[str, Any],
-    staging: Staging,
+    staging: Site,
     report: BuildReport,
     err: TextIO,
 ) -> dict[str, Any] | None:
@@ -164,7 +219,7 @@ def stage_site(
         return None
     compiled_templates(root)
     site = site_info(gathered.corpus, opts)
-    live = read_manifest(staging.live)
+    live = staging.live_hashes()
     templates = templates_digest(root, P.SITE_TEMPLATES)
     try:
         briefs = brief_pages(root, opts, gathered, site, templates, state, staging, live, err)
@@ -209,7 +264,7 @@ def brief_pages(
     site: P.SiteInfo,
     templates: str,
     state: dict[str, Any],
-    staging: Staging,
+    staging: Site,
     live: dict[str, str],
     err: TextIO,
 ) -> Rendered:
@@ -253,13 +308,13 @@ def brief_pages(
     progress = Progress(len(todo), err, quiet=opts.quiet, unit="page")
     try:
         with use_context(ctx):
-            P.brief_page(min(todo))  # compiles the templates once, before the workers fork
             done = parallel_map(
                 P.brief_page,
                 todo,
                 jobs=opts.jobs,
                 cost=lambda item: 0.01 if item[0] == "issue" else 0.05,
                 progress=lambda item: progress(f"page {item[1]}.html"),
+                before_fork=lambda: P.brief_page(min(todo)),  # compile templates once
             )
     finally:
         progress.close()
@@ -276,7 +331,7 @@ def listing_pages(
     site: P.SiteInfo,
     templates: str,
     state: dict[str, Any],
-    staging: Staging,
+    staging: Site,
     live: dict[str, str],
 ) -> Rendered:
     """Index, actor pages, 404, feed and sitemap. They print only a slim copy of each issue,
@@ -287,12 +342,12 @@ def listing_pages(
     slim = {k: v for k, v in _dict(last.get("slim")).items() if isinstance(v, str)}
     if not gathered.partial:
         slim = {}
-    slim.update({i: P.slim_digest(x) for i, x in P.listing_corpus(gathered.corpus).issues.items()})
+    slim.update({i: P.slim_digest(x) for i, x in gathered.corpus.issues.items()})
     issue_ids = [t.id for t in gathered.targets if t.kind == "issue"]
     if any(i not in slim for i in issue_ids):
         gathered.ensure_all(root)
         assert gathered.corpus is not None
-        slim = {i: P.slim_digest(x) for i, x in P.listing_corpus(gathered.corpus).issues.items()}
+        slim = {i: P.slim_digest(x) for i, x in gathered.corpus.issues.items()}
     key = output_key(
         {
             "code": code_digest(False),
@@ -349,7 +404,7 @@ def search_index(
     gathered: Gathered,
     site: P.SiteInfo,
     state: dict[str, Any],
-    staging: Staging,
+    staging: Site,
     briefs: Rendered,
     listing: Rendered,
     live: dict[str, str],
@@ -381,7 +436,6 @@ def search_index(
         groups[shard_of(doc[0], count)].append(doc)
     last = _dict(state.get("search"))
     before = _dict(last.get("shards")) if last.get("count") == count else {}
-    old_entries = _old_entries(staging.live, before)
     shards: dict[str, Any] = {}
     files = []
     for number, group in enumerate(groups):
@@ -395,7 +449,8 @@ def search_index(
         if same and isinstance(name, str) and name in live:
             staging.keep(name, live.get(name))
         else:
-            entries = [_entry(staging.live, d, fresh, old_entries) for d in group]
+            old = _old_entries(staging, prev) if prev else {}
+            entries = [_entry(staging, d, fresh, old) for d in group]
             data = assemble_shard(entries)
             name = shard_name(number, data)
             staging.add(name, data)
@@ -406,25 +461,18 @@ def search_index(
     return {"count": count, "shards": shards}
 
 
-def _old_entries(live: Path, before: dict[str, Any]) -> dict[str, Any]:
-    """The entries of the last site's shards, by page (our own output, read as JSON)."""
-    found: dict[str, Any] = {}
-    for shard in before.values():
-        name = _dict(shard).get("file")
-        if not isinstance(name, str):
-            continue
-        try:
-            pages = read_shard((live / name).read_bytes())
-        except (OSError, ValueError):
-            continue
-        for entry in pages:
-            if isinstance(entry, dict) and isinstance(entry.get("u"), str):
-                found[entry["u"]] = entry
-    return found
+def _old_entries(live: Site, shard: dict[str, Any]) -> dict[str, Any]:
+    """The entries of one shard of the last site, by page (our own output, read as JSON)."""
+    name = shard.get("file")
+    try:
+        pages = read_shard(live.read_live(name) or b"") if isinstance(name, str) else []
+    except ValueError:
+        return {}
+    return {e["u"]: e for e in pages if isinstance(e, dict) and isinstance(e.get("u"), str)}
 
 
 def _entry(
-    live: Path, doc: tuple[str, str, str, str], fresh: dict[str, str], old: dict[str, Any]
+    live: Site, doc: tuple[str, str, str, str], fresh: dict[str, str], old: dict[str, Any]
 ) -> bytes:
     rel, kind, title, _ = doc
     sections = fresh.get(rel)
@@ -434,11 +482,12 @@ def _entry(
             sections = section_json(entry["s"])
         else:
             skip = ACTOR_SKIP_KIND.get(kind, P.BOOK_SKIP)
-            sections = section_json(page_sections((live / rel).read_text("utf-8"), skip))
+            page = (live.read_live(rel) or b"").decode("utf-8")
+            sections = section_json(page_sections(page, skip))
     return index_part(kind, title, rel, sections)
 
 
-def add_assets(root: Path, staging: Staging) -> None:
+def add_assets(root: Path, staging: Site) -> None:
     """The site's stylesheet (the brief's and the site's own), script and icon."""
     from ..render import asset_text
 
@@ -450,7 +499,7 @@ def add_assets(root: Path, staging: Staging) -> None:
         staging.add(f"assets/{name}", asset_text(root, name))
 
 
-def link_downloads(staging: Staging, gathered: Gathered, downloads: BuildOptions) -> None:
+def link_downloads(staging: Site, gathered: Gathered, downloads: BuildOptions) -> None:
     """Each brief's PDF and Markdown, linked from the build's folder."""
     assert downloads.out is not None
     for fmt in downloads.formats:

@@ -241,28 +241,39 @@ def page_renderer(root: Path, site: SiteInfo) -> Callable[..., str]:
     return page
 
 
+_SLIM: dict[tuple[str, str], str] = {}  # (issue id, file hash) -> slim digest
+
+
 def slim_digest(issue: Issue) -> str:
-    """A hash of all the listing pages print of one issue (its slim copy, whole)."""
-    return hashlib.sha256(repr(issue).encode()).hexdigest()
+    """A hash of all the listing pages print of one issue (its slim copy, whole); it depends
+    on the issue's file alone, so it is remembered by that file's hash."""
+    known = _SLIM.get((issue.id, issue.digest)) if issue.digest else None
+    if known is None:
+        known = hashlib.sha256(repr(slim_issue(issue)).encode()).hexdigest()
+        if issue.digest:
+            _SLIM[(issue.id, issue.digest)] = known
+    return known
 
 
 def listing_corpus(corpus: Corpus) -> Corpus:
     """The corpus as the listing pages see it: each issue without what they never print."""
-    slim = {
-        i: replace(
-            issue,
-            subtitle=None,
-            distribution=None,
-            key_judgments=(),
-            analysis=(),
-            precedents=(),
-            scenarios=(),
-            talking_points=(),
-            digest="",
-        )
-        for i, issue in corpus.issues.items()
-    }
+    slim = {i: slim_issue(issue) for i, issue in corpus.issues.items()}
     return replace(corpus, issues=slim, digests={})
+
+
+def slim_issue(issue: Issue) -> Issue:
+    """An issue without what the listing pages never print."""
+    return replace(
+        issue,
+        subtitle=None,
+        distribution=None,
+        key_judgments=(),
+        analysis=(),
+        precedents=(),
+        scenarios=(),
+        talking_points=(),
+        digest="",
+    )
 
 
 def listing_page(item: tuple[str, str]) -> list[tuple[str, bytes, str | None]]:

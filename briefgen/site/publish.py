@@ -14,6 +14,7 @@ from ..write import (
     link_or_copy,
     manifest_json,
     out_dir_problem,
+    read_manifest,
     replace_dir,
     staging_dir,
 )
@@ -33,12 +34,24 @@ def site_dir_problem(root: Path, dest: Path) -> str | None:
 @dataclass
 class Staging:
     """The new site's files, written into its staging folder as they render; nothing touches
-    the live site until `publish` swaps the folder in."""
+    the live site until `publish` swaps the folder in. (`MemorySite` is the same for the
+    preview server, which keeps its site in memory.)"""
 
     staged: Path
     live: Path
     hashes: dict[str, str] = field(default_factory=dict)  # site path -> sha256: the manifest
     _made: set[Path] = field(default_factory=set)
+
+    def live_hashes(self) -> dict[str, str]:
+        """The live site's files and their sha256 (its manifest)."""
+        return read_manifest(self.live)
+
+    def read_live(self, rel: str) -> bytes | None:
+        """A file of the live site, or None."""
+        try:
+            return join_checked(self.live, rel).read_bytes()
+        except OSError:
+            return None
 
     @staticmethod
     def beside(dest: Path) -> Staging:
@@ -76,3 +89,35 @@ class Staging:
     def discard(self) -> None:
         """Drop the staging folder (after a failure)."""
         discard(self.staged)
+
+
+@dataclass
+class MemorySite:
+    """A site held in memory (the preview server's): the same calls as Staging."""
+
+    live: dict[str, bytes]
+    files: dict[str, bytes] = field(default_factory=dict)
+    hashes: dict[str, str] = field(default_factory=dict)
+    live_digests: dict[str, str] = field(default_factory=dict)
+
+    def live_hashes(self) -> dict[str, str]:
+        """The current site's files and their sha256."""
+        return self.live_digests
+
+    def read_live(self, rel: str) -> bytes | None:
+        """A file of the current site, or None."""
+        return self.live.get(rel)
+
+    def add(self, rel: str, data: str | bytes) -> None:
+        """Hold one rendered file."""
+        raw = data.encode() if isinstance(data, str) else data
+        self.files[rel] = raw
+        self.hashes[rel] = hashlib.sha256(raw).hexdigest()
+
+    def keep(self, rel: str, digest: str | None) -> None:
+        """Carry an unchanged file over from the current site."""
+        self.files[rel] = self.live[rel]
+        self.hashes[rel] = digest or hashlib.sha256(self.live[rel]).hexdigest()
+
+    def link(self, rel: str, source: Path) -> None:
+        """Downloads are served from the build's folder, not held."""
