@@ -34,8 +34,8 @@ test: deps-test $(STAMP) lint
 	$(PY) -m pytest -q -p no:cacheprovider
 
 lint: $(STAMP)
-	$(VENV)/bin/ruff check briefgen tests bench
-	$(VENV)/bin/ruff format --check briefgen tests bench
+	$(VENV)/bin/ruff check briefgen tests bench scripts
+	$(VENV)/bin/ruff format --check briefgen tests bench scripts
 	$(VENV)/bin/mypy
 
 format: $(STAMP)
