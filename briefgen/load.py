@@ -66,7 +66,6 @@ _FORBIDDEN = re.compile(
 )
 
 
-_SCALAR, _START, _END, _DOCUMENT, _ALIAS = range(5)  # the kinds of parser event we act on
 _DUPLICATE = "\x00duplicate"  # a key no YAML text can contain (NUL is rejected on input)
 
 
@@ -226,19 +225,138 @@ def parse_text(text: str, rel: str, digest: str = "") -> Document:
 
 def _build(text: str, doc: Document) -> None:
     """Walk the events with an explicit stack (no recursion, so no RecursionError)."""
-    # Each frame: [container, path, pending_key, pending_key_pos, seen_keys]
-    stack: list[list[Any]] = []
-    documents = 0
-    nodes = 0
-    root_set = False
+    _Builder(doc).run(text)
 
-    def place(value: Any, pos: Position, plain: str | None) -> PathKey:
-        nonlocal root_set
+
+class _Builder:
+    """The state of one walk over a file's parser events, one small method per event class.
+
+    Events are dispatched by their exact class through one dict lookup: the parse of a large
+    corpus spends much of its time here, so no chain of isinstance tests per event.
+    """
+
+    __slots__ = ("doc", "documents", "nodes", "root_set", "stack")
+
+    def __init__(self, doc: Document) -> None:
+        self.doc = doc
+        # Each frame: [container, path, pending_key, pending_key_pos, seen_keys]
+        self.stack: list[list[Any]] = []
+        self.documents = 0
+        self.nodes = 0
+        self.root_set = False
+
+    def run(self, text: str) -> None:
+        """Feed every event to its handler; stream start and document end need none."""
+        handlers: dict[type, Callable[[Any], None]] = {
+            ScalarEvent: self.scalar,
+            MappingStartEvent: self.mapping_start,
+            SequenceStartEvent: self.sequence_start,
+            MappingEndEvent: self.end,
+            SequenceEndEvent: self.end,
+            DocumentStartEvent: self.document,
+            AliasEvent: self.alias,
+        }
+        handler_for = handlers.get
+        next_event = _events(text)
+        while True:
+            ev = next_event()
+            handler = handler_for(type(ev))
+            if handler is not None:
+                handler(ev)
+            elif type(ev) is StreamEndEvent:
+                break
+        if self.documents == 0 or not self.root_set:
+            raise LoadError(1, 1, "file is empty; expected a YAML mapping")
+
+    def document(self, ev: Any) -> None:
+        """Allow one document, of YAML 1.2, without %TAG directives."""
+        mark = ev.start_mark
+        line, col = mark.line + 1, mark.column + 1
+        self.documents += 1
+        if self.documents > 1:
+            raise LoadError(line, col, "only one YAML document is allowed per file")
+        version = ev.version
+        if version is not None and tuple(version) != (1, 2):
+            raise LoadError(
+                line, col, f"%YAML {version[0]}.{version[1]} directive: only YAML 1.2 is read"
+            )
+        if ev.tags:
+            raise LoadError(line, col, "%TAG directives are not allowed")
+
+    def node(self, ev: Any) -> Position:
+        """The position of a node event, counted against MAX_NODES (ends count too)."""
+        mark = ev.start_mark
+        pos = (mark.line + 1, mark.column + 1)
+        self.nodes += 1
+        if self.nodes > MAX_NODES:
+            raise LoadError(pos[0], pos[1], f"file has more than {MAX_NODES} YAML nodes")
+        return pos
+
+    def alias(self, ev: Any) -> None:
+        """Refuse aliases: they are how alias bombs multiply a small file."""
+        pos = self.node(ev)
+        raise LoadError(pos[0], pos[1], "aliases (*name) are not allowed; repeat the value")
+
+    def end(self, ev: Any) -> None:
+        """Close the innermost mapping or sequence."""
+        self.node(ev)
+        self.stack.pop()
+
+    def untagged(self, ev: Any) -> Position:
+        """The position of a scalar or collection, refusing anchors and tags on it."""
+        pos = self.node(ev)
+        if ev.anchor:
+            raise LoadError(pos[0], pos[1], f"anchors (&{ev.anchor}) are not allowed")
+        tag = ev.tag
+        if tag is not None:  # even the non-specific `!`: a tagged node is an error, not a string
+            raise LoadError(pos[0], pos[1], f"tags ({tag}) are not allowed; remove the tag")
+        return pos
+
+    def scalar(self, ev: Any) -> None:
+        """Place a scalar, resolving plain ones by the core schema and keeping their text."""
+        pos = self.untagged(ev)
+        value: str = ev.value
+        if len(value) > MAX_SCALAR_CHARS:
+            raise LoadError(pos[0], pos[1], f"value is longer than {MAX_SCALAR_CHARS} characters")
+        style = ev.style
+        if style == '"':  # only escapes can bring in what _check_text did not see
+            _check_chars(value, pos[0], pos[1], "value")
+        if not style:  # plain
+            try:
+                resolved = resolve_plain(value)
+            except ValueError as exc:
+                raise LoadError(pos[0], pos[1], str(exc)) from None
+            self.place(resolved, pos, value if not isinstance(resolved, str) else None)
+        else:
+            self.place(value, pos, None)
+
+    def mapping_start(self, ev: Any) -> None:
+        """Open a mapping."""
+        self.open(ev, {})
+
+    def sequence_start(self, ev: Any) -> None:
+        """Open a sequence."""
+        self.open(ev, [])
+
+    def open(self, ev: Any, container: dict[str, Any] | list[Any]) -> None:
+        """Place a new collection and push its frame, within the depth limit."""
+        pos = self.untagged(ev)
+        stack = self.stack
+        if len(stack) >= MAX_DEPTH:
+            raise LoadError(pos[0], pos[1], f"nesting is deeper than {MAX_DEPTH} levels")
+        if stack and stack[-1][2] is None and isinstance(stack[-1][0], dict):
+            raise LoadError(pos[0], pos[1], "mapping keys must be plain strings")
+        path = self.place(container, pos, None)
+        stack.append([container, path, None, None, {}])
+
+    def place(self, value: Any, pos: Position, plain: str | None) -> PathKey:
+        """Put a value where the walk is (root, list item, mapping key or value); its path."""
+        stack = self.stack
         if not stack:
-            if root_set:
+            if self.root_set:
                 raise LoadError(pos[0], pos[1], "only one YAML document is allowed per file")
-            doc.data = value
-            root_set = True
+            self.doc.data = value
+            self.root_set = True
             path: PathKey = ()
         else:
             frame = stack[-1]
@@ -249,116 +367,44 @@ def _build(text: str, doc: Document) -> None:
             else:
                 key = frame[2]
                 if key is None:
-                    if not isinstance(value, str) or (plain is not None and value != plain):
-                        raise LoadError(pos[0], pos[1], "mapping keys must be plain strings")
-                    if len(value) > MAX_KEY_CHARS:
-                        raise LoadError(
-                            pos[0], pos[1], f"a key is longer than {MAX_KEY_CHARS} characters"
-                        )
-                    if value in frame[4]:
-                        # Reported, and the value is read into nowhere, so checking goes on
-                        # and the author sees every other problem of the file in the same run.
-                        first = frame[4][value]
-                        doc.problems.append(
-                            Diagnostic(
-                                doc.rel,
-                                pos[0],
-                                pos[1],
-                                f"duplicate key '{_one_line(value)}' "
-                                f"(first defined at line {first})",
-                            )
-                        )
-                        frame[2] = _DUPLICATE
-                        return (*parent, _DUPLICATE)
-                    frame[4][value] = pos[0]
-                    frame[2] = value
-                    frame[3] = pos
-                    doc.key_positions[(*parent, value)] = pos
-                    return (*parent, value)
+                    return self.key(frame, value, pos, plain)
                 path = (*parent, key)
                 frame[2] = None
                 if key is _DUPLICATE:
                     return path
                 container[key] = value
+        doc = self.doc
         doc.positions[path] = pos
         if plain is not None:
             doc.plain_text[path] = plain
         return path
 
-    next_event = _events(text)
-    while True:
-        ev = next_event()
-        cls = type(ev)
-        if cls is ScalarEvent:
-            kind = _SCALAR
-        elif cls is MappingStartEvent or cls is SequenceStartEvent:
-            kind = _START
-        elif cls is MappingEndEvent or cls is SequenceEndEvent:
-            kind = _END
-        elif cls is DocumentStartEvent:
-            kind = _DOCUMENT
-        elif cls is AliasEvent:
-            kind = _ALIAS
-        elif cls is StreamEndEvent:
-            break
-        else:  # stream start, document end
-            continue
-        mark = ev.start_mark
-        pos = (mark.line + 1, mark.column + 1)
-        if kind == _DOCUMENT:
-            documents += 1
-            if documents > 1:
-                raise LoadError(pos[0], pos[1], "only one YAML document is allowed per file")
-            version = ev.version
-            if version is not None and tuple(version) != (1, 2):
-                raise LoadError(
+    def key(self, frame: list[Any], value: Any, pos: Position, plain: str | None) -> PathKey:
+        """Take a mapping key; a duplicate is reported and its value read into nowhere."""
+        parent = frame[1]
+        if not isinstance(value, str) or (plain is not None and value != plain):
+            raise LoadError(pos[0], pos[1], "mapping keys must be plain strings")
+        if len(value) > MAX_KEY_CHARS:
+            raise LoadError(pos[0], pos[1], f"a key is longer than {MAX_KEY_CHARS} characters")
+        if value in frame[4]:
+            # Reported, and the value is read into nowhere, so checking goes on and the
+            # author sees every other problem of the file in the same run.
+            first = frame[4][value]
+            self.doc.problems.append(
+                Diagnostic(
+                    self.doc.rel,
                     pos[0],
                     pos[1],
-                    f"%YAML {version[0]}.{version[1]} directive: only YAML 1.2 is read",
+                    f"duplicate key '{_one_line(value)}' (first defined at line {first})",
                 )
-            if ev.tags:
-                raise LoadError(pos[0], pos[1], "%TAG directives are not allowed")
-            continue
-        nodes += 1
-        if nodes > MAX_NODES:
-            raise LoadError(pos[0], pos[1], f"file has more than {MAX_NODES} YAML nodes")
-        if kind == _ALIAS:
-            raise LoadError(pos[0], pos[1], "aliases (*name) are not allowed; repeat the value")
-        if kind == _END:
-            stack.pop()
-            continue
-        if ev.anchor:
-            raise LoadError(pos[0], pos[1], f"anchors (&{ev.anchor}) are not allowed")
-        tag = ev.tag
-        if tag is not None:  # even the non-specific `!`: a tagged node is an error, not a string
-            raise LoadError(pos[0], pos[1], f"tags ({tag}) are not allowed; remove the tag")
-        if kind == _SCALAR:
-            value: Any = ev.value
-            if len(value) > MAX_SCALAR_CHARS:
-                raise LoadError(
-                    pos[0], pos[1], f"value is longer than {MAX_SCALAR_CHARS} characters"
-                )
-            style = ev.style
-            if style == '"':  # only escapes can bring in what _check_text did not see
-                _check_chars(value, pos[0], pos[1], "value")
-            if not style:  # plain
-                try:
-                    resolved = resolve_plain(value)
-                except ValueError as exc:
-                    raise LoadError(pos[0], pos[1], str(exc)) from None
-                place(resolved, pos, value if not isinstance(resolved, str) else None)
-            else:
-                place(value, pos, None)
-            continue
-        if len(stack) >= MAX_DEPTH:
-            raise LoadError(pos[0], pos[1], f"nesting is deeper than {MAX_DEPTH} levels")
-        if stack and stack[-1][2] is None and isinstance(stack[-1][0], dict):
-            raise LoadError(pos[0], pos[1], "mapping keys must be plain strings")
-        container: Any = {} if cls is MappingStartEvent else []
-        path = place(container, pos, None)
-        stack.append([container, path, None, None, {}])
-    if documents == 0 or not root_set:
-        raise LoadError(1, 1, "file is empty; expected a YAML mapping")
+            )
+            frame[2] = _DUPLICATE
+            return (*parent, _DUPLICATE)
+        frame[4][value] = pos[0]
+        frame[2] = value
+        frame[3] = pos
+        self.doc.key_positions[(*parent, value)] = pos
+        return (*parent, value)
 
 
 def load_bytes(raw: bytes, rel: str) -> Document:

@@ -17,8 +17,9 @@ import jinja2
 
 from .load import LoadError, load_bytes, load_file
 from .project import BRIEFS_DIR, SourceFile, discover, inside, template_dirs
+from .rules import RESERVED_IDS
 from .schema import check, schema
-from .validate import RESERVED_IDS, read_input
+from .validate import read_input
 
 KINDS = {"issue": "issues", "book": "books"}
 # What may reach the YAML through the template: slugs, dates, ", " joins and the title.
