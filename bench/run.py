@@ -183,18 +183,6 @@ def default_sigint() -> None:
     signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
-def serve_cold(root: Path) -> Run:
-    """`briefgen serve` with no build/ and no cache, until its first build (the HTML site,
-    PDFs on demand) is served: seconds, and peak MB."""
-    rm(root / "build", root / ".briefgen-cache")
-    server = Server(root)
-    try:
-        seconds = server.ready()
-    finally:
-        mb = server.stop()
-    return seconds, mb
-
-
 def edit(text: str, key: str, i: int) -> str:
     """A real, valid change to one issue's `key` (subtitle or title)."""
     pattern = rf'^{key}: ("?)(.*?)(?: \(edit \d+\))?\1$'
@@ -332,9 +320,13 @@ def bench_corpus(figs: dict[str, Figure], n: int, runs: int, bins: dict[str, str
         Spec(f"html.{n}.one", "`briefgen build --format html`, one subtitle changed", html,
              root, lambda i: victim.write_text(edit(victim.read_text(), "subtitle", i))),
     ], runs))  # fmt: skip
+    site = [BRIEFGEN, "site", "-q", "--no-pdf"]
     figs.update(interleaved([
-        Spec(f"site.{n}.cold", "`briefgen serve` from nothing, until the site is served",
-             lambda: serve_cold(root)),
+        Spec(f"site.{n}.cold", "`briefgen site --no-pdf`, from nothing", site, root,
+             lambda _i: rm(build, cache)),
+        Spec(f"site.{n}.noop", "`briefgen site --no-pdf`, nothing changed", site, root),
+        Spec(f"site.{n}.one", "`briefgen site --no-pdf`, one subtitle changed", site, root,
+             lambda i: victim.write_text(edit(victim.read_text(), "subtitle", i))),
         Spec(f"mkdocs.{n}.cold", "`mkdocs build`, from nothing", [mkdocs, "build", "-q"], mk,
              lambda _i: rm(mk / "site")),
         Spec(f"mkdocs.{n}.noop", "`mkdocs build --dirty`, nothing changed",
@@ -355,7 +347,20 @@ def bench_large(figs: dict[str, Figure], n: int, runs: int) -> None:
     figs.update(
         interleaved([Spec(f"validate.{n}.warm", label, [BRIEFGEN, "validate"], root)], runs)
     )
-    preview(figs, root, n, runs, "title", cold=True)  # one full build of 5,000 pages is enough
+    site = [BRIEFGEN, "site", "-q", "--no-pdf"]
+    victim = sorted((root / "briefs" / "issues").glob("*.yaml"))[n // 2]
+    rm(root / "build")
+    figs.update(
+        interleaved(
+            [Spec(f"site.{n}.cold", "`briefgen site --no-pdf`, from nothing", site, root)], 1
+        )
+    )  # one full build of 5,000 pages is enough
+    figs.update(interleaved([
+        Spec(f"site.{n}.noop", "`briefgen site --no-pdf`, nothing changed", site, root),
+        Spec(f"site.{n}.one", "`briefgen site --no-pdf`, one title changed", site, root,
+             lambda i: victim.write_text(edit(victim.read_text(), "title", i))),
+    ], runs))  # fmt: skip
+    preview(figs, root, n, runs, "title", cold=False)
 
 
 def about(bins: dict[str, str]) -> dict[str, str]:

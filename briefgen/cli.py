@@ -60,6 +60,9 @@ def _parser() -> _Parser:
     site.add_argument("-j", "--jobs", type=int, default=0)
     site.add_argument("--force", action="store_true")
     site.add_argument("--quiet", "-q", action="store_true")
+    site.add_argument(
+        "--no-pdf", action="store_true", help="leave out the PDF downloads (HTML and Markdown only)"
+    )
 
     serve = sub.add_parser("serve", help="serve the site on localhost; rebuild on change")
     serve.add_argument("--port", type=int, default=8000)
@@ -155,7 +158,9 @@ def cmd_build(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 def cmd_site(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from .site import SiteOptions, build_site
 
-    opts = SiteOptions(out=args.out, jobs=args.jobs, force=args.force, quiet=args.quiet)
+    opts = SiteOptions(
+        out=args.out, jobs=args.jobs, force=args.force, quiet=args.quiet, pdf=not args.no_pdf
+    )
     report = build_site(_root(args), opts, out=out, err=err)
     _print_diags(report.diagnostics, "text", err)
     return EXIT_INVALID if has_errors(report.diagnostics) else EXIT_OK

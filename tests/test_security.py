@@ -198,6 +198,11 @@ def test_template_syntax_in_yaml_validates_as_text(project: Path) -> None:
     data["title"] = "{{ 7*7 }} {% include 'x' %}"
     write_json(project, GOOD, data)
     assert run("-C", project, "validate").code == 0
+    from briefgen.validate import load_project
+
+    corpus = load_project(project).corpus
+    assert corpus is not None
+    assert corpus.issues["institutions"].title == "{{ 7*7 }} {% include 'x' %}"
 
 
 # --- ids and paths --------------------------------------------------------------------------

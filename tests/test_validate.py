@@ -109,6 +109,10 @@ def test_no_stays_a_string(project: Path) -> None:
     write_issue(project, MINIMAL.replace("title: A minimal issue", "title: NO"))
     res = run("-C", project, "validate")
     assert res.code == 0, res.err
+    from briefgen.validate import load_project
+
+    corpus = load_project(project).corpus
+    assert corpus is not None and corpus.issues["minimal"].title == "NO"  # not False
 
 
 def test_unquoted_date_is_text_and_impossible_date_is_located(project: Path) -> None:

@@ -25,12 +25,6 @@ from ..render.templates import render
 from ..render.view import Citations, sections_of
 from .search import page_sections, section_json
 
-# What a page may load: only files of the site itself; no inline script, no other host.
-CSP = (
-    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-    "font-src 'self'; connect-src 'self'; form-action 'self'; base-uri 'none'"
-)
-LIVE_PATH = "__briefgen/"  # served by `briefgen serve` only, never written into the site
 # The figures hold links, so on the site they keep the SVG's own role (a graphics document):
 # role=img would hide the links from assistive technology.
 SVG_ROLE = ""

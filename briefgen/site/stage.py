@@ -1,0 +1,341 @@
+"""Rendering the site's files: brief pages, listing pages, the search index and assets, each
+kept from the live site while its key is unchanged."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, TextIO
+
+from ..build import BuildOptions, BuildReport, Gathered, RenderContext, compiled_templates
+from ..engine.keys import KeyMaker, code_digest, output_key, templates_digest
+from ..engine.plan import SHARED, target_inputs
+from ..engine.state import history_json
+from ..engine.workers import Progress, parallel_map, use_context
+from ..model import Corpus
+from . import pages as P
+from .errors import render_failure
+from .publish import MemorySite, Staging
+from .search import (
+    ACTOR_SKIP_KIND,
+    assemble_shard,
+    index_part,
+    page_sections,
+    read_shard,
+    section_json,
+    shard_count,
+    shard_name,
+    shard_of,
+)
+from .settings import CSP, SiteOptions
+
+Site = Staging | MemorySite  # where a build's files go: a staging folder, or memory
+
+
+def stage_site(
+    root: Path,
+    opts: SiteOptions,
+    gathered: Gathered,
+    state: dict[str, Any],
+    staging: Site,
+    report: BuildReport,
+    err: TextIO,
+) -> dict[str, Any] | None:
+    """Every file of the site but the downloads, written into the staging folder; the record
+    to keep of them, or None when errors (in `report`) stopped it."""
+    report.diagnostics.extend(gathered.ensure(root, []))  # at least the config and registries
+    if gathered.corpus is None:
+        return None
+    compiled_templates(root)
+    site = site_info(gathered.corpus, opts)
+    live = staging.live_hashes()
+    templates = templates_digest(root, P.SITE_TEMPLATES)
+    try:
+        briefs = brief_pages(root, opts, gathered, site, templates, state, staging, live, err)
+        listing = listing_pages(root, opts, gathered, site, templates, state, staging, live)
+        if gathered.corpus is None:
+            return None
+        search = search_index(root, gathered, site, state, staging, briefs, listing, live)
+        add_assets(root, staging)
+    except Exception as exc:  # a template error must not leave a half-written site
+        report.diagnostics.append(render_failure(exc, root))
+        return None
+    return {"pages": briefs.keys, "listing": listing.record, "search": search}
+
+
+def site_info(corpus: Corpus, opts: SiteOptions) -> P.SiteInfo:
+    """Site-wide facts every page template reads."""
+    cfg = corpus.config
+    return P.SiteInfo(
+        title=cfg.site_title,
+        base_url=cfg.base_url if cfg.base_url.endswith("/") else cfg.base_url + "/",
+        author=cfg.author,
+        distribution=cfg.distribution,
+        csp=CSP,
+        live_reload=opts.live_reload,
+        pdf=opts.pdf or opts.live_reload,  # the preview server makes PDFs on request
+    )
+
+
+@dataclass
+class Rendered:
+    """Pages of one kind: their keys, and the search sections of those rendered now."""
+
+    keys: dict[str, str]
+    sections: dict[str, str]
+    record: dict[str, Any]
+
+
+def brief_pages(
+    root: Path,
+    opts: SiteOptions,
+    gathered: Gathered,
+    site: P.SiteInfo,
+    templates: str,
+    state: dict[str, Any],
+    staging: Site,
+    live: dict[str, str],
+    err: TextIO,
+) -> Rendered:
+    """Every brief page: rendered across cores when its key changed, else linked from the
+    live site. A page's key holds what the build's key of its HTML holds, and the site's
+    templates and settings."""
+    maker = KeyMaker({"code": code_digest(False), "templates": templates, "site": repr(site)})
+    keys = {
+        f"{t.id}.html": maker.key(
+            target_inputs(t, gathered.record.digests, gathered.revisions, gathered.views)
+        )
+        for t in gathered.targets
+    }
+    last = _dict(state.get("pages"))
+    todo = [
+        (t.kind, t.id)
+        for t in gathered.targets
+        if opts.force
+        or last.get(f"{t.id}.html") != keys[f"{t.id}.html"]
+        or f"{t.id}.html" not in live
+    ]
+    for rel in keys.keys() - {f"{i}.html" for _, i in todo}:
+        staging.keep(rel, live.get(rel))
+    sections: dict[str, str] = {}
+    if not todo:
+        return Rendered(keys, sections, {})
+    diags = gathered.ensure(root, todo)
+    if diags or gathered.corpus is None:
+        raise RuntimeError("an input changed during the build; run it again")
+    ctx = P.BriefPageContext(
+        RenderContext(
+            root,
+            gathered.corpus,
+            gathered.revisions,
+            gathered.views,
+            gathered.record.page_size,
+            {(t.kind, t.id): t for t in gathered.targets},
+        ),
+        site,
+    )
+    progress = Progress(len(todo), err, quiet=opts.quiet, unit="page")
+    try:
+        with use_context(ctx):
+            done = parallel_map(
+                P.brief_page,
+                todo,
+                jobs=opts.jobs,
+                cost=lambda item: 0.01 if item[0] == "issue" else 0.05,
+                progress=lambda item: progress(f"page {item[1]}.html"),
+                before_fork=lambda: P.brief_page(min(todo)),  # compile templates once
+            )
+    finally:
+        progress.close()
+    for (_, ident), (data, found) in zip(todo, done, strict=True):
+        staging.add(f"{ident}.html", data)
+        sections[f"{ident}.html"] = found
+    return Rendered(keys, sections, {})
+
+
+def listing_pages(
+    root: Path,
+    opts: SiteOptions,
+    gathered: Gathered,
+    site: P.SiteInfo,
+    templates: str,
+    state: dict[str, Any],
+    staging: Site,
+    live: dict[str, str],
+) -> Rendered:
+    """Index, actor pages, 404, feed and sitemap. They print only a slim copy of each issue,
+    so they are kept while every issue's slim copy, hashed issue by issue, is unchanged: an
+    edit to an issue's analysis does not re-render the index and every actor page."""
+    assert gathered.corpus is not None
+    last = _dict(state.get("listing"))
+    slim = {k: v for k, v in _dict(last.get("slim")).items() if isinstance(v, str)}
+    if not gathered.partial:
+        slim = {}
+    slim.update({i: P.slim_digest(x) for i, x in gathered.corpus.issues.items()})
+    issue_ids = [t.id for t in gathered.targets if t.kind == "issue"]
+    if any(i not in slim for i in issue_ids):
+        gathered.ensure_all(root)
+        assert gathered.corpus is not None
+        slim = {i: P.slim_digest(x) for i, x in gathered.corpus.issues.items()}
+    key = output_key(
+        {
+            "code": code_digest(False),
+            "templates": templates,
+            "site": repr(site),
+            "issues": [[i, slim[i]] for i in issue_ids],
+            "books": [
+                [t.id, gathered.record.digests.get(t.own)]
+                for t in gathered.targets
+                if t.kind == "book"
+            ],
+            "shared": {r: gathered.record.digests.get(r) for r in SHARED},
+            "history": history_json(
+                {t.own: gathered.revisions.get(t.own, []) for t in gathered.targets}
+            ),
+        }
+    )
+    files = ["index.html", "404.html", "feed.xml", "sitemap.xml"]
+    files += [f"actors/{a}.html" for a in gathered.corpus.actors]
+    titles = last.get("titles")
+    current = not opts.force and last.get("key") == key and all(rel in live for rel in files)
+    if current and isinstance(titles, dict):
+        for rel in files:
+            staging.keep(rel, live.get(rel))
+        keys = {rel: key for rel in files}
+        return Rendered(keys, {}, {"key": key, "slim": slim, "titles": titles})
+    gathered.ensure_all(root)
+    corpus = P.listing_corpus(gathered.corpus)
+    sections: dict[str, str] = {}
+    ctx = P.ListingContext(
+        corpus, P.entries(corpus, gathered.revisions), P.page_renderer(root, site), {}
+    )
+    items = [("index", ""), *(("actor", a) for a in corpus.actors), ("other", "")]
+    with use_context(ctx):
+        done = parallel_map(
+            P.listing_page,
+            items,
+            jobs=opts.jobs,
+            cost=lambda item: 0.02 * len(corpus.issues) / (3 if item[0] == "other" else 1),
+        )
+    for result in done:
+        for rel, data, found in result:
+            staging.add(rel, data)
+            if found is not None:
+                sections[rel] = found
+    titles = {i: x.title for i, x in gathered.corpus.issues.items()}
+    titles.update({b: x.title for b, x in gathered.corpus.books.items()})
+    keys = {rel: key for rel in files}
+    return Rendered(keys, sections, {"key": key, "slim": slim, "titles": titles})
+
+
+def search_index(
+    root: Path,
+    gathered: Gathered,
+    site: P.SiteInfo,
+    state: dict[str, Any],
+    staging: Site,
+    briefs: Rendered,
+    listing: Rendered,
+    live: dict[str, str],
+) -> dict[str, Any]:
+    """The search index's shards and search.html; a shard none of whose pages changed is kept.
+
+    A changed shard takes the sections of the pages rendered now and, for the others, their
+    entries as the last shard holding them has them (else their live page is split again).
+    """
+    assert gathered.corpus is not None
+    titles = _dict(listing.record.get("titles"))
+    docs = [
+        (
+            f"{t.id}.html",
+            P.KIND_NAMES[t.kind],
+            str(titles.get(t.id, t.id)),
+            briefs.keys[f"{t.id}.html"],
+        )
+        for t in gathered.targets
+    ]
+    docs += [
+        (f"actors/{a.id}.html", "Actor", a.name, listing.keys[f"actors/{a.id}.html"])
+        for a in gathered.corpus.actors.values()
+    ]
+    fresh = {**briefs.sections, **listing.sections}
+    count = shard_count(len(docs))
+    groups: list[list[tuple[str, str, str, str]]] = [[] for _ in range(count)]
+    for doc in docs:
+        groups[shard_of(doc[0], count)].append(doc)
+    last = _dict(state.get("search"))
+    before = _dict(last.get("shards")) if last.get("count") == count else {}
+    shards: dict[str, Any] = {}
+    files = []
+    for number, group in enumerate(groups):
+        if not group:
+            continue
+        prev = _dict(before.get(str(number)))
+        same = [list(d) for d in group] == prev.get("docs") and not any(
+            d[0] in fresh for d in group
+        )
+        name = prev.get("file")
+        if same and isinstance(name, str) and name in live:
+            staging.keep(name, live.get(name))
+        else:
+            old = _old_entries(staging, prev) if prev else {}
+            entries = [_entry(staging, d, fresh, old) for d in group]
+            data = assemble_shard(entries)
+            name = shard_name(number, data)
+            staging.add(name, data)
+        files.append(name)
+        shards[str(number)] = {"file": name, "docs": [list(d) for d in group]}
+    page = P.page_renderer(root, site)
+    staging.add("search.html", page("site/search.html.j2", "", "search", index_files=files))
+    return {"count": count, "shards": shards}
+
+
+def _old_entries(live: Site, shard: dict[str, Any]) -> dict[str, Any]:
+    """The entries of one shard of the last site, by page (our own output, read as JSON)."""
+    name = shard.get("file")
+    try:
+        pages = read_shard(live.read_live(name) or b"") if isinstance(name, str) else []
+    except ValueError:
+        return {}
+    return {e["u"]: e for e in pages if isinstance(e, dict) and isinstance(e.get("u"), str)}
+
+
+def _entry(
+    live: Site, doc: tuple[str, str, str, str], fresh: dict[str, str], old: dict[str, Any]
+) -> bytes:
+    rel, kind, title, _ = doc
+    sections = fresh.get(rel)
+    if sections is None:
+        entry = old.get(rel)
+        if isinstance(entry, dict) and isinstance(entry.get("s"), list):
+            sections = section_json(entry["s"])
+        else:
+            skip = ACTOR_SKIP_KIND.get(kind, P.BOOK_SKIP)
+            page = (live.read_live(rel) or b"").decode("utf-8")
+            sections = section_json(page_sections(page, skip))
+    return index_part(kind, title, rel, sections)
+
+
+def add_assets(root: Path, staging: Site) -> None:
+    """The site's stylesheet (the brief's and the site's own), script and icon."""
+    from ..render import asset_text
+
+    asset_text.cache_clear()  # assets may have changed since the last build (serve)
+    staging.add(
+        "assets/site.css", asset_text(root, "brief.css") + "\n" + asset_text(root, "site.css")
+    )
+    for name in ("search.js", "favicon.svg"):
+        staging.add(f"assets/{name}", asset_text(root, name))
+
+
+def link_downloads(staging: Site, gathered: Gathered, downloads: BuildOptions) -> None:
+    """Each brief's PDF and Markdown, linked from the build's folder."""
+    assert downloads.out is not None
+    for fmt in downloads.formats:
+        for t in gathered.targets:
+            rel = f"{fmt}/{t.id}.{fmt}"
+            staging.link(rel, downloads.out / rel)
+
+
+def _dict(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
