@@ -47,9 +47,10 @@ def stage_site(
     if gathered.corpus is None:
         return None
     cfg = gathered.corpus.config
-    report.diagnostics.extend(audience.publishing_problems(root, cfg, gathered.record))
-    if report.diagnostics:
-        return None
+    if not opts.live_reload:  # the preview is the author's own: it shows every brief
+        report.diagnostics.extend(audience.publishing_problems(root, cfg, gathered.record))
+        if report.diagnostics:
+            return None
     gathered = shown(gathered)
     compiled_templates(root)
     site = site_info(gathered, opts)
