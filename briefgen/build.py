@@ -8,7 +8,6 @@ build in which no input file changed since the last clean one validates nothing 
 
 from __future__ import annotations
 
-import logging
 import sys
 import time
 from collections.abc import Iterable
@@ -146,6 +145,7 @@ def gather(
             planning.targets_of(corpus),
             planning.views_of(corpus),
             corpus.config.page_size,
+            planning.markings_of(corpus),
         )
     own = [t.own for t in record.targets]
     gathered = Gathered(record, corpus, partial, git_revisions(root, own), validated)
@@ -189,7 +189,8 @@ def _revalidated(
         for t in last.targets
     ]
     views = {**last.views, **planning.views_of(corpus)}
-    return Validated(digests, targets, views, last.page_size), corpus
+    markings = {**last.markings, **planning.markings_of(corpus)}
+    return Validated(digests, targets, views, last.page_size, markings), corpus
 
 
 # --- the build ----------------------------------------------------------------------------------
@@ -383,6 +384,8 @@ def compiled_templates(root: Path | None) -> None:
 def warm_pdf(root: Path | None) -> None:
     """Import WeasyPrint and lay out a small page once, here, before any fork: each PDF is
     laid out in a forked child, which then inherits the import (~0.5 s) and the fonts."""
+    import logging
+
     from .render import asset_text
     from .render.pdf import NO_FETCH, load_weasyprint
 

@@ -328,15 +328,39 @@ class Book:
 
 
 @dataclass(frozen=True)
+class Marking:
+    """A distribution marking, and whether a brief so marked may be published."""
+
+    name: str
+    publish: bool
+
+
+# Without `markings` in briefgen.yaml: one open and one closed marking, closed by default.
+DEFAULT_MARKINGS = (Marking("PUBLIC", True), Marking("INTERNAL", False))
+
+
+@dataclass(frozen=True)
 class Config:
     """Project settings from briefgen.yaml."""
 
     site_title: str = "Policy briefs"
     base_url: str = "https://example.invalid/"
     author: str = "briefgen"
-    distribution: str = "UNCLASSIFIED"
+    distribution: str = "INTERNAL"
     page_size: str = "A4"
     stale_after_days: int = 180
+    markings: tuple[Marking, ...] = DEFAULT_MARKINGS  # from most open to most restricted
+    audience: str = "internal"  # public | internal
+    exclude: tuple[str, ...] = ()
+
+    def rank(self, marking: str) -> int:
+        """How restricted a marking is (its place in `markings`; unknown ones rank last)."""
+        names = [m.name for m in self.markings]
+        return names.index(marking) if marking in names else len(names)
+
+    def publishable(self, marking: str) -> bool:
+        """True when a brief so marked may go on a public site."""
+        return any(m.name == marking and m.publish for m in self.markings)
 
 
 @dataclass
@@ -350,6 +374,17 @@ class Corpus:
     issues: dict[str, Issue] = field(default_factory=dict)
     books: dict[str, Book] = field(default_factory=dict)
     digests: dict[str, str] = field(default_factory=dict)
+
+    def marking(self, kind: str, ident: str) -> str:
+        """The marking a brief carries: its own or the project's default; for a book, the most
+        restricted of that and its issues' (its chapters are theirs, whole)."""
+        cfg = self.config
+        if kind == "issue":
+            return self.issues[ident].distribution or cfg.distribution
+        book = self.books[ident]
+        found = [book.distribution or cfg.distribution]
+        found += [self.marking("issue", i) for i in book.issues if i in self.issues]
+        return max(found, key=cfg.rank)
 
     def actor_name(self, actor_id: str) -> str:
         """Display name for an actor id (the id itself if unknown)."""
@@ -535,6 +570,7 @@ def config_from(d: dict[str, Any]) -> Config:
     """Build the project Config from validated data, defaults filled in."""
     site = d.get("site") or {}
     default = Config()
+    markings = tuple(Marking(m["name"], m["publish"]) for m in d.get("markings", ()))
     return Config(
         site_title=site.get("title", default.site_title),
         base_url=site.get("base_url", default.base_url),
@@ -542,4 +578,7 @@ def config_from(d: dict[str, Any]) -> Config:
         distribution=d.get("distribution", default.distribution),
         page_size=d.get("page_size", default.page_size),
         stale_after_days=d.get("stale_after_days", default.stale_after_days),
+        markings=markings or DEFAULT_MARKINGS,
+        audience=site.get("audience", default.audience),
+        exclude=tuple(site.get("exclude", ())),
     )

@@ -121,6 +121,16 @@ class Checker:
         self.counts[doc.rel] = n + 1
         self.diags.append(doc.diag(path, msg, key=key))
 
+    def ids_unique_by(
+        self, doc: Document, base: tuple[Any, ...], items: Iterable[Any], field: str
+    ) -> None:
+        """Report each item whose `field` an earlier item of the same list already has."""
+        seen: set[Any] = set()
+        for i, item in enumerate(items):
+            if item[field] in seen:
+                self.err(doc, (*base, i, field), f"{field} {item[field]!r} appears twice")
+            seen.add(item[field])
+
     def ids_unique(self, doc: Document, base: tuple[Any, ...], items: Iterable[Any]) -> None:
         """Report each item whose id an earlier item of the same list already has."""
         seen: dict[str, int] = {}
@@ -174,6 +184,44 @@ def check_corpus(ck: Checker, by_kind: ByKind) -> None:
         for i, s in enumerate(doc.data["sources"]):
             if s.get("date"):
                 _check_partial_date(ck, doc, ("sources", i, "date"), s["date"])
+    _check_markings(ck, by_kind, issue_ids)
+
+
+def marking_names(config: dict[str, Any]) -> list[str]:
+    """The markings a project may use (briefgen.yaml's `markings`, else the defaults)."""
+    declared = [m["name"] for m in config.get("markings", ())]
+    return declared or ["PUBLIC", "INTERNAL"]
+
+
+def check_marking(ck: Checker, doc: Document, names: list[str]) -> None:
+    """A brief's (or the config's) `distribution` names one of the project's markings."""
+    value = doc.data.get("distribution")
+    if value is not None and value not in names:
+        listed = ", ".join(repr(n) for n in names)
+        ck.err(
+            doc,
+            ("distribution",),
+            f"unknown marking {value!r}; briefgen.yaml's `markings` are: {listed} "
+            "(add it there, from the most open to the most restricted)",
+        )
+
+
+def _check_markings(ck: Checker, by_kind: ByKind, issue_ids: set[str]) -> None:
+    """Markings named once each, every brief marked with one of them, and `site.exclude`
+    naming briefs that exist."""
+    configs = by_kind.get("config", [])
+    if not configs:
+        return
+    config = configs[0][1]
+    ck.ids_unique_by(config, ("markings",), config.data.get("markings", ()), "name")
+    names = marking_names(config.data)
+    for kind in ("config", "issue", "book"):
+        for _sf, doc in by_kind.get(kind, []):
+            check_marking(ck, doc, names)
+    briefs = issue_ids | {d.data["id"] for _, d in by_kind.get("book", [])}
+    for i, ident in enumerate((config.data.get("site") or {}).get("exclude", ())):
+        if ident not in briefs:
+            ck.err(config, ("site", "exclude", i), f"no issue or book has the id {ident!r}")
 
 
 def _check_registry(ck: Checker, by_kind: ByKind, key: str) -> set[str]:

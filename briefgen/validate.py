@@ -225,6 +225,7 @@ def revalidate_changed(root: Path, changed: Collection[str]) -> model.Corpus | N
         if folded.get(rules.fold(ident)) != 1:
             return None
         rules.check_issue(ck, doc, actor_ids, source_ids, issue_ids)
+        rules.check_marking(ck, doc, rules.marking_names(docs["config"].data))
         if ck.diags:
             return None
         corpus.issues[ident] = model.issue_from(doc.data, doc.rel, doc.digest)

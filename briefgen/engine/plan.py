@@ -96,6 +96,13 @@ def views_of(corpus: Corpus) -> Views:
     return {i: {f: getattr(x, f) for f in PROJECTION} for i, x in corpus.issues.items()}
 
 
+def markings_of(corpus: Corpus) -> dict[str, str]:
+    """Every brief's own marking ("" where it takes the project's default)."""
+    out = {i: x.distribution or "" for i, x in corpus.issues.items()}
+    out.update({b: x.distribution or "" for b, x in corpus.books.items()})
+    return out
+
+
 def target_inputs(
     target: Target,
     digests: dict[str, str],

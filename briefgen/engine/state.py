@@ -71,6 +71,7 @@ class Validated:
     targets: list[Target]
     views: Views
     page_size: str
+    markings: dict[str, str]  # brief id -> its own marking ("" for the project's default)
 
     def to_json(self) -> dict[str, Any]:
         """The record as stored."""
@@ -79,6 +80,7 @@ class Validated:
             "targets": [[t.kind, t.id, list(t.deps)] for t in self.targets],
             "views": self.views,
             "page_size": self.page_size,
+            "markings": self.markings,
         }
 
     @staticmethod
@@ -89,7 +91,12 @@ class Validated:
         if not isinstance(digests, dict) or not isinstance(page_size, str) or targets is None:
             return None
         views = _views(raw.get("views"), targets)
-        return None if views is None else Validated(digests, targets, views, page_size)
+        markings = raw.get("markings")
+        if views is None or not isinstance(markings, dict):
+            return None
+        if not all(isinstance(markings.get(t.id), str) for t in targets):
+            return None
+        return Validated(digests, targets, views, page_size, markings)
 
 
 def _targets(raw: Any) -> list[Target] | None:

@@ -43,6 +43,7 @@ class SiteInfo:
     base_url: str
     author: str
     distribution: str
+    audience: str  # public | internal
     csp: str
     live_reload: bool
     pdf: bool
@@ -213,6 +214,7 @@ class ListingContext:
     listed: list[Entry]
     page: Callable[..., str]
     actors_in: dict[str, list[ActorIssue]]
+    public: bool
 
 
 def page_renderer(root: Path, site: SiteInfo) -> Callable[..., str]:
@@ -312,15 +314,19 @@ def listing_page(item: tuple[str, str]) -> list[tuple[str, bytes, str | None]]:
         return [(f"actors/{ident}.html", text.encode(), sections)]
     sitemap: list[tuple[str, dt.date | None]] = [(e.href, e.updated) for e in listed]
     sitemap += [(f"actors/{a}.html", None) for a in corpus.actors]
-    return [
+    files: list[tuple[str, bytes, str | None]] = [
         ("404.html", page("site/404.html.j2", "", "none").encode(), None),
         (
             "feed.xml",
             page("site/feed.xml.j2", "", "none", entries=by_update(listed)).encode(),
             None,
         ),
-        ("sitemap.xml", page("site/sitemap.xml.j2", "", "none", urls=sitemap).encode(), None),
+        ("robots.txt", page("site/robots.txt.j2", "", "none").encode(), None),
     ]
+    if st.public:  # an internal site has no sitemap: nothing should index it
+        sitemap_xml = page("site/sitemap.xml.j2", "", "none", urls=sitemap).encode()
+        files.append(("sitemap.xml", sitemap_xml, None))
+    return files
 
 
 def by_update(listed: list[Entry]) -> list[Entry]:

@@ -3,7 +3,7 @@ kept from the live site while its key is unchanged."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -12,7 +12,7 @@ from ..engine.keys import KeyMaker, code_digest, output_key, templates_digest
 from ..engine.plan import SHARED, target_inputs
 from ..engine.state import history_json
 from ..engine.workers import Progress, parallel_map, use_context
-from ..model import Corpus
+from . import audience
 from . import pages as P
 from .errors import render_failure
 from .publish import MemorySite, Staging
@@ -46,8 +46,14 @@ def stage_site(
     report.diagnostics.extend(gathered.ensure(root, []))  # at least the config and registries
     if gathered.corpus is None:
         return None
+    cfg = gathered.corpus.config
+    if not opts.live_reload:  # the preview is the author's own: it shows every brief
+        report.diagnostics.extend(audience.publishing_problems(root, cfg, gathered.record))
+        if report.diagnostics:
+            return None
+    gathered = shown(gathered)
     compiled_templates(root)
-    site = site_info(gathered.corpus, opts)
+    site = site_info(gathered, opts)
     live = staging.live_hashes()
     templates = templates_digest(root, P.SITE_TEMPLATES)
     try:
@@ -63,14 +69,31 @@ def stage_site(
     return {"pages": briefs.keys, "listing": listing.record, "search": search}
 
 
-def site_info(corpus: Corpus, opts: SiteOptions) -> P.SiteInfo:
+def shown(gathered: Gathered) -> Gathered:
+    """The project as the site shows it: without the briefs `site.exclude` names."""
+    assert gathered.corpus is not None
+    out = set(gathered.corpus.config.exclude)
+    if not out:
+        return gathered
+    corpus = replace(
+        gathered.corpus,
+        issues={i: x for i, x in gathered.corpus.issues.items() if i not in out},
+        books={b: x for b, x in gathered.corpus.books.items() if b not in out},
+    )
+    record = replace(gathered.record, targets=audience.site_targets(corpus.config, gathered.record))
+    return Gathered(record, corpus, gathered.partial, gathered.revisions, gathered.validated)
+
+
+def site_info(gathered: Gathered, opts: SiteOptions) -> P.SiteInfo:
     """Site-wide facts every page template reads."""
-    cfg = corpus.config
+    assert gathered.corpus is not None
+    cfg = gathered.corpus.config
     return P.SiteInfo(
         title=cfg.site_title,
         base_url=cfg.base_url if cfg.base_url.endswith("/") else cfg.base_url + "/",
         author=cfg.author,
-        distribution=cfg.distribution,
+        distribution=audience.site_marking(cfg, gathered.record),
+        audience=cfg.audience,
         csp=CSP,
         live_reload=opts.live_reload,
         pdf=opts.pdf or opts.live_reload,  # the preview server makes PDFs on request
@@ -194,7 +217,8 @@ def listing_pages(
             ),
         }
     )
-    files = ["index.html", "404.html", "feed.xml", "sitemap.xml"]
+    files = ["index.html", "404.html", "feed.xml", "robots.txt"]
+    files += ["sitemap.xml"] if site.audience == "public" else []
     files += [f"actors/{a}.html" for a in gathered.corpus.actors]
     titles = last.get("titles")
     current = not opts.force and last.get("key") == key and all(rel in live for rel in files)
@@ -207,7 +231,11 @@ def listing_pages(
     corpus = P.listing_corpus(gathered.corpus)
     sections: dict[str, str] = {}
     ctx = P.ListingContext(
-        corpus, P.entries(corpus, gathered.revisions), P.page_renderer(root, site), {}
+        corpus,
+        P.entries(corpus, gathered.revisions),
+        P.page_renderer(root, site),
+        {},
+        site.audience == "public",
     )
     items = [("index", ""), *(("actor", a) for a in corpus.actors), ("other", "")]
     with use_context(ctx):
@@ -329,10 +357,11 @@ def add_assets(root: Path, staging: Site) -> None:
 
 
 def link_downloads(staging: Site, gathered: Gathered, downloads: BuildOptions) -> None:
-    """Each brief's PDF and Markdown, linked from the build's folder."""
-    assert downloads.out is not None
+    """Each shown brief's PDF and Markdown, linked from the build's folder."""
+    assert downloads.out is not None and gathered.corpus is not None
+    left_out = set(gathered.corpus.config.exclude)
     for fmt in downloads.formats:
-        for t in gathered.targets:
+        for t in (t for t in gathered.targets if t.id not in left_out):
             rel = f"{fmt}/{t.id}.{fmt}"
             staging.link(rel, downloads.out / rel)
 
