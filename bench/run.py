@@ -40,7 +40,9 @@ PY = sys.executable
 BRIEFGEN = os.environ.get("BRIEFGEN", str(Path(PY).parent / "briefgen"))
 TOOL_PINS = ["mkdocs>=1.6,<1.7", "yamllint>=1.35,<2"]  # a bench-only venv in bench/.work/tools
 ENV = {
-    **os.environ,
+    # As users run it: pip compiles an installed wheel's modules to bytecode, so no run here
+    # may pay for compiling them (some shells set PYTHONDONTWRITEBYTECODE; not for us).
+    **{k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"},
     "BRIEFGEN_TODAY": "2025-09-01",  # the briefs are reviewed 2025-08-10: no staleness warnings
     "BRIEFGEN_CACHE_KEY_DIR": str(WORK / "user-cache"),  # leave the user's own cache alone
     "LC_ALL": "C.UTF-8",

@@ -135,6 +135,11 @@ def _tokens(tokens: list[Token]) -> Iterator[Token]:
 @lru_cache(maxsize=16384)
 def md_inert(text: str) -> bool:
     """True when a Markdown renderer would find no raw HTML, image or non-http(s)/mailto link."""
+    if "<" not in text and "[" not in text:
+        # With linkify off, every link and image starts at a '[' (inline, reference, image)
+        # and raw HTML and autolinks at a '<': most values (names, dates, plain sentences)
+        # have neither and need no parse.
+        return True
     # As written and flattened to one line (a template may join lines).
     for form in (text, text.replace("\n", " ")):
         for tok in _tokens(_reader().parse(form)):
