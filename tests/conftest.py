@@ -74,11 +74,25 @@ def search_pages(site: Path) -> list[dict[str, Any]]:
 # them out for a quick run while editing; `make test` runs everything.
 SLOW_FIXTURES = frozenset({"built", "pdf_pair", "site", "driver", "browser", "pages"})
 SLOW_MODULES = frozenset({"test_site_browser", "test_setup", "test_hooks", "test_site_serve"})
+SLOW_TESTS = frozenset(  # each lays out PDFs or builds a whole site: seconds apiece
+    {
+        "test_site_progress_is_plain_lines_off_a_terminal",
+        "test_builds_are_byte_identical",
+        "test_letter_page_size",
+        "test_page_sections_read_generated_pages_as_html_parser_does",
+        "test_no_file_outside_the_project_is_read",
+        "test_no_connection_is_attempted_during_a_full_build",
+        "test_history_in_html_and_pdf",
+        "test_nothing_is_written_outside_the_output_folder",
+    }
+)
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Mark the slow tests (see SLOW_FIXTURES and SLOW_MODULES)."""
     for item in items:
         fixtures = set(getattr(item, "fixturenames", ()))
-        if fixtures & SLOW_FIXTURES or item.module.__name__.rsplit(".", 1)[-1] in SLOW_MODULES:
+        module = item.module.__name__.rsplit(".", 1)[-1] if item.module else ""
+        name = getattr(item, "originalname", item.name)
+        if fixtures & SLOW_FIXTURES or module in SLOW_MODULES or name in SLOW_TESTS:
             item.add_marker(pytest.mark.slow)
