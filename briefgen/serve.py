@@ -8,6 +8,11 @@ small external script that polls `__briefgen/status.json` and reloads the page a
 build. A failed build keeps the last good site on show and lists its
 problems as file:line:col over the page and in the terminal; the server never stops on bad
 content. PDFs are made only when a PDF link is followed, so a rebuild takes well under a second.
+
+The server answers only its own origin: a request whose `Host` is not a loopback name (or the
+`--host` given) with the bound port gets 421, which stops DNS rebinding; the PDF, Markdown and
+live-reload endpoints refuse cross-site requests (403), so another web page cannot start a
+PDF build or read the status. See docs/security.md.
 """
 
 from __future__ import annotations
@@ -38,6 +43,8 @@ from .site import Preview as PreviewSite
 
 PDF_PATH = re.compile(r"/pdf/([a-z0-9]+(?:-[a-z0-9]+)*)\.pdf")
 WATCH_READY_SECONDS = 10.0
+LOOPBACK_NAMES = ("127.0.0.1", "localhost", "[::1]")  # what a browser on this machine sends
+PDF_SECONDS = 900
 
 
 class Preview:
@@ -60,10 +67,12 @@ class Preview:
         self.err = err or sys.stderr
         self.debounce_ms = debounce_ms
         self.site = PreviewSite()  # the preview site, in memory
-        self._lock = threading.Lock()  # one build at a time
+        self._lock = threading.Lock()  # one build (or Markdown download) at a time
+        self._pdf_lock = threading.Lock()  # PDFs apart: a rebuild never waits for one
         self._stop = threading.Event()
         self._watching = threading.Event()
         self._server: ThreadingHTTPServer | None = None
+        self.hosts: frozenset[str] = frozenset()  # the Host headers answered
         self._threads: list[threading.Thread] = []
         self.status: dict[str, Any] = {"build": 0, "ok": False, "errors": [], "warnings": []}
 
@@ -81,6 +90,7 @@ class Preview:
         self._server = ThreadingHTTPServer((self.host, self.port), handler)
         self._server.daemon_threads = True
         self.port = int(self._server.server_address[1])
+        self.hosts = allowed_hosts(self.host, self.port)
         watcher = threading.Thread(target=self._watch, name="briefgen-watch", daemon=True)
         watcher.start()
         self._threads.append(watcher)
@@ -149,26 +159,20 @@ class Preview:
         return path if path.is_file() else None
 
     def pdf(self, ident: str) -> Path | None:
-        """Bring build/pdf up to date (in a child process, all cores) and return one PDF."""
-        with self._lock:
+        """Bring build/pdf up to date (in a child process, all cores) and return one PDF.
+
+        Under its own lock, not the build lock: rebuilds and live reload go on meanwhile."""
+        command = [sys.executable, "-m", "briefgen", "-C", str(self.root), "build"]
+        command += ["--format", "pdf", "--quiet"]
+        with self._pdf_lock:
             self._log(f"making PDFs for {ident}.pdf", self.out)
-            proc = subprocess.run(
-                [
-                    sys.executable,
-                    "-m",
-                    "briefgen",
-                    "-C",
-                    str(self.root),
-                    "build",
-                    "--format",
-                    "pdf",
-                    "--quiet",
-                ],
-                capture_output=True,
-                text=True,
-                timeout=900,
-                check=False,
-            )
+            try:
+                proc = subprocess.run(
+                    command, capture_output=True, text=True, timeout=PDF_SECONDS, check=False
+                )
+            except subprocess.TimeoutExpired:
+                self._log(f"PDF build stopped after {PDF_SECONDS} s", self.err)
+                return None
             if proc.returncode != 0:
                 self._log("PDF build failed", self.err)
                 print(proc.stderr.rstrip(), file=self.err)
@@ -237,6 +241,14 @@ TYPES = {
 DOWNLOAD_PATH = re.compile(r"/md/([a-z0-9]+(?:-[a-z0-9]+)*)\.md")
 
 
+def allowed_hosts(host: str, port: int) -> frozenset[str]:
+    """The `Host` headers the preview answers: a loopback name or the host it was asked to
+    listen on, with the bound port (without it only on port 80). Lower case."""
+    names = {*LOOPBACK_NAMES, f"[{host}]" if ":" in host else host}
+    hosts = {f"{name.lower()}:{port}" for name in names}
+    return frozenset(hosts | ({name.lower() for name in names} if port == 80 else set()))
+
+
 class _Handler(BaseHTTPRequestHandler):
     """The preview site from memory, plus the status file, the reload script and downloads."""
 
@@ -248,7 +260,18 @@ class _Handler(BaseHTTPRequestHandler):
         self.do_GET()
 
     def do_GET(self) -> None:
+        if not self._host_ok():
+            body = b"<h1>Misdirected request</h1><p>Open the preview at its own address.</p>"
+            self._send(body, TYPES[".html"], HTTPStatus.MISDIRECTED_REQUEST)
+            return
         path = urlsplit(self.path).path
+        if self._guarded(path) and self._cross_site():
+            body = b"<h1>Forbidden</h1><p>Only the preview's own pages may ask for this.</p>"
+            self._send(body, TYPES[".html"], HTTPStatus.FORBIDDEN)
+            return
+        self._route(path)
+
+    def _route(self, path: str) -> None:
         if path == f"/{LIVE_PATH}status.json":
             self._send(json.dumps(self.preview.status).encode(), "application/json")
             return
@@ -258,31 +281,56 @@ class _Handler(BaseHTTPRequestHandler):
             return
         pdf = PDF_PATH.fullmatch(path)
         if pdf:
-            found = self.preview.pdf(pdf.group(1))
-            if found is None:
-                self._not_found()
-                return
-            self._send(found.read_bytes(), TYPES[".pdf"])
+            self._file(self.preview.pdf(pdf.group(1)), TYPES[".pdf"])
             return
-        files = self.preview.site.files
-        if not files:
+        if not self.preview.site.files:
             self._send(self.preview.error_page(), TYPES[".html"])
             return
         md = DOWNLOAD_PATH.fullmatch(path)
         if md:
-            download = self.preview.markdown(md.group(1))
-            if download is not None:
-                self._send(download.read_bytes(), TYPES[".md"])
-            else:
-                self._not_found()
+            self._file(self.preview.markdown(md.group(1)), TYPES[".md"])
             return
-        rel = path.lstrip("/")
+        self._page(path.lstrip("/"))
+
+    def _page(self, rel: str) -> None:
         rel = f"{rel}index.html" if rel == "" or rel.endswith("/") else rel
-        body = files.get(rel)
+        body = self.preview.site.files.get(rel)
         if body is None:
             self._not_found()
             return
         self._send(body, TYPES.get(Path(rel).suffix, "application/octet-stream"))
+
+    def _host_ok(self) -> bool:
+        """One `Host` header naming the preview itself: anything else may be DNS rebinding."""
+        hosts = self.headers.get_all("Host") or []
+        return len(hosts) == 1 and hosts[0].strip().lower() in self.preview.hosts
+
+    @staticmethod
+    def _guarded(path: str) -> bool:
+        """Endpoints that start work or show state: only the preview's own pages may ask."""
+        return (
+            path.startswith(f"/{LIVE_PATH}")
+            or PDF_PATH.fullmatch(path) is not None
+            or DOWNLOAD_PATH.fullmatch(path) is not None
+        )
+
+    def _cross_site(self) -> bool:
+        """A request another site's page made: by Sec-Fetch-Site, Origin or Referer."""
+        site = (self.headers.get("Sec-Fetch-Site") or "").strip().lower()
+        if site in ("cross-site", "same-site"):
+            return True
+        own = f"http://{self.headers['Host'].strip().lower()}"
+        origins = self.headers.get_all("Origin") or []
+        if any(o.strip().lower() != own for o in origins):
+            return True
+        referers = [v.strip().lower() for v in self.headers.get_all("Referer") or []]
+        return any(r != own and not r.startswith(f"{own}/") for r in referers)
+
+    def _file(self, path: Path | None, ctype: str) -> None:
+        if path is None:
+            self._not_found()
+        else:
+            self._send(path.read_bytes(), ctype)
 
     def _not_found(self) -> None:
         """Missing pages get the site's own 404 page, as a static host would serve it."""

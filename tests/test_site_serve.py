@@ -1,13 +1,16 @@
 """Issue 5: `briefgen serve`, the live preview: rebuilds on change, shows errors, stops cleanly.
+Issue 18: it answers only its own origin and refuses cross-site work.
 
 Loopback only, ephemeral ports, every wait bounded."""
 
 from __future__ import annotations
 
+import http.client
 import io
 import json
 import os
 import re
+import shutil
 import signal
 import socket
 import subprocess
@@ -190,3 +193,124 @@ def test_serve_reports_a_busy_port(preview_root: Path) -> None:
         out, err = io.StringIO(), io.StringIO()
         assert serve(preview_root, "127.0.0.1", port, out=out, err=err) == 2
     assert f"cannot listen on 127.0.0.1:{port}" in err.getvalue()
+
+
+# --- issue 18: the preview answers only its own origin, and stays bounded ---------------------
+
+
+def own_host(preview: Preview) -> str:
+    return f"127.0.0.1:{preview.port}"
+
+
+def ask(
+    preview: Preview,
+    path: str,
+    headers: dict[str, str] | None = None,
+    *,
+    hosts: list[str] | None = None,
+    method: str = "GET",
+) -> tuple[int, dict[str, str], bytes]:
+    """One request with exactly these Host headers (default: the preview's own; [] for none)
+    and other headers; (status, lower-cased headers, body)."""
+    conn = http.client.HTTPConnection("127.0.0.1", preview.port, timeout=TIMEOUT)
+    try:
+        conn.putrequest(method, path, skip_host=True, skip_accept_encoding=True)
+        for host in [own_host(preview)] if hosts is None else hosts:
+            conn.putheader("Host", host)
+        for name, value in (headers or {}).items():
+            conn.putheader(name, value)
+        conn.endheaders()
+        resp = conn.getresponse()
+        return resp.status, {k.lower(): v for k, v in resp.getheaders()}, resp.read()
+    finally:
+        conn.close()
+
+
+def test_preview_answers_only_its_own_host_names(preview: Preview, preview_root: Path) -> None:
+    shutil.rmtree(preview_root / "build" / "pdf")
+    port = preview.port
+    other = port + 1 if port < 65535 else port - 1
+    forged = [
+        "evil.example",
+        f"evil.example:{port}",
+        f"127.0.0.1:{other}",  # the right name, another port
+        f"localhost:{other}",
+        "127.0.0.1",  # no port: only right on port 80
+        f"rebind.127.0.0.1.nip.io:{port}",  # a rebinding name resolving to loopback
+        f"7f000001.c0a80001.rbndr.us:{port}",
+        f"localhost.:{port}",
+        f"127.0.0.1:{port}.evil.example",
+        f"127.0.0.2:{port}",
+        f"0.0.0.0:{port}",
+        "",
+    ]
+    for host in forged:
+        for path in ("/index.html", "/__briefgen/status.json", "/pdf/nato.pdf", "/md/nato.md"):
+            code, _, body = ask(preview, path, hosts=[host])
+            assert code == 421, (host, path, code)
+            assert b"gap-matrix" not in body and b'"build"' not in body
+    assert ask(preview, "/index.html", hosts=[])[0] == 421  # no Host at all
+    assert ask(preview, "/index.html", hosts=[own_host(preview), "evil.example"])[0] == 421
+    assert not (preview_root / "build" / "pdf").exists()
+    assert isinstance(preview.out, io.StringIO)
+    assert "making PDFs" not in preview.out.getvalue()
+
+    for host in (f"127.0.0.1:{port}", f"localhost:{port}", f"[::1]:{port}", f"LocalHost:{port}"):
+        code, _, body = ask(preview, "/index.html", hosts=[host])
+        assert code == 200 and b"gap-matrix" in body, host
+
+
+CROSS_SITE = [
+    {"Origin": "http://evil.example"},
+    {"Origin": "null"},
+    {"Origin": "http://localhost:{port}"},  # another origin, even on this machine
+    {"Origin": "http://127.0.0.1:{port}.evil.example"},
+    {"Sec-Fetch-Site": "cross-site"},
+    {"Sec-Fetch-Site": "same-site"},
+    {"Origin": "http://127.0.0.1:{port}", "Sec-Fetch-Site": "cross-site"},
+    {"Referer": "http://evil.example/attack.html"},
+]
+
+
+def test_cross_site_requests_neither_build_nor_read(
+    preview: Preview, preview_root: Path, tmp_path: Path
+) -> None:
+    build = preview_root / "build"
+    shutil.move(build / "pdf", tmp_path / "pdf-aside")
+    shutil.move(build / "md", tmp_path / "md-aside")
+    guarded = ["/pdf/nato.pdf", "/md/nato.md", "/__briefgen/status.json", "/__briefgen/live.js"]
+    for template in CROSS_SITE:
+        headers = {k: v.format(port=preview.port) for k, v in template.items()}
+        for path in guarded:
+            for method in ("GET", "HEAD"):
+                code, got, body = ask(preview, path, headers, method=method)
+                assert code == 403, (headers, path, method, code)
+                assert b"%PDF" not in body and b'"build"' not in body and b"fetch(" not in body
+    assert not (build / "pdf").exists() and not (build / "md").exists()
+    assert isinstance(preview.out, io.StringIO)
+    assert "making PDFs" not in preview.out.getvalue()
+
+    # The pages themselves stay open to a link from anywhere.
+    code, _, page = ask(preview, "/nato.html", {"Sec-Fetch-Site": "cross-site"})
+    assert code == 200 and b"NATO" in page
+
+    # The preview's own pages (same origin, as live.js and the download links ask) are served.
+    own = f"http://{own_host(preview)}"
+    same = {"Origin": own, "Sec-Fetch-Site": "same-origin"}
+    code, got, body = ask(preview, "/__briefgen/status.json", same)
+    assert code == 200 and json.loads(body)["ok"] is True
+    assert ask(preview, "/__briefgen/live.js", {"Sec-Fetch-Site": "same-origin"})[0] == 200
+    code, _, md = ask(preview, "/md/nato.md", same)
+    assert code == 200 and b"NATO" in md
+    shutil.move(tmp_path / "pdf-aside", build / "pdf")  # up to date again: no layout needed
+    code, got, pdf = ask(preview, "/pdf/new-start.pdf", {**same, "Referer": own + "/index.html"})
+    assert code == 200 and pdf.startswith(b"%PDF-")
+    assert got["content-type"] == "application/pdf"
+
+
+def test_rebuilds_do_not_wait_for_a_pdf(preview: Preview, preview_root: Path) -> None:
+    nato = preview_root / "briefs" / "issues" / "nato.yaml"
+    with preview._pdf_lock:  # as while a PDF build runs
+        edit(nato, "title: NATO Enlargement", "title: Rebuilt Meanwhile")
+        until(lambda: b"Rebuilt Meanwhile" in fetch(preview.url + "nato.html")[1], "rebuild")
+        assert status(preview)["ok"] is True
