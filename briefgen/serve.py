@@ -12,7 +12,8 @@ content. PDFs are made only when a PDF link is followed, so a rebuild takes well
 The server answers only its own origin: a request whose `Host` is not a loopback name (or the
 `--host` given) with the bound port gets 421, which stops DNS rebinding; the PDF, Markdown and
 live-reload endpoints refuse cross-site requests (403), so another web page cannot start a
-PDF build or read the status. See docs/security.md.
+PDF build or read the status. Every response says nosniff, no-referrer and the site's CSP.
+See docs/security.md.
 """
 
 from __future__ import annotations
@@ -33,18 +34,23 @@ from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any, TextIO
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 from .diagnostics import Diagnostic, Severity
 from .project import CONFIG_NAME
 from .render import asset_text
-from .site import LIVE_PATH, preview_download, preview_site
+from .site import CSP, LIVE_PATH, preview_download, preview_site
 from .site import Preview as PreviewSite
 
 PDF_PATH = re.compile(r"/pdf/([a-z0-9]+(?:-[a-z0-9]+)*)\.pdf")
 WATCH_READY_SECONDS = 10.0
 LOOPBACK_NAMES = ("127.0.0.1", "localhost", "[::1]")  # what a browser on this machine sends
 PDF_SECONDS = 900
+SECURITY_HEADERS = (
+    ("X-Content-Type-Options", "nosniff"),
+    ("Content-Security-Policy", CSP),
+    ("Referrer-Policy", "no-referrer"),
+)
 
 
 class Preview:
@@ -264,10 +270,13 @@ class _Handler(BaseHTTPRequestHandler):
             body = b"<h1>Misdirected request</h1><p>Open the preview at its own address.</p>"
             self._send(body, TYPES[".html"], HTTPStatus.MISDIRECTED_REQUEST)
             return
-        path = urlsplit(self.path).path
+        path = unquote(urlsplit(self.path).path)
         if self._guarded(path) and self._cross_site():
             body = b"<h1>Forbidden</h1><p>Only the preview's own pages may ask for this.</p>"
             self._send(body, TYPES[".html"], HTTPStatus.FORBIDDEN)
+            return
+        if any(part.startswith(".") for part in path.split("/")):
+            self._not_found()  # dot-files, and `..`, are never served
             return
         self._route(path)
 
@@ -293,12 +302,19 @@ class _Handler(BaseHTTPRequestHandler):
         self._page(path.lstrip("/"))
 
     def _page(self, rel: str) -> None:
+        """A page of the site; a folder shows its index page if it has one (never a listing)."""
+        files = self.preview.site.files
         rel = f"{rel}index.html" if rel == "" or rel.endswith("/") else rel
-        body = self.preview.site.files.get(rel)
-        if body is None:
+        body = files.get(rel)
+        if body is not None:
+            self._send(body, TYPES.get(Path(rel).suffix, "application/octet-stream"))
+        elif f"{rel}/index.html" in files:  # a folder named without its slash
+            self.send_response(HTTPStatus.MOVED_PERMANENTLY)
+            self.send_header("Location", f"/{rel}/")
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+        else:
             self._not_found()
-            return
-        self._send(body, TYPES.get(Path(rel).suffix, "application/octet-stream"))
 
     def _host_ok(self) -> bool:
         """One `Host` header naming the preview itself: anything else may be DNS rebinding."""
@@ -345,6 +361,12 @@ class _Handler(BaseHTTPRequestHandler):
         self.end_headers()
         if self.command != "HEAD":
             self.wfile.write(body)
+
+    def end_headers(self) -> None:
+        """Every response, errors from http.server included, carries the security headers."""
+        for name, value in SECURITY_HEADERS:
+            self.send_header(name, value)
+        super().end_headers()
 
     def log_message(self, format: str, *args: Any) -> None:
         """Quiet: the terminal shows builds, not every request."""

@@ -25,6 +25,7 @@ from pathlib import Path
 import pytest
 
 from briefgen.serve import Preview, serve
+from briefgen.site.settings import CSP
 from tests.test_site import with_build
 
 TIMEOUT = 20.0
@@ -226,6 +227,12 @@ def ask(
         conn.close()
 
 
+def assert_hardened(headers: dict[str, str]) -> None:
+    assert headers.get("x-content-type-options") == "nosniff", headers
+    assert headers.get("content-security-policy") == CSP, headers
+    assert headers.get("referrer-policy") == "no-referrer", headers
+
+
 def test_preview_answers_only_its_own_host_names(preview: Preview, preview_root: Path) -> None:
     shutil.rmtree(preview_root / "build" / "pdf")
     port = preview.port
@@ -246,8 +253,9 @@ def test_preview_answers_only_its_own_host_names(preview: Preview, preview_root:
     ]
     for host in forged:
         for path in ("/index.html", "/__briefgen/status.json", "/pdf/nato.pdf", "/md/nato.md"):
-            code, _, body = ask(preview, path, hosts=[host])
+            code, headers, body = ask(preview, path, hosts=[host])
             assert code == 421, (host, path, code)
+            assert_hardened(headers)
             assert b"gap-matrix" not in body and b'"build"' not in body
     assert ask(preview, "/index.html", hosts=[])[0] == 421  # no Host at all
     assert ask(preview, "/index.html", hosts=[own_host(preview), "evil.example"])[0] == 421
@@ -256,8 +264,9 @@ def test_preview_answers_only_its_own_host_names(preview: Preview, preview_root:
     assert "making PDFs" not in preview.out.getvalue()
 
     for host in (f"127.0.0.1:{port}", f"localhost:{port}", f"[::1]:{port}", f"LocalHost:{port}"):
-        code, _, body = ask(preview, "/index.html", hosts=[host])
+        code, headers, body = ask(preview, "/index.html", hosts=[host])
         assert code == 200 and b"gap-matrix" in body, host
+        assert_hardened(headers)
 
 
 CROSS_SITE = [
@@ -285,6 +294,7 @@ def test_cross_site_requests_neither_build_nor_read(
             for method in ("GET", "HEAD"):
                 code, got, body = ask(preview, path, headers, method=method)
                 assert code == 403, (headers, path, method, code)
+                assert_hardened(got)
                 assert b"%PDF" not in body and b'"build"' not in body and b"fetch(" not in body
     assert not (build / "pdf").exists() and not (build / "md").exists()
     assert isinstance(preview.out, io.StringIO)
@@ -299,6 +309,7 @@ def test_cross_site_requests_neither_build_nor_read(
     same = {"Origin": own, "Sec-Fetch-Site": "same-origin"}
     code, got, body = ask(preview, "/__briefgen/status.json", same)
     assert code == 200 and json.loads(body)["ok"] is True
+    assert_hardened(got)
     assert ask(preview, "/__briefgen/live.js", {"Sec-Fetch-Site": "same-origin"})[0] == 200
     code, _, md = ask(preview, "/md/nato.md", same)
     assert code == 200 and b"NATO" in md
@@ -306,6 +317,7 @@ def test_cross_site_requests_neither_build_nor_read(
     code, got, pdf = ask(preview, "/pdf/new-start.pdf", {**same, "Referer": own + "/index.html"})
     assert code == 200 and pdf.startswith(b"%PDF-")
     assert got["content-type"] == "application/pdf"
+    assert_hardened(got)
 
 
 def test_rebuilds_do_not_wait_for_a_pdf(preview: Preview, preview_root: Path) -> None:
@@ -314,3 +326,47 @@ def test_rebuilds_do_not_wait_for_a_pdf(preview: Preview, preview_root: Path) ->
         edit(nato, "title: NATO Enlargement", "title: Rebuilt Meanwhile")
         until(lambda: b"Rebuilt Meanwhile" in fetch(preview.url + "nato.html")[1], "rebuild")
         assert status(preview)["ok"] is True
+
+
+def test_preview_sends_security_headers_on_every_response(preview: Preview) -> None:
+    for path, expected in [
+        ("/", 200),
+        ("/nato.html", 200),
+        ("/__briefgen/status.json", 200),
+        ("/__briefgen/live.js", 200),
+        ("/no-such-page.html", 404),
+    ]:
+        code, headers, _ = ask(preview, path)
+        assert code == expected, path
+        assert_hardened(headers)
+    code, headers, _ = ask(preview, "/index.html", method="POST")  # http.server's own errors
+    assert code == 501
+    assert_hardened(headers)
+
+
+def test_preview_never_serves_dot_files_or_folder_listings(preview: Preview) -> None:
+    for path in (
+        "/.something",
+        "/.git/config",
+        "/actors/.hidden.html",
+        "/.briefgen/state.json",
+        "/%2e%2e/%2e%2e/etc/passwd",
+        "/actors/../index.html",
+        "/%2Egit/config",
+    ):
+        code, headers, body = ask(preview, path)
+        assert code == 404 and b"Page not found" in body, path
+        assert_hardened(headers)
+    for path in ("/actors/", "/actors", "/search/", "/pdf/", "/md/", "/__briefgen/"):
+        code, _, body = ask(preview, path)
+        assert code == 404 and b"Page not found" in body, path
+        assert b"Directory listing" not in body and b"russia.html" not in body, path
+
+    # A folder the site has an index page for shows that page (a folder named without its
+    # slash is sent to it, so the page's relative links work).
+    preview.site.files["guide/index.html"] = b"<h1>The guide</h1>"
+    code, _, body = ask(preview, "/guide/")
+    assert code == 200 and body == b"<h1>The guide</h1>"
+    code, headers, _ = ask(preview, "/guide")
+    assert code == 301 and headers["location"] == "/guide/"
+    assert_hardened(headers)
