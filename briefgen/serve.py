@@ -13,7 +13,8 @@ The server answers only its own origin: a request whose `Host` is not a loopback
 `--host` given) with the bound port gets 421, which stops DNS rebinding; the PDF, Markdown and
 live-reload endpoints refuse cross-site requests (403), so another web page cannot start a
 PDF build or read the status. Every response says nosniff, no-referrer and the site's CSP.
-See docs/security.md.
+Connections are bounded: a listen backlog, a timeout per connection and a cap on handler
+threads (beyond it, 503 at once). See docs/security.md.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ import html
 import json
 import re
 import signal
+import socket
 import subprocess
 import sys
 import threading
@@ -45,6 +47,9 @@ from .site import Preview as PreviewSite
 PDF_PATH = re.compile(r"/pdf/([a-z0-9]+(?:-[a-z0-9]+)*)\.pdf")
 WATCH_READY_SECONDS = 10.0
 LOOPBACK_NAMES = ("127.0.0.1", "localhost", "[::1]")  # what a browser on this machine sends
+LISTEN_BACKLOG = 128
+CONNECTION_SECONDS = 10.0  # per socket operation: an idle or slow client is dropped
+MAX_HANDLERS = 64  # handler threads at once; beyond it, 503 and close
 PDF_SECONDS = 900
 SECURITY_HEADERS = (
     ("X-Content-Type-Options", "nosniff"),
@@ -65,6 +70,7 @@ class Preview:
         out: TextIO | None = None,
         err: TextIO | None = None,
         debounce_ms: int = 150,
+        max_handlers: int = MAX_HANDLERS,
     ) -> None:
         self.root = root.resolve()
         self.host = host
@@ -72,12 +78,13 @@ class Preview:
         self.out = out or sys.stdout
         self.err = err or sys.stderr
         self.debounce_ms = debounce_ms
+        self.max_handlers = max_handlers
         self.site = PreviewSite()  # the preview site, in memory
         self._lock = threading.Lock()  # one build (or Markdown download) at a time
         self._pdf_lock = threading.Lock()  # PDFs apart: a rebuild never waits for one
         self._stop = threading.Event()
         self._watching = threading.Event()
-        self._server: ThreadingHTTPServer | None = None
+        self._server: _Server | None = None
         self.hosts: frozenset[str] = frozenset()  # the Host headers answered
         self._threads: list[threading.Thread] = []
         self.status: dict[str, Any] = {"build": 0, "ok": False, "errors": [], "warnings": []}
@@ -93,8 +100,7 @@ class Preview:
     def start(self) -> None:
         """Bind the port, start watching, build once, then serve."""
         handler = partial(_Handler, preview=self)
-        self._server = ThreadingHTTPServer((self.host, self.port), handler)
-        self._server.daemon_threads = True
+        self._server = _Server((self.host, self.port), handler, self.max_handlers)
         self.port = int(self._server.server_address[1])
         self.hosts = allowed_hosts(self.host, self.port)
         watcher = threading.Thread(target=self._watch, name="briefgen-watch", daemon=True)
@@ -124,6 +130,8 @@ class Preview:
             self._server.server_close()
         for t in self._threads:
             t.join(timeout=10)
+        if self._server is not None:
+            self._server.join_handlers(timeout=CONNECTION_SECONDS)
 
     # --- building -----------------------------------------------------------------------------
 
@@ -255,8 +263,125 @@ def allowed_hosts(host: str, port: int) -> frozenset[str]:
     return frozenset(hosts | ({name.lower() for name in names} if port == 80 else set()))
 
 
+def _busy_response() -> bytes:
+    body = b"The preview server is busy; try again.\n"
+    head = [
+        "HTTP/1.0 503 Service Unavailable",
+        "Content-Type: text/plain; charset=utf-8",
+        f"Content-Length: {len(body)}",
+        "Retry-After: 1",
+        "Cache-Control: no-store",
+        "Connection: close",
+        *(f"{name}: {value}" for name, value in SECURITY_HEADERS),
+    ]
+    return ("\r\n".join(head) + "\r\n\r\n").encode() + body
+
+
+BUSY = _busy_response()
+LINGER_SECONDS = 2.0  # a refused connection is drained this long, so the client reads the 503
+MAX_LINGERING = 256
+
+
+class _Server(ThreadingHTTPServer):
+    """A threading HTTP server with a bounded number of handler threads.
+
+    A connection beyond the cap is answered 503 from the accepting thread without reading it
+    (the answer fits in the socket buffer), its sending side is shut, and it is drained and
+    closed between accepts (`service_actions`), so the client reads the 503, not a reset."""
+
+    request_queue_size = LISTEN_BACKLOG
+    daemon_threads = True
+
+    def __init__(
+        self,
+        address: tuple[str, int],
+        handler: Any,
+        max_handlers: int,
+    ) -> None:
+        self.address_family = socket.AF_INET6 if ":" in address[0] else socket.AF_INET
+        self._slots = threading.BoundedSemaphore(max_handlers)
+        self._handlers: set[threading.Thread] = set()
+        self._handlers_lock = threading.Lock()
+        self._lingering: list[tuple[float, socket.socket]] = []
+        super().__init__(address, handler)
+
+    def process_request(self, request: Any, client_address: Any) -> None:
+        if not self._slots.acquire(blocking=False):
+            self._refuse(request)
+            return
+        thread = threading.Thread(
+            target=self._handle,
+            args=(request, client_address),
+            name="briefgen-request",
+            daemon=True,
+        )
+        with self._handlers_lock:
+            self._handlers.add(thread)
+        try:
+            thread.start()
+        except RuntimeError:  # no thread to be had: refuse rather than fail the accept loop
+            with self._handlers_lock:
+                self._handlers.discard(thread)
+            self._slots.release()
+            self._refuse(request)
+
+    def _handle(self, request: Any, client_address: Any) -> None:
+        try:
+            self.process_request_thread(request, client_address)
+        finally:
+            with self._handlers_lock:
+                self._handlers.discard(threading.current_thread())
+            self._slots.release()
+
+    def _refuse(self, sock: socket.socket) -> None:
+        try:
+            sock.setblocking(False)
+            sock.send(BUSY)
+            sock.shutdown(socket.SHUT_WR)
+        except OSError:
+            sock.close()
+            return
+        if len(self._lingering) >= MAX_LINGERING:
+            sock.close()
+            return
+        self._lingering.append((time.monotonic() + LINGER_SECONDS, sock))
+
+    def service_actions(self) -> None:
+        """Between accepts: read what refused clients sent; close them at EOF or when late."""
+        now = time.monotonic()
+        kept: list[tuple[float, socket.socket]] = []
+        for deadline, sock in self._lingering:
+            try:
+                done = sock.recv(65536) == b"" or now > deadline
+            except BlockingIOError:
+                done = now > deadline
+            except OSError:
+                done = True
+            if done:
+                sock.close()
+            else:
+                kept.append((deadline, sock))
+        self._lingering = kept
+
+    def server_close(self) -> None:
+        super().server_close()
+        for _, sock in self._lingering:
+            sock.close()
+        self._lingering = []
+
+    def join_handlers(self, timeout: float) -> None:
+        """Wait, at most `timeout` seconds in all, for the requests being answered."""
+        deadline = time.monotonic() + timeout
+        with self._handlers_lock:
+            running = list(self._handlers)
+        for thread in running:
+            thread.join(max(0.0, deadline - time.monotonic()))
+
+
 class _Handler(BaseHTTPRequestHandler):
     """The preview site from memory, plus the status file, the reload script and downloads."""
+
+    timeout = CONNECTION_SECONDS
 
     def __init__(self, *args: Any, preview: Preview, **kwargs: Any) -> None:
         self.preview = preview

@@ -1,5 +1,5 @@
 """Issue 5: `briefgen serve`, the live preview: rebuilds on change, shows errors, stops cleanly.
-Issue 18: it answers only its own origin and refuses cross-site work.
+Issue 18: it answers only its own origin, refuses cross-site work and stays bounded under load.
 
 Loopback only, ephemeral ports, every wait bounded."""
 
@@ -24,7 +24,7 @@ from pathlib import Path
 
 import pytest
 
-from briefgen.serve import Preview, serve
+from briefgen.serve import CONNECTION_SECONDS, MAX_HANDLERS, Preview, serve
 from briefgen.site.settings import CSP
 from tests.test_site import with_build
 
@@ -233,6 +233,10 @@ def assert_hardened(headers: dict[str, str]) -> None:
     assert headers.get("referrer-policy") == "no-referrer", headers
 
 
+def request_threads() -> int:
+    return sum(t.name == "briefgen-request" for t in threading.enumerate())
+
+
 def test_preview_answers_only_its_own_host_names(preview: Preview, preview_root: Path) -> None:
     shutil.rmtree(preview_root / "build" / "pdf")
     port = preview.port
@@ -370,3 +374,94 @@ def test_preview_never_serves_dot_files_or_folder_listings(preview: Preview) -> 
     code, headers, _ = ask(preview, "/guide")
     assert code == 301 and headers["location"] == "/guide/"
     assert_hardened(headers)
+
+
+def test_preview_answers_200_concurrent_connections(preview: Preview) -> None:
+    n = 200
+    start = threading.Barrier(n + 1, timeout=TIMEOUT)
+    results: list[int | str] = []
+    lock = threading.Lock()
+    request = f"GET /nato.html HTTP/1.1\r\nHost: {own_host(preview)}\r\n"
+    request += "Connection: close\r\n\r\n"
+
+    def client() -> None:
+        try:
+            start.wait()
+            with socket.create_connection(("127.0.0.1", preview.port), timeout=TIMEOUT) as s:
+                s.sendall(request.encode())
+                data = b""
+                while chunk := s.recv(65536):
+                    data += chunk
+            result: int | str = int(data.split(b" ", 2)[1])
+        except Exception as exc:  # every failure is reported, none hides
+            result = repr(exc)
+        with lock:
+            results.append(result)
+
+    peak = 0
+    done = threading.Event()
+
+    def monitor() -> None:
+        nonlocal peak
+        while not done.is_set():
+            peak = max(peak, request_threads())
+            time.sleep(0.002)
+
+    watcher = threading.Thread(target=monitor, daemon=True)
+    watcher.start()
+    clients = [threading.Thread(target=client, daemon=True) for _ in range(n)]
+    for t in clients:
+        t.start()
+    started = time.monotonic()
+    start.wait()
+    deadline = started + 60
+    for t in clients:
+        t.join(max(0.0, deadline - time.monotonic()))
+    done.set()
+    watcher.join(5)
+    assert not [t for t in clients if t.is_alive()], "clients still waiting after 60 s"
+    assert len(results) == n
+    assert set(results) <= {200, 503}, sorted(map(str, results))[:5]
+    assert results.count(200) > 0
+    # A handler gives its slot back just before its thread ends: allow a few ending threads.
+    assert peak <= MAX_HANDLERS + 8, peak
+    code, page = fetch(preview.url + "nato.html")
+    assert code == 200 and b"NATO" in page
+    assert status(preview)["ok"] is True
+
+
+def test_preview_refuses_beyond_its_thread_cap_and_drops_idle_clients(
+    preview_root: Path,
+) -> None:
+    cap = 4
+    p = Preview(
+        preview_root, "127.0.0.1", 0, out=io.StringIO(), err=io.StringIO(), max_handlers=cap
+    )
+    p.start()
+    idle: list[socket.socket] = []
+    try:
+        # Clients that connect and say nothing hold every handler ...
+        idle = [
+            socket.create_connection(("127.0.0.1", p.port), timeout=TIMEOUT) for _ in range(cap)
+        ]
+        until(lambda: request_threads() == cap, "the idle clients to hold every handler")
+        # ... so the next one is told 503 at once, with the headers, not queued behind them.
+        began = time.monotonic()
+        code, headers, body = ask(p, "/index.html")
+        assert code == 503 and b"busy" in body
+        assert time.monotonic() - began < 2
+        assert headers.get("retry-after") == "1"
+        assert_hardened(headers)
+        assert request_threads() <= cap
+        # The idle clients are dropped after the connection timeout; then pages are served.
+        began = time.monotonic()
+        for s in idle:
+            s.settimeout(CONNECTION_SECONDS + 10)
+            assert s.recv(1024) == b""
+        assert time.monotonic() - began < CONNECTION_SECONDS + 10
+        until(lambda: ask(p, "/index.html")[0] == 200, "the server to answer again")
+    finally:
+        for s in idle:
+            s.close()
+        p.stop()
+    assert not [t for t in threading.enumerate() if t.name.startswith("briefgen-")]
