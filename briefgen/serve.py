@@ -8,6 +8,13 @@ small external script that polls `__briefgen/status.json` and reloads the page a
 build. A failed build keeps the last good site on show and lists its
 problems as file:line:col over the page and in the terminal; the server never stops on bad
 content. PDFs are made only when a PDF link is followed, so a rebuild takes well under a second.
+
+The server answers only its own origin: a request whose `Host` is not a loopback name (or the
+`--host` given) with the bound port gets 421, which stops DNS rebinding; the PDF, Markdown and
+live-reload endpoints refuse cross-site requests (403), so another web page cannot start a
+PDF build or read the status. Every response says nosniff, no-referrer and the site's CSP.
+Connections are bounded: a listen backlog, a timeout per connection and a cap on handler
+threads (beyond it, 503 at once). See docs/security.md.
 """
 
 from __future__ import annotations
@@ -18,6 +25,7 @@ import html
 import json
 import re
 import signal
+import socket
 import subprocess
 import sys
 import threading
@@ -28,16 +36,26 @@ from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any, TextIO
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 from .diagnostics import Diagnostic, Severity
 from .project import CONFIG_NAME
 from .render import asset_text
-from .site import LIVE_PATH, preview_download, preview_site
+from .site import CSP, LIVE_PATH, preview_download, preview_site
 from .site import Preview as PreviewSite
 
 PDF_PATH = re.compile(r"/pdf/([a-z0-9]+(?:-[a-z0-9]+)*)\.pdf")
 WATCH_READY_SECONDS = 10.0
+LOOPBACK_NAMES = ("127.0.0.1", "localhost", "[::1]")  # what a browser on this machine sends
+LISTEN_BACKLOG = 128
+CONNECTION_SECONDS = 10.0  # per socket operation: an idle or slow client is dropped
+MAX_HANDLERS = 64  # handler threads at once; beyond it, 503 and close
+PDF_SECONDS = 900
+SECURITY_HEADERS = (
+    ("X-Content-Type-Options", "nosniff"),
+    ("Content-Security-Policy", CSP),
+    ("Referrer-Policy", "no-referrer"),
+)
 
 
 class Preview:
@@ -52,6 +70,7 @@ class Preview:
         out: TextIO | None = None,
         err: TextIO | None = None,
         debounce_ms: int = 150,
+        max_handlers: int = MAX_HANDLERS,
     ) -> None:
         self.root = root.resolve()
         self.host = host
@@ -59,11 +78,14 @@ class Preview:
         self.out = out or sys.stdout
         self.err = err or sys.stderr
         self.debounce_ms = debounce_ms
+        self.max_handlers = max_handlers
         self.site = PreviewSite()  # the preview site, in memory
-        self._lock = threading.Lock()  # one build at a time
+        self._lock = threading.Lock()  # one build (or Markdown download) at a time
+        self._pdf_lock = threading.Lock()  # PDFs apart: a rebuild never waits for one
         self._stop = threading.Event()
         self._watching = threading.Event()
-        self._server: ThreadingHTTPServer | None = None
+        self._server: _Server | None = None
+        self.hosts: frozenset[str] = frozenset()  # the Host headers answered
         self._threads: list[threading.Thread] = []
         self.status: dict[str, Any] = {"build": 0, "ok": False, "errors": [], "warnings": []}
 
@@ -78,9 +100,9 @@ class Preview:
     def start(self) -> None:
         """Bind the port, start watching, build once, then serve."""
         handler = partial(_Handler, preview=self)
-        self._server = ThreadingHTTPServer((self.host, self.port), handler)
-        self._server.daemon_threads = True
+        self._server = _Server((self.host, self.port), handler, self.max_handlers)
         self.port = int(self._server.server_address[1])
+        self.hosts = allowed_hosts(self.host, self.port)
         watcher = threading.Thread(target=self._watch, name="briefgen-watch", daemon=True)
         watcher.start()
         self._threads.append(watcher)
@@ -108,6 +130,8 @@ class Preview:
             self._server.server_close()
         for t in self._threads:
             t.join(timeout=10)
+        if self._server is not None:
+            self._server.join_handlers(timeout=CONNECTION_SECONDS)
 
     # --- building -----------------------------------------------------------------------------
 
@@ -149,26 +173,20 @@ class Preview:
         return path if path.is_file() else None
 
     def pdf(self, ident: str) -> Path | None:
-        """Bring build/pdf up to date (in a child process, all cores) and return one PDF."""
-        with self._lock:
+        """Bring build/pdf up to date (in a child process, all cores) and return one PDF.
+
+        Under its own lock, not the build lock: rebuilds and live reload go on meanwhile."""
+        command = [sys.executable, "-m", "briefgen", "-C", str(self.root), "build"]
+        command += ["--format", "pdf", "--quiet"]
+        with self._pdf_lock:
             self._log(f"making PDFs for {ident}.pdf", self.out)
-            proc = subprocess.run(
-                [
-                    sys.executable,
-                    "-m",
-                    "briefgen",
-                    "-C",
-                    str(self.root),
-                    "build",
-                    "--format",
-                    "pdf",
-                    "--quiet",
-                ],
-                capture_output=True,
-                text=True,
-                timeout=900,
-                check=False,
-            )
+            try:
+                proc = subprocess.run(
+                    command, capture_output=True, text=True, timeout=PDF_SECONDS, check=False
+                )
+            except subprocess.TimeoutExpired:
+                self._log(f"PDF build stopped after {PDF_SECONDS} s", self.err)
+                return None
             if proc.returncode != 0:
                 self._log("PDF build failed", self.err)
                 print(proc.stderr.rstrip(), file=self.err)
@@ -231,14 +249,140 @@ TYPES = {
     ".js": "text/javascript; charset=utf-8",
     ".svg": "image/svg+xml",
     ".xml": "application/xml",
+    ".txt": "text/plain; charset=utf-8",
     ".md": "text/markdown; charset=utf-8",
     ".pdf": "application/pdf",
 }
 DOWNLOAD_PATH = re.compile(r"/md/([a-z0-9]+(?:-[a-z0-9]+)*)\.md")
 
 
+def allowed_hosts(host: str, port: int) -> frozenset[str]:
+    """The `Host` headers the preview answers: a loopback name or the host it was asked to
+    listen on, with the bound port (without it only on port 80). Lower case."""
+    names = {*LOOPBACK_NAMES, f"[{host}]" if ":" in host else host}
+    hosts = {f"{name.lower()}:{port}" for name in names}
+    return frozenset(hosts | ({name.lower() for name in names} if port == 80 else set()))
+
+
+def _busy_response() -> bytes:
+    body = b"The preview server is busy; try again.\n"
+    head = [
+        "HTTP/1.0 503 Service Unavailable",
+        "Content-Type: text/plain; charset=utf-8",
+        f"Content-Length: {len(body)}",
+        "Retry-After: 1",
+        "Cache-Control: no-store",
+        "Connection: close",
+        *(f"{name}: {value}" for name, value in SECURITY_HEADERS),
+    ]
+    return ("\r\n".join(head) + "\r\n\r\n").encode() + body
+
+
+BUSY = _busy_response()
+LINGER_SECONDS = 2.0  # a refused connection is drained this long, so the client reads the 503
+MAX_LINGERING = 256
+
+
+class _Server(ThreadingHTTPServer):
+    """A threading HTTP server with a bounded number of handler threads.
+
+    A connection beyond the cap is answered 503 from the accepting thread without reading it
+    (the answer fits in the socket buffer), its sending side is shut, and it is drained and
+    closed between accepts (`service_actions`), so the client reads the 503, not a reset."""
+
+    request_queue_size = LISTEN_BACKLOG
+    daemon_threads = True
+
+    def __init__(
+        self,
+        address: tuple[str, int],
+        handler: Any,
+        max_handlers: int,
+    ) -> None:
+        self.address_family = socket.AF_INET6 if ":" in address[0] else socket.AF_INET
+        self._slots = threading.BoundedSemaphore(max_handlers)
+        self._handlers: set[threading.Thread] = set()
+        self._handlers_lock = threading.Lock()
+        self._lingering: list[tuple[float, socket.socket]] = []
+        super().__init__(address, handler)
+
+    def process_request(self, request: Any, client_address: Any) -> None:
+        if not self._slots.acquire(blocking=False):
+            self._refuse(request)
+            return
+        thread = threading.Thread(
+            target=self._handle,
+            args=(request, client_address),
+            name="briefgen-request",
+            daemon=True,
+        )
+        with self._handlers_lock:
+            self._handlers.add(thread)
+        try:
+            thread.start()
+        except RuntimeError:  # no thread to be had: refuse rather than fail the accept loop
+            with self._handlers_lock:
+                self._handlers.discard(thread)
+            self._slots.release()
+            self._refuse(request)
+
+    def _handle(self, request: Any, client_address: Any) -> None:
+        try:
+            self.process_request_thread(request, client_address)
+        finally:
+            with self._handlers_lock:
+                self._handlers.discard(threading.current_thread())
+            self._slots.release()
+
+    def _refuse(self, sock: socket.socket) -> None:
+        try:
+            sock.setblocking(False)
+            sock.send(BUSY)
+            sock.shutdown(socket.SHUT_WR)
+        except OSError:
+            sock.close()
+            return
+        if len(self._lingering) >= MAX_LINGERING:
+            sock.close()
+            return
+        self._lingering.append((time.monotonic() + LINGER_SECONDS, sock))
+
+    def service_actions(self) -> None:
+        """Between accepts: read what refused clients sent; close them at EOF or when late."""
+        now = time.monotonic()
+        kept: list[tuple[float, socket.socket]] = []
+        for deadline, sock in self._lingering:
+            try:
+                done = sock.recv(65536) == b"" or now > deadline
+            except BlockingIOError:
+                done = now > deadline
+            except OSError:
+                done = True
+            if done:
+                sock.close()
+            else:
+                kept.append((deadline, sock))
+        self._lingering = kept
+
+    def server_close(self) -> None:
+        super().server_close()
+        for _, sock in self._lingering:
+            sock.close()
+        self._lingering = []
+
+    def join_handlers(self, timeout: float) -> None:
+        """Wait, at most `timeout` seconds in all, for the requests being answered."""
+        deadline = time.monotonic() + timeout
+        with self._handlers_lock:
+            running = list(self._handlers)
+        for thread in running:
+            thread.join(max(0.0, deadline - time.monotonic()))
+
+
 class _Handler(BaseHTTPRequestHandler):
     """The preview site from memory, plus the status file, the reload script and downloads."""
+
+    timeout = CONNECTION_SECONDS
 
     def __init__(self, *args: Any, preview: Preview, **kwargs: Any) -> None:
         self.preview = preview
@@ -248,7 +392,21 @@ class _Handler(BaseHTTPRequestHandler):
         self.do_GET()
 
     def do_GET(self) -> None:
-        path = urlsplit(self.path).path
+        if not self._host_ok():
+            body = b"<h1>Misdirected request</h1><p>Open the preview at its own address.</p>"
+            self._send(body, TYPES[".html"], HTTPStatus.MISDIRECTED_REQUEST)
+            return
+        path = unquote(urlsplit(self.path).path)
+        if self._guarded(path) and self._cross_site():
+            body = b"<h1>Forbidden</h1><p>Only the preview's own pages may ask for this.</p>"
+            self._send(body, TYPES[".html"], HTTPStatus.FORBIDDEN)
+            return
+        if any(part.startswith(".") for part in path.split("/")):
+            self._not_found()  # dot-files, and `..`, are never served
+            return
+        self._route(path)
+
+    def _route(self, path: str) -> None:
         if path == f"/{LIVE_PATH}status.json":
             self._send(json.dumps(self.preview.status).encode(), "application/json")
             return
@@ -258,31 +416,63 @@ class _Handler(BaseHTTPRequestHandler):
             return
         pdf = PDF_PATH.fullmatch(path)
         if pdf:
-            found = self.preview.pdf(pdf.group(1))
-            if found is None:
-                self._not_found()
-                return
-            self._send(found.read_bytes(), TYPES[".pdf"])
+            self._file(self.preview.pdf(pdf.group(1)), TYPES[".pdf"])
             return
-        files = self.preview.site.files
-        if not files:
+        if not self.preview.site.files:
             self._send(self.preview.error_page(), TYPES[".html"])
             return
         md = DOWNLOAD_PATH.fullmatch(path)
         if md:
-            download = self.preview.markdown(md.group(1))
-            if download is not None:
-                self._send(download.read_bytes(), TYPES[".md"])
-            else:
-                self._not_found()
+            self._file(self.preview.markdown(md.group(1)), TYPES[".md"])
             return
-        rel = path.lstrip("/")
+        self._page(path.lstrip("/"))
+
+    def _page(self, rel: str) -> None:
+        """A page of the site; a folder shows its index page if it has one (never a listing)."""
+        files = self.preview.site.files
         rel = f"{rel}index.html" if rel == "" or rel.endswith("/") else rel
         body = files.get(rel)
-        if body is None:
+        if body is not None:
+            self._send(body, TYPES.get(Path(rel).suffix, "application/octet-stream"))
+        elif f"{rel}/index.html" in files:  # a folder named without its slash
+            self.send_response(HTTPStatus.MOVED_PERMANENTLY)
+            self.send_header("Location", f"/{rel}/")
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+        else:
             self._not_found()
-            return
-        self._send(body, TYPES.get(Path(rel).suffix, "application/octet-stream"))
+
+    def _host_ok(self) -> bool:
+        """One `Host` header naming the preview itself: anything else may be DNS rebinding."""
+        hosts = self.headers.get_all("Host") or []
+        return len(hosts) == 1 and hosts[0].strip().lower() in self.preview.hosts
+
+    @staticmethod
+    def _guarded(path: str) -> bool:
+        """Endpoints that start work or show state: only the preview's own pages may ask."""
+        return (
+            path.startswith(f"/{LIVE_PATH}")
+            or PDF_PATH.fullmatch(path) is not None
+            or DOWNLOAD_PATH.fullmatch(path) is not None
+        )
+
+    def _cross_site(self) -> bool:
+        """A request another site's page made: by Sec-Fetch-Site, Origin or Referer."""
+        site = (self.headers.get("Sec-Fetch-Site") or "").strip().lower()
+        if site in ("cross-site", "same-site"):
+            return True
+        own = f"http://{self.headers['Host'].strip().lower()}"
+        origins = self.headers.get_all("Origin") or []
+        if any(o.strip().lower() != own for o in origins):
+            return True
+        referers = [v.strip().lower() for v in self.headers.get_all("Referer") or []]
+        return any(r != own and not r.startswith(f"{own}/") for r in referers)
+
+    def _file(self, path: Path | None, ctype: str) -> None:
+        if path is None:
+            self._not_found()
+        else:
+            self._send(path.read_bytes(), ctype)
 
     def _not_found(self) -> None:
         """Missing pages get the site's own 404 page, as a static host would serve it."""
@@ -297,6 +487,12 @@ class _Handler(BaseHTTPRequestHandler):
         self.end_headers()
         if self.command != "HEAD":
             self.wfile.write(body)
+
+    def end_headers(self) -> None:
+        """Every response, errors from http.server included, carries the security headers."""
+        for name, value in SECURITY_HEADERS:
+            self.send_header(name, value)
+        super().end_headers()
 
     def log_message(self, format: str, *args: Any) -> None:
         """Quiet: the terminal shows builds, not every request."""

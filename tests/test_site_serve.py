@@ -1,13 +1,16 @@
 """Issue 5: `briefgen serve`, the live preview: rebuilds on change, shows errors, stops cleanly.
+Issue 18: it answers only its own origin, refuses cross-site work and stays bounded under load.
 
 Loopback only, ephemeral ports, every wait bounded."""
 
 from __future__ import annotations
 
+import http.client
 import io
 import json
 import os
 import re
+import shutil
 import signal
 import socket
 import subprocess
@@ -21,7 +24,8 @@ from pathlib import Path
 
 import pytest
 
-from briefgen.serve import Preview, serve
+from briefgen.serve import CONNECTION_SECONDS, MAX_HANDLERS, Preview, serve
+from briefgen.site.settings import CSP
 from tests.test_site import with_build
 
 TIMEOUT = 20.0
@@ -190,3 +194,274 @@ def test_serve_reports_a_busy_port(preview_root: Path) -> None:
         out, err = io.StringIO(), io.StringIO()
         assert serve(preview_root, "127.0.0.1", port, out=out, err=err) == 2
     assert f"cannot listen on 127.0.0.1:{port}" in err.getvalue()
+
+
+# --- issue 18: the preview answers only its own origin, and stays bounded ---------------------
+
+
+def own_host(preview: Preview) -> str:
+    return f"127.0.0.1:{preview.port}"
+
+
+def ask(
+    preview: Preview,
+    path: str,
+    headers: dict[str, str] | None = None,
+    *,
+    hosts: list[str] | None = None,
+    method: str = "GET",
+) -> tuple[int, dict[str, str], bytes]:
+    """One request with exactly these Host headers (default: the preview's own; [] for none)
+    and other headers; (status, lower-cased headers, body)."""
+    conn = http.client.HTTPConnection("127.0.0.1", preview.port, timeout=TIMEOUT)
+    try:
+        conn.putrequest(method, path, skip_host=True, skip_accept_encoding=True)
+        for host in [own_host(preview)] if hosts is None else hosts:
+            conn.putheader("Host", host)
+        for name, value in (headers or {}).items():
+            conn.putheader(name, value)
+        conn.endheaders()
+        resp = conn.getresponse()
+        return resp.status, {k.lower(): v for k, v in resp.getheaders()}, resp.read()
+    finally:
+        conn.close()
+
+
+def assert_hardened(headers: dict[str, str]) -> None:
+    assert headers.get("x-content-type-options") == "nosniff", headers
+    assert headers.get("content-security-policy") == CSP, headers
+    assert headers.get("referrer-policy") == "no-referrer", headers
+
+
+def request_threads() -> int:
+    return sum(t.name == "briefgen-request" for t in threading.enumerate())
+
+
+def test_preview_answers_only_its_own_host_names(preview: Preview, preview_root: Path) -> None:
+    shutil.rmtree(preview_root / "build" / "pdf")
+    port = preview.port
+    other = port + 1 if port < 65535 else port - 1
+    forged = [
+        "evil.example",
+        f"evil.example:{port}",
+        f"127.0.0.1:{other}",  # the right name, another port
+        f"localhost:{other}",
+        "127.0.0.1",  # no port: only right on port 80
+        f"rebind.127.0.0.1.nip.io:{port}",  # a rebinding name resolving to loopback
+        f"7f000001.c0a80001.rbndr.us:{port}",
+        f"localhost.:{port}",
+        f"127.0.0.1:{port}.evil.example",
+        f"127.0.0.2:{port}",
+        f"0.0.0.0:{port}",
+        "",
+    ]
+    for host in forged:
+        for path in ("/index.html", "/__briefgen/status.json", "/pdf/nato.pdf", "/md/nato.md"):
+            code, headers, body = ask(preview, path, hosts=[host])
+            assert code == 421, (host, path, code)
+            assert_hardened(headers)
+            assert b"gap-matrix" not in body and b'"build"' not in body
+    assert ask(preview, "/index.html", hosts=[])[0] == 421  # no Host at all
+    assert ask(preview, "/index.html", hosts=[own_host(preview), "evil.example"])[0] == 421
+    assert not (preview_root / "build" / "pdf").exists()
+    assert isinstance(preview.out, io.StringIO)
+    assert "making PDFs" not in preview.out.getvalue()
+
+    for host in (f"127.0.0.1:{port}", f"localhost:{port}", f"[::1]:{port}", f"LocalHost:{port}"):
+        code, headers, body = ask(preview, "/index.html", hosts=[host])
+        assert code == 200 and b"gap-matrix" in body, host
+        assert_hardened(headers)
+
+
+CROSS_SITE = [
+    {"Origin": "http://evil.example"},
+    {"Origin": "null"},
+    {"Origin": "http://localhost:{port}"},  # another origin, even on this machine
+    {"Origin": "http://127.0.0.1:{port}.evil.example"},
+    {"Sec-Fetch-Site": "cross-site"},
+    {"Sec-Fetch-Site": "same-site"},
+    {"Origin": "http://127.0.0.1:{port}", "Sec-Fetch-Site": "cross-site"},
+    {"Referer": "http://evil.example/attack.html"},
+]
+
+
+def test_cross_site_requests_neither_build_nor_read(
+    preview: Preview, preview_root: Path, tmp_path: Path
+) -> None:
+    build = preview_root / "build"
+    shutil.move(build / "pdf", tmp_path / "pdf-aside")
+    shutil.move(build / "md", tmp_path / "md-aside")
+    guarded = ["/pdf/nato.pdf", "/md/nato.md", "/__briefgen/status.json", "/__briefgen/live.js"]
+    for template in CROSS_SITE:
+        headers = {k: v.format(port=preview.port) for k, v in template.items()}
+        for path in guarded:
+            for method in ("GET", "HEAD"):
+                code, got, body = ask(preview, path, headers, method=method)
+                assert code == 403, (headers, path, method, code)
+                assert_hardened(got)
+                assert b"%PDF" not in body and b'"build"' not in body and b"fetch(" not in body
+    assert not (build / "pdf").exists() and not (build / "md").exists()
+    assert isinstance(preview.out, io.StringIO)
+    assert "making PDFs" not in preview.out.getvalue()
+
+    # The pages themselves stay open to a link from anywhere.
+    code, _, page = ask(preview, "/nato.html", {"Sec-Fetch-Site": "cross-site"})
+    assert code == 200 and b"NATO" in page
+
+    # The preview's own pages (same origin, as live.js and the download links ask) are served.
+    own = f"http://{own_host(preview)}"
+    same = {"Origin": own, "Sec-Fetch-Site": "same-origin"}
+    code, got, body = ask(preview, "/__briefgen/status.json", same)
+    assert code == 200 and json.loads(body)["ok"] is True
+    assert_hardened(got)
+    assert ask(preview, "/__briefgen/live.js", {"Sec-Fetch-Site": "same-origin"})[0] == 200
+    code, _, md = ask(preview, "/md/nato.md", same)
+    assert code == 200 and b"NATO" in md
+    shutil.move(tmp_path / "pdf-aside", build / "pdf")  # up to date again: no layout needed
+    code, got, pdf = ask(preview, "/pdf/new-start.pdf", {**same, "Referer": own + "/index.html"})
+    assert code == 200 and pdf.startswith(b"%PDF-")
+    assert got["content-type"] == "application/pdf"
+    assert_hardened(got)
+
+
+def test_rebuilds_do_not_wait_for_a_pdf(preview: Preview, preview_root: Path) -> None:
+    nato = preview_root / "briefs" / "issues" / "nato.yaml"
+    with preview._pdf_lock:  # as while a PDF build runs
+        edit(nato, "title: NATO Enlargement", "title: Rebuilt Meanwhile")
+        until(lambda: b"Rebuilt Meanwhile" in fetch(preview.url + "nato.html")[1], "rebuild")
+        assert status(preview)["ok"] is True
+
+
+def test_preview_sends_security_headers_on_every_response(preview: Preview) -> None:
+    for path, expected in [
+        ("/", 200),
+        ("/nato.html", 200),
+        ("/__briefgen/status.json", 200),
+        ("/__briefgen/live.js", 200),
+        ("/no-such-page.html", 404),
+    ]:
+        code, headers, _ = ask(preview, path)
+        assert code == expected, path
+        assert_hardened(headers)
+    code, headers, _ = ask(preview, "/index.html", method="POST")  # http.server's own errors
+    assert code == 501
+    assert_hardened(headers)
+
+
+def test_preview_never_serves_dot_files_or_folder_listings(preview: Preview) -> None:
+    for path in (
+        "/.something",
+        "/.git/config",
+        "/actors/.hidden.html",
+        "/.briefgen/state.json",
+        "/%2e%2e/%2e%2e/etc/passwd",
+        "/actors/../index.html",
+        "/%2Egit/config",
+    ):
+        code, headers, body = ask(preview, path)
+        assert code == 404 and b"Page not found" in body, path
+        assert_hardened(headers)
+    for path in ("/actors/", "/actors", "/search/", "/pdf/", "/md/", "/__briefgen/"):
+        code, _, body = ask(preview, path)
+        assert code == 404 and b"Page not found" in body, path
+        assert b"Directory listing" not in body and b"russia.html" not in body, path
+
+    # A folder the site has an index page for shows that page (a folder named without its
+    # slash is sent to it, so the page's relative links work).
+    preview.site.files["guide/index.html"] = b"<h1>The guide</h1>"
+    code, _, body = ask(preview, "/guide/")
+    assert code == 200 and body == b"<h1>The guide</h1>"
+    code, headers, _ = ask(preview, "/guide")
+    assert code == 301 and headers["location"] == "/guide/"
+    assert_hardened(headers)
+
+
+def test_preview_answers_200_concurrent_connections(preview: Preview) -> None:
+    n = 200
+    start = threading.Barrier(n + 1, timeout=TIMEOUT)
+    results: list[int | str] = []
+    lock = threading.Lock()
+    request = f"GET /nato.html HTTP/1.1\r\nHost: {own_host(preview)}\r\n"
+    request += "Connection: close\r\n\r\n"
+
+    def client() -> None:
+        try:
+            start.wait()
+            with socket.create_connection(("127.0.0.1", preview.port), timeout=TIMEOUT) as s:
+                s.sendall(request.encode())
+                data = b""
+                while chunk := s.recv(65536):
+                    data += chunk
+            result: int | str = int(data.split(b" ", 2)[1])
+        except Exception as exc:  # every failure is reported, none hides
+            result = repr(exc)
+        with lock:
+            results.append(result)
+
+    peak = 0
+    done = threading.Event()
+
+    def monitor() -> None:
+        nonlocal peak
+        while not done.is_set():
+            peak = max(peak, request_threads())
+            time.sleep(0.002)
+
+    watcher = threading.Thread(target=monitor, daemon=True)
+    watcher.start()
+    clients = [threading.Thread(target=client, daemon=True) for _ in range(n)]
+    for t in clients:
+        t.start()
+    started = time.monotonic()
+    start.wait()
+    deadline = started + 60
+    for t in clients:
+        t.join(max(0.0, deadline - time.monotonic()))
+    done.set()
+    watcher.join(5)
+    assert not [t for t in clients if t.is_alive()], "clients still waiting after 60 s"
+    assert len(results) == n
+    assert set(results) <= {200, 503}, sorted(map(str, results))[:5]
+    assert results.count(200) > 0
+    # A handler gives its slot back just before its thread ends: allow a few ending threads.
+    assert peak <= MAX_HANDLERS + 8, peak
+    code, page = fetch(preview.url + "nato.html")
+    assert code == 200 and b"NATO" in page
+    assert status(preview)["ok"] is True
+
+
+def test_preview_refuses_beyond_its_thread_cap_and_drops_idle_clients(
+    preview_root: Path,
+) -> None:
+    cap = 4
+    p = Preview(
+        preview_root, "127.0.0.1", 0, out=io.StringIO(), err=io.StringIO(), max_handlers=cap
+    )
+    p.start()
+    idle: list[socket.socket] = []
+    try:
+        # Clients that connect and say nothing hold every handler ...
+        idle = [
+            socket.create_connection(("127.0.0.1", p.port), timeout=TIMEOUT) for _ in range(cap)
+        ]
+        until(lambda: request_threads() == cap, "the idle clients to hold every handler")
+        # ... so the next one is told 503 at once, with the headers, not queued behind them.
+        began = time.monotonic()
+        code, headers, body = ask(p, "/index.html")
+        assert code == 503 and b"busy" in body
+        assert time.monotonic() - began < 2
+        assert headers.get("retry-after") == "1"
+        assert_hardened(headers)
+        assert request_threads() <= cap
+        # The idle clients are dropped after the connection timeout; then pages are served.
+        began = time.monotonic()
+        for s in idle:
+            s.settimeout(CONNECTION_SECONDS + 10)
+            assert s.recv(1024) == b""
+        assert time.monotonic() - began < CONNECTION_SECONDS + 10
+        until(lambda: ask(p, "/index.html")[0] == 200, "the server to answer again")
+    finally:
+        for s in idle:
+            s.close()
+        p.stop()
+    assert not [t for t in threading.enumerate() if t.name.startswith("briefgen-")]
