@@ -134,6 +134,7 @@ def _render_pdf(html: str, root: Path | None, max_pages: int) -> bytes:
 
 
 _OK, _FAILED = b"\x00", b"\x01"
+_PR_SET_PDEATHSIG = 1
 
 
 def _child(fn: Callable[[], bytes], fd: int, memory: int) -> None:
@@ -157,12 +158,25 @@ def _child(fn: Callable[[], bytes], fd: int, memory: int) -> None:
         os._exit(0)
 
 
+def _die_with(parent: int) -> None:
+    """The layout child gets SIGKILL when its parent (a build worker) dies: a `kill -9` of
+    the build must not leave a hostile layout running for its whole budget, unwatched."""
+    import ctypes
+
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+    if os.getppid() != parent:
+        os._exit(1)
+
+
 def run_with_budget(fn: Callable[[], bytes], seconds: float, memory: int = 0) -> bytes:
     """Run `fn` in a forked child; its bytes, or a PdfError if it fails or overruns `seconds`."""
     r, w = os.pipe()
+    parent = os.getpid()
     pid = os.fork()
     if pid == 0:  # pragma: no cover - the child, measured through the parent
         os.close(r)
+        _die_with(parent)
         _child(fn, w, memory)
     os.close(w)
     chunks: list[bytes] = []

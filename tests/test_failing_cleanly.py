@@ -1,0 +1,129 @@
+"""Issue 18, "Failing cleanly, losing nothing": a killed build leaves no process behind and no
+folder a later build keeps; two builds never write one folder at once; a full or read-only
+disk is one line, not a traceback; the PDF's memory cap lives with an inherited `ulimit -v`.
+
+Real processes, real folders, real file systems (tmpfs mounts need root, as in CI: the tests
+that mount say why they skip elsewhere).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import os
+import re
+import select
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from briefgen.render.pdf import PdfError, run_with_budget
+from tests.conftest import REPO, copy_project, run
+from tests.test_history import only_new_start
+
+CLI = [sys.executable, "-m", "briefgen"]
+
+
+def cli_env() -> dict[str, str]:
+    """The environment for a briefgen subprocess running this checkout's code."""
+    return {**os.environ, "PYTHONPATH": str(REPO)}
+
+
+# --- /proc ------------------------------------------------------------------------------------
+
+
+def _stat(pid: int) -> tuple[str, int] | None:
+    """(state, parent pid) of a process, or None when it is gone."""
+    try:
+        raw = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return None
+    fields = raw[raw.rindex(")") + 2 :].split()
+    return fields[0], int(fields[1])
+
+
+def _cmdline(pid: int) -> list[str]:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes().decode(errors="replace").split("\0")
+    except OSError:
+        return []
+
+
+def _pids() -> list[int]:
+    return [int(p) for p in os.listdir("/proc") if p.isdigit()]
+
+
+def workers_of(pid: int) -> list[int]:
+    """Live children of `pid` that are briefgen processes (forked workers, not git)."""
+    found = []
+    for child in _pids():
+        st = _stat(child)
+        if st and st[1] == pid and st[0] != "Z" and _cmdline(child)[1:3] == ["-m", "briefgen"]:
+            found.append(child)
+    return found
+
+
+def running_with(marker: str) -> list[int]:
+    """Live (not zombie) processes whose command line mentions `marker`."""
+    alive = []
+    for pid in _pids():
+        st = _stat(pid)
+        if st and st[0] != "Z" and any(marker in arg for arg in _cmdline(pid)):
+            alive.append(pid)
+    return alive
+
+
+def busy_project(root: Path, copies: int = 40) -> Path:
+    """The shipped project with `copies` more copies of the NATO brief: a build that keeps
+    its workers busy for a while."""
+    copy_project(root)
+    text = (root / "briefs" / "issues" / "nato.yaml").read_text("utf-8")
+    for i in range(copies):
+        ident = f"nato-copy-{i}"
+        (root / "briefs" / "issues" / f"{ident}.yaml").write_text(
+            text.replace("id: nato\n", f"id: {ident}\n", 1), "utf-8"
+        )
+    return root
+
+
+# --- 4. kill -9 of the build --------------------------------------------------------------------
+
+
+def test_kill_9_of_the_build_leaves_no_worker_behind(tmp_path: Path) -> None:
+    root = busy_project(tmp_path / "proj-kill9")
+    marker = str(root)
+    proc = subprocess.Popen(
+        [*CLI, "-C", root, "build", "-j2", "--format", "pdf", "--quiet"],
+        cwd=REPO,
+        env=cli_env(),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.monotonic() + 120
+        while len(workers_of(proc.pid)) < 2:  # the pool is up and rendering
+            assert proc.poll() is None, "the build ended before its workers started"
+            assert time.monotonic() < deadline, "no workers appeared"
+            time.sleep(0.05)
+        time.sleep(0.5)  # let them fork their PDF layout children too
+        assert len(running_with(marker)) >= 3
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.wait(10)
+        deadline = time.monotonic() + 5
+        while running_with(marker) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert running_with(marker) == []
+    finally:
+        for pid in running_with(marker):  # only processes of this test's own build
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+
+
