@@ -127,3 +127,77 @@ def test_kill_9_of_the_build_leaves_no_worker_behind(tmp_path: Path) -> None:
             proc.wait()
 
 
+# --- 7. the PDF's memory cap under an inherited `ulimit -v` -------------------------------------
+
+GIB = 1 << 30
+
+
+def _lower_hard_limit(limit: int) -> None:
+    import resource
+
+    resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+
+
+def test_pdf_build_under_a_lower_inherited_hard_memory_limit(tmp_path: Path) -> None:
+    # The layout child asks for 4 GB by default; under `ulimit -v 3G` it must take 3 GB
+    # (before: setrlimit was refused and every PDF failed, "perhaps out of memory").
+    root = copy_project(tmp_path / "proj")
+    only_new_start(root)
+    res = subprocess.run(
+        [*CLI, "-C", root, "build", "--format", "pdf", "-j1", "--quiet"],
+        cwd=REPO,
+        env=cli_env(),
+        capture_output=True,
+        text=True,
+        check=False,
+        preexec_fn=lambda: _lower_hard_limit(3 * GIB),
+    )
+    assert res.returncode == 0, res.stderr
+    assert (root / "build" / "pdf" / "new-start.pdf").read_bytes().startswith(b"%PDF-")
+
+
+def _vm_size() -> int:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmSize:"):
+            return int(line.split()[1]) * 1024
+    raise AssertionError("no VmSize")
+
+
+def test_a_pdf_out_of_memory_says_so() -> None:
+    budget = _vm_size() + 256 * 1024 * 1024
+    with pytest.raises(PdfError) as caught:
+        run_with_budget(lambda: b"x" * (4 * GIB), 60, budget)
+    mb = budget // (1024 * 1024)
+    assert str(caught.value) == (
+        f"the PDF ran out of its memory budget of {mb} MB (set by BRIEFGEN_PDF_MEMORY_MB)"
+    )
+
+
+CLAMP = """
+import resource, sys
+from briefgen.render.pdf import PdfError, memory_cap, run_with_budget
+resource.setrlimit(resource.RLIMIT_AS, (3 << 30, 3 << 30))
+assert memory_cap(4 << 30) == 3 << 30, memory_cap(4 << 30)
+assert memory_cap(1 << 30) == 1 << 30
+assert run_with_budget(lambda: b"fine", 30, 4 << 30) == b"fine"
+try:
+    run_with_budget(lambda: b"x" * (5 << 30), 30, 4 << 30)
+except PdfError as exc:
+    print(exc)
+"""
+
+
+def test_memory_cap_is_clamped_to_the_inherited_hard_limit() -> None:
+    res = subprocess.run(
+        [sys.executable, "-c", CLAMP],
+        cwd=REPO,
+        env=cli_env(),
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert res.returncode == 0, res.stderr
+    assert res.stdout == (
+        "the PDF ran out of its memory budget of 3072 MB "
+        "(set by the `ulimit -v` this build inherited)\n"
+    )
