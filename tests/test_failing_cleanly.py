@@ -127,6 +127,184 @@ def test_kill_9_of_the_build_leaves_no_worker_behind(tmp_path: Path) -> None:
             proc.wait()
 
 
+# --- 5. one build at a time; leftovers of interrupted ones ------------------------------------
+
+
+def test_a_second_build_waits_for_the_first(tmp_path: Path) -> None:
+    root = copy_project(tmp_path / "proj")
+    out = root / "build"
+    (out / ".briefgen").mkdir(parents=True)
+    # This test holds the lock, as a running build would.
+    fd = os.open(out / ".briefgen" / "lock", os.O_RDWR | os.O_CREAT, 0o644)
+    fcntl.flock(fd, fcntl.LOCK_EX)
+    proc = subprocess.Popen(
+        [*CLI, "-C", root, "build", "--format", "md"],
+        cwd=REPO,
+        env=cli_env(),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert proc.stderr is not None
+        ready, _, _ = select.select([proc.stderr], [], [], 60)
+        assert ready, "no word from the waiting build"
+        line = proc.stderr.readline()
+        assert line == "waiting for another briefgen run to finish (build/.briefgen/lock)\n"
+        time.sleep(0.5)
+        assert proc.poll() is None  # still waiting
+        assert not (out / "md").exists()
+    finally:
+        os.close(fd)  # the "first build" ends
+    stdout, stderr = proc.communicate(timeout=120)
+    assert proc.returncode == 0, stderr
+    assert (out / "md" / "nato.md").is_file()
+    assert "wrote build/md/nato.md" in stdout
+
+
+def test_leftovers_of_interrupted_runs_are_removed_under_the_lock(tmp_path: Path) -> None:
+    root = copy_project(tmp_path / "proj")
+    out = root / "build"
+    assert run("-C", root, "build", "--format", "md,html", "--quiet").code == 0
+    assert run("-C", root, "site", "--no-pdf", "--quiet").code == 0
+    before = {p.relative_to(out): p.read_bytes() for p in out.rglob("*") if p.is_file()}
+    # What builds killed at each step leave: staging folders, replaced folders not yet
+    # removed, temporary files of in-place and state writes.
+    leftovers = [
+        out / ".md.staging-ab12_x9z",
+        out / ".html.old-4242",
+        out / ".site.staging-q1w2e3r4",
+    ]
+    for folder in leftovers:
+        (folder / "sub").mkdir(parents=True)
+        (folder / "sub" / "nato.html").write_text("half")
+    temps = [out / "md" / ".nato.md.4242.tmp", out / ".briefgen" / ".state.json.k3j4h5.tmp"]
+    for temp in temps:
+        temp.write_text("half")
+    # Not briefgen's: kept.
+    foreign = [out / ".notes.staging-abc", out / "md-notes.tmp"]
+    foreign[0].mkdir()
+    foreign[1].write_text("mine")
+
+    res = run("-C", root, "build", "--format", "md,html", "--quiet")
+    assert res.code == 0, res.err
+    assert [p for p in [*leftovers[:2], *temps] if p.exists()] == []
+    assert leftovers[2].exists()  # the site's staging: removed by the next site run
+    res = run("-C", root, "site", "--no-pdf", "--quiet")
+    assert res.code == 0, res.err
+    assert not leftovers[2].exists()
+    assert all(p.exists() for p in foreign)
+    after = {p.relative_to(out): p.read_bytes() for p in out.rglob("*") if p.is_file()}
+    assert {k: v for k, v in after.items() if k != Path("md-notes.tmp")} == before
+
+
+# --- 6. a full or read-only disk ----------------------------------------------------------------
+
+
+@contextlib.contextmanager
+def tmpfs(where: Path, size: str) -> Iterator[Path]:
+    """A fresh tmpfs of `size` mounted at `where` (root only; skips elsewhere)."""
+    where.mkdir(parents=True)
+    res = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", f"size={size},mode=0755", "tmpfs", str(where)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if res.returncode != 0:
+        pytest.skip(f"cannot mount a tmpfs here (needs root, as in CI): {res.stderr.strip()}")
+    try:
+        yield where
+    finally:
+        subprocess.run(["umount", "-l", str(where)], check=False)
+
+
+def snapshot(folder: Path) -> dict[str, bytes]:
+    return {
+        p.relative_to(folder).as_posix(): p.read_bytes() for p in folder.rglob("*") if p.is_file()
+    }
+
+
+def fill(disk: Path) -> None:
+    """Use every free byte of the file system at `disk`."""
+    with open(disk / "filler", "wb", buffering=0) as fh:
+        with contextlib.suppress(OSError):
+            while True:
+                fh.write(b"\0" * 65536)
+        with contextlib.suppress(OSError):
+            while True:
+                fh.write(b"\0")
+
+
+def test_full_disk_is_one_line_and_loses_nothing(tmp_path: Path) -> None:
+    root = copy_project(tmp_path / "proj")
+    with tmpfs(tmp_path / "disk", "16m") as disk:
+        out = disk / "out"
+        assert run("-C", root, "build", "--format", "md,html", "--out", out, "--quiet").code == 0
+        before = snapshot(out)
+        fill(disk)
+        res = run("-C", root, "build", "--format", "md,html", "--out", out, "--force", "--quiet")
+        assert res.code == 1
+        assert re.fullmatch(
+            rf"build: error: cannot write {re.escape(str(out))}/(md|html)/[a-z-]+\.(md|html): "
+            r"No space left on device; previous outputs untouched\n",
+            res.err,
+        ), res.err
+        assert "Traceback" not in res.err
+        assert snapshot(out) == before
+        assert [p.name for p in out.iterdir() if ".staging-" in p.name] == []
+        # Room again: the next build works.
+        (disk / "filler").unlink()
+        res = run("-C", root, "build", "--format", "md,html", "--out", out, "--force", "--quiet")
+        assert res.code == 0, res.err
+
+
+def test_full_disk_through_the_cli_subprocess(tmp_path: Path) -> None:
+    root = copy_project(tmp_path / "proj")
+    only_new_start(root)
+    with tmpfs(tmp_path / "disk", "8m") as disk:
+        out = disk / "out"
+        fill(disk)
+        res = subprocess.run(
+            [*CLI, "-C", root, "build", "--format", "md", "--out", out, "--quiet"],
+            cwd=REPO,
+            env=cli_env(),
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        assert res.returncode == 1
+        assert res.stderr.startswith("build: error: cannot write ")
+        assert res.stderr.endswith(": No space left on device; previous outputs untouched\n")
+        assert res.stderr.count("\n") == 1, res.stderr
+
+
+def test_read_only_disk_is_one_line_and_loses_nothing(tmp_path: Path) -> None:
+    root = copy_project(tmp_path / "proj")
+    with tmpfs(tmp_path / "disk", "16m") as disk:
+        out = disk / "out"
+        assert run("-C", root, "build", "--format", "md,html", "--out", out, "--quiet").code == 0
+        before = snapshot(out)
+        ro = subprocess.run(
+            ["mount", "-o", "remount,ro", str(disk)], capture_output=True, text=True, check=False
+        )
+        if ro.returncode != 0:
+            pytest.skip(f"cannot remount read-only here: {ro.stderr.strip()}")
+        res = run("-C", root, "build", "--format", "md,html", "--out", out, "--force", "--quiet")
+        assert res.code == 1
+        assert re.fullmatch(
+            r"build: error: cannot write \S+: Read-only file system; previous outputs untouched\n",
+            res.err,
+        ), res.err
+        assert snapshot(out) == before
+        res = run("-C", root, "site", "--no-pdf", "--out", out / "site", "--quiet")
+        assert res.code == 1
+        assert re.fullmatch(
+            r"site: error: cannot write \S+: Read-only file system; previous outputs untouched\n",
+            res.err,
+        ), res.err
+
+
 # --- 7. the PDF's memory cap under an inherited `ulimit -v` -------------------------------------
 
 GIB = 1 << 30
