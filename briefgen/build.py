@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import sys
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
@@ -23,7 +23,16 @@ from .engine.state import STATE_DIR, Validated, read_section, write_section
 from .engine.workers import Progress, context, parallel_map, use_context
 from .history import revisions as git_revisions
 from .project import BRIEFS_DIR
-from .write import files_in, out_dir_problem, read_manifest, removing, write_outputs
+from .write import (
+    build_lock,
+    files_in,
+    out_dir_problem,
+    read_manifest,
+    remove_leftovers,
+    removing,
+    write_outputs,
+    write_problem,
+)
 
 if TYPE_CHECKING:
     from .model import Corpus, Revision
@@ -217,7 +226,45 @@ def build(
     if problem:  # checked before anything is read from or written to the output folder
         report.diagnostics.append(Diagnostic("--out", 1, 1, problem))
         return report
+    try:
+        lock = build_lock(out_dir / STATE_DIR, waiting_note(root, err, quiet=opts.quiet))
+        with lock:
+            # Under the lock no other build is running: what a killed one left is garbage.
+            remove_leftovers(out_dir, FORMATS, (STATE_DIR, *FORMATS))
+            return _build(root, out_dir, opts, (out, err), gathered, report)
+    except OSError as exc:  # a full or read-only disk: what was there stays as it was
+        report.diagnostics.append(failure("build", exc, root, out_dir, partly=bool(report.written)))
+        return report
 
+
+def waiting_note(root: Path, err: TextIO, *, quiet: bool) -> Callable[[Path], None]:
+    """What to say while another build holds the output folder's lock."""
+
+    def note(lock: Path) -> None:
+        if not quiet:
+            print(f"waiting for another briefgen run to finish ({_show(root, lock)})", file=err)
+
+    return note
+
+
+def failure(
+    where: str, exc: OSError, root: Path, out_dir: Path, *, partly: bool = False
+) -> Diagnostic:
+    """A file that could not be written (or read), as one unlocated line:
+    `build: error: cannot write build/pdf/nato.pdf: No space left on device; ...`."""
+    return Diagnostic(where, 0, 0, write_problem(exc, root, out_dir, partly=partly))
+
+
+def _build(
+    root: Path,
+    out_dir: Path,
+    opts: BuildOptions,
+    streams: tuple[TextIO, TextIO],
+    gathered: Gathered | None,
+    report: BuildReport,
+) -> BuildReport:
+    """The build's stages, with the output folder's lock held."""
+    out, err = streams
     # 1. Gather: hash every input, validate what changed since the last clean validation.
     state = read_section(out_dir, "build")
     if gathered is None:

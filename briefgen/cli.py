@@ -84,7 +84,7 @@ def _print_diags(diags: Sequence[Diagnostic], fmt: str, err: TextIO) -> None:
         print(d.format_github() if fmt == "github" else d.format(), file=err)
     n_err = sum(d.severity is Severity.ERROR for d in diags)
     n_warn = len(diags) - n_err
-    if diags and fmt == "text":
+    if fmt == "text" and any(d.line > 0 for d in diags):  # one unlocated failure: one line
         print(f"{n_err} error(s), {n_warn} warning(s)", file=err)
 
 

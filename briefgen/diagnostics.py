@@ -25,7 +25,10 @@ class Diagnostic:
     severity: Severity = Severity.ERROR
 
     def format(self) -> str:
-        """Render as `path:line:col: error: message`, the format editors and CI understand."""
+        """Render as `path:line:col: error: message`, the format editors and CI understand;
+        a problem of no file position (line 0: a disk that is full) as `path: error: ...`."""
+        if self.line == 0:
+            return f"{self.path}: {self.severity.value}: {self.message}"
         return f"{self.path}:{self.line}:{self.col}: {self.severity.value}: {self.message}"
 
     def format_github(self) -> str:

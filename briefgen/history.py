@@ -7,6 +7,7 @@ import shutil
 import subprocess
 from pathlib import Path
 
+from .chars import scrub
 from .model import Revision
 
 MAX_REVISIONS = 20
@@ -57,13 +58,19 @@ def revisions(root: Path, rels: list[str]) -> dict[str, list[Revision]]:
     for line in proc.stdout.splitlines():
         if line.startswith(_SEP):
             _, date, short, subject = [*line.split(_SEP), "", "", ""][:4]
-            current = Revision(date, short, subject[:200])
+            current = Revision(date, short, _subject(subject))
         elif line and current is not None:
             rel = line[len(prefix) :] if prefix and line.startswith(prefix) else line
             bucket = result.get(rel)
             if bucket is not None and len(bucket) < MAX_REVISIONS:
                 bucket.append(current)
     return result
+
+
+def _subject(text: str) -> str:
+    """A commit subject as safe one-line text: the loader's forbidden characters (controls,
+    bidi overrides, tag characters) become U+FFFD, tabs and carriage returns spaces."""
+    return scrub(text[:200]).replace("\t", " ").replace("\r", " ")
 
 
 def _git_prefix(git: str, root: Path, env: dict[str, str]) -> str:

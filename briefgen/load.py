@@ -28,6 +28,8 @@ from ruamel.yaml.events import (
     StreamEndEvent,
 )
 
+from .chars import BIDI as _BIDI
+from .chars import FORBIDDEN as _FORBIDDEN
 from .diagnostics import Diagnostic
 
 MAX_BYTES = 1024 * 1024
@@ -57,15 +59,6 @@ _NAN_RE = re.compile(r"\.(?:nan|NaN|NAN)\Z")
 _NULLS = frozenset({"", "~", "null", "Null", "NULL"})
 _TRUE = frozenset({"true", "True", "TRUE"})
 _FALSE = frozenset({"false", "False", "FALSE"})
-# Bidi controls can make a reviewer read text in another order than the tool does.
-_BIDI = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u200e\u200f\u061c")
-# Unicode "tag" characters (U+E0000-E007F) are invisible: text a reviewer cannot see.
-_FORBIDDEN = re.compile(
-    "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff"
-    "\u202a-\u202e\u2066-\u2069\u200e\u200f\u061c\U000e0000-\U000e007f]"
-)
-
-
 _DUPLICATE = "\x00duplicate"  # a key no YAML text can contain (NUL is rejected on input)
 
 

@@ -192,7 +192,7 @@ def _message(err: ValidationError, doc: Document) -> tuple[tuple[str | int, ...]
                 False,
             )
         if "https?" in pat:
-            return path, f"{_short(inst)} is not an http(s) URL", False
+            return path, _url_problem(inst), False
         return path, f"{_short(inst)} does not match the expected form {pat}", False
     if v == "propertyNames":
         return path, f"{err.message}", True
@@ -224,3 +224,15 @@ def check(doc: Document, kind: str) -> list[Diagnostic]:
         path, message, key = _message(err, doc)
         out.append(doc.diag(path, message, key=key))
     return out
+
+
+def _url_problem(inst: Any) -> str:
+    """Why a source URL was refused: a character that would cut its link, or its form."""
+    bad = sorted({c for c in str(inst) if c in '<>"`' or c.isspace()})
+    if bad and str(inst).startswith(("http://", "https://")):
+        shown = ", ".join(repr(c) for c in bad)
+        return (
+            f"{_short(inst)} holds {shown}, which would end the link early in the outputs; "
+            "percent-encode it (%3C, %3E, %22, %60, %20)"
+        )
+    return f"{_short(inst)} is not an http(s) URL"

@@ -8,13 +8,14 @@ interrupted build never leaves a half-written site or PDF behind.
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import json
 import os
 import re
 import shutil
 import tempfile
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -46,12 +47,24 @@ def manifest_json(manifest: dict[str, str]) -> str:
     return json.dumps(manifest, sort_keys=True, indent=1)
 
 
+@contextlib.contextmanager
+def naming(path: Path) -> Iterator[None]:
+    """An OSError raised in the block names `path` when it names no file of its own (a full
+    disk fails `write()`, which knows no file name), so the report can say what failed."""
+    try:
+        yield
+    except OSError as exc:
+        if exc.filename is None:
+            exc.filename = str(path)
+        raise
+
+
 def atomic_write(path: Path, data: bytes) -> None:
     """Write bytes to `path` through a temporary file and one rename."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
-        with os.fdopen(fd, "wb") as fh:
+        with naming(path), os.fdopen(fd, "wb") as fh:
             fh.write(data)
         os.replace(tmp, path)
     except BaseException:
@@ -318,9 +331,11 @@ def write_outputs(
                 outcome.kept.append(rel)
             else:
                 target.parent.mkdir(parents=True, exist_ok=True)
-                target.write_bytes(data)
+                with naming(dest / rel):
+                    target.write_bytes(data)
                 outcome.written.append(rel)
-        (staged / MANIFEST).write_text(manifest_json(dict(outputs)))
+        with naming(dest / MANIFEST):
+            (staged / MANIFEST).write_text(manifest_json(dict(outputs)))
         outcome.old = replace_dir(staged, dest, drop=drop)
     except BaseException:
         discard(staged)
@@ -355,7 +370,7 @@ def replace_file(path: Path, data: bytes) -> None:
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW, 0o666)
     try:
-        with os.fdopen(fd, "wb") as fh:
+        with naming(path), os.fdopen(fd, "wb") as fh:
             fh.write(data)
         os.replace(tmp, path)
     except BaseException:
@@ -368,3 +383,106 @@ def join_checked(folder: Path, rel: str) -> Path:
     if _PLAIN_REL.match(rel) and ".." not in rel:
         return folder / rel
     return contained(folder, rel)
+
+
+# --- one build at a time per output folder; what an interrupted one left behind --------------
+
+LOCK = "lock"  # <output folder>/.briefgen/lock
+_held = threading.local()  # lock files this thread holds, with how deep (the site's build)
+
+
+@contextlib.contextmanager
+def build_lock(state_dir: Path, waiting: Callable[[Path], None]) -> Iterator[None]:
+    """Hold `<state_dir>/lock` (an exclusive flock) for the block: one build or site run at a
+    time writes an output folder. A second run waits for the first to finish (`waiting` is
+    told once, to say so); the kernel drops the lock when its holder exits, even by SIGKILL.
+    Taking it again in the same thread (the site building its downloads) is free.
+    """
+    path = state_dir / LOCK
+    depth: dict[Path, int] = getattr(_held, "depth", None) or {}
+    _held.depth = depth
+    if depth.get(path):
+        depth[path] += 1
+        try:
+            yield
+        finally:
+            depth[path] -= 1
+        return
+    state_dir.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC, 0o644)
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            waiting(path)
+            fcntl.flock(fd, fcntl.LOCK_EX)
+        depth[path] = 1
+        try:
+            yield
+        finally:
+            depth.pop(path, None)
+    finally:
+        os.close(fd)  # closing the only descriptor releases the lock
+
+
+_STAGED = re.compile(r"\.(?P<name>.+)\.(?:staging-[A-Za-z0-9_]+|old-[0-9]+)\Z")
+_TEMP = re.compile(r"\.(?P<name>.+)\.[A-Za-z0-9_]+\.tmp\Z")
+
+
+def remove_leftovers(folder: Path, names: Iterable[str], subdirs: Iterable[str]) -> list[str]:
+    """Remove what an interrupted run left in `folder`: the staging folders and replaced
+    copies of its output folders `names` (`.<name>.staging-*`, `.<name>.old-<pid>`), and
+    temporary files (`.<file>.*.tmp`) in `folder/<subdir>` for each of `subdirs`. Only with
+    the build lock held: then no running build owns them. Returns what it removed."""
+    wanted = set(names)
+    removed: list[str] = []
+    for entry in _entries(folder):
+        m = _STAGED.match(entry.name)
+        if m and m["name"] in wanted and entry.is_dir(follow_symlinks=False):
+            shutil.rmtree(entry.path, ignore_errors=True)
+            removed.append(entry.name)
+    for sub in subdirs:
+        for entry in _entries(folder / sub):
+            if _TEMP.match(entry.name) and entry.is_file(follow_symlinks=False):
+                with contextlib.suppress(OSError):
+                    os.unlink(entry.path)
+                    removed.append(f"{sub}/{entry.name}")
+    return removed
+
+
+def _entries(folder: Path) -> list[os.DirEntry[str]]:
+    try:
+        with os.scandir(folder) as it:
+            return list(it)
+    except OSError:
+        return []
+
+
+def shown_path(filename: object, root: Path) -> str:
+    """The output a failed write was making, as the user knows it: `build/pdf/nato.pdf`, not
+    `build/.pdf.staging-x1y2/nato.pdf` or `build/pdf/.nato.pdf.123.tmp`; inside the project,
+    relative to it."""
+    path = Path(os.fsdecode(filename) if isinstance(filename, (str, bytes)) else str(filename))
+    parts = []
+    for part in path.parts:
+        m = _STAGED.match(part) or _TEMP.match(part)
+        parts.append(m["name"] if m else part)
+    shown = Path(*parts) if parts else path
+    with contextlib.suppress(ValueError):
+        return shown.relative_to(root).as_posix()
+    return shown.as_posix()
+
+
+def write_problem(exc: OSError, root: Path, out_dir: Path, *, partly: bool = False) -> str:
+    """One line for a file that could not be written (or, outside `out_dir`, read): which
+    file, why, and what is left as it was."""
+    name = exc.filename
+    what = shown_path(name, root) if name is not None else "the outputs"
+    inside = name is None or Path(os.path.abspath(os.fsdecode(name))).is_relative_to(out_dir)
+    why = exc.strerror or str(exc)
+    kept = (
+        "the folders written before it are new, the rest untouched"
+        if partly
+        else "previous outputs untouched"
+    )
+    return f"cannot {'write' if inside else 'read'} {what}: {why}; {kept}"

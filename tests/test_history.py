@@ -142,3 +142,29 @@ def test_git_helper_is_reproducible(tmp_path: Path) -> None:
     assert git(tmp_path / "a", "log", "-1", "--format=%an %ad", "--date=short") == (
         "Test Analyst 2025-01-02"
     )
+
+
+# ESC (a terminal colour), BEL, a right-to-left override, a tag character.
+HOSTILE = "Fix \x1b[31mred\x07 \u202egnp.exe\U000e0041 done"
+
+
+def test_commit_subjects_carry_no_forbidden_character(tmp_path: Path) -> None:
+    from briefgen.chars import FORBIDDEN, REPLACEMENT
+    from briefgen.history import revisions
+
+    repo = tmp_path / "repo"
+    init(repo)
+    root = copy_project(repo)
+    only_new_start(root)
+    commit(repo, HOSTILE)
+    rel = "briefs/issues/new-start.yaml"
+    subject = revisions(root, [rel])[rel][0].subject
+    # Each forbidden character is shown as U+FFFD (not dropped: the reader sees that
+    # something was there).
+    assert subject == "Fix \ufffd[31mred\ufffd \ufffdgnp.exe\ufffd done"
+    out = tmp_path / "out"
+    build(root, out, "md,html")
+    for path in (out / "md" / "new-start.md", out / "html" / "new-start.html"):
+        text = path.read_text("utf-8")
+        assert FORBIDDEN.search(text) is None, path
+        assert f"{REPLACEMENT}gnp.exe" in text

@@ -418,3 +418,30 @@ def test_live_preview_reloads_the_open_page_and_shows_errors(
         assert console_errors(driver) == []
     finally:
         preview.stop()
+
+
+def test_standalone_html_renders_under_its_own_strict_csp(
+    driver: webdriver.Chrome, built: Path
+) -> None:
+    # build/html/*.html carries a CSP of its own: no script, its inline <style>, data: images.
+    emulate(driver, *DESKTOP)
+    page = built / "build" / "html" / "nato.html"
+    assert "Content-Security-Policy" in page.read_text("utf-8")
+    load(driver, page.as_uri())
+    assert console_errors(driver) == []  # a CSP violation would be reported here
+    urls = requested_urls(driver)
+    assert all(u.startswith(("file:", "data:")) for u in urls), urls
+    # The inline stylesheet applied, and the figures (inline SVG) are there.
+    color = driver.execute_script("return getComputedStyle(document.querySelector('h1')).color")
+    assert color == "rgb(31, 58, 95)", color
+    assert driver.find_elements(By.CSS_SELECTOR, "svg")
+    # The policy is in force: an image from elsewhere, or a script, is refused.
+    driver.execute_script(
+        "document.body.insertAdjacentHTML('beforeend',"
+        ' \'<img src="https://example.invalid/x.png"><iframe srcdoc="x"></iframe>\');'
+        "const s = document.createElement('script'); s.textContent = 'window.ran = 1';"
+        "document.body.appendChild(s);"
+    )
+    assert driver.execute_script("return window.ran === undefined")
+    refused = [m for m in console_errors(driver) if "Content Security Policy" in m]
+    assert refused, console_errors(driver)

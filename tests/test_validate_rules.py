@@ -952,3 +952,30 @@ def test_a_relative_root_is_resolved(tmp_path: Path, monkeypatch: pytest.MonkeyP
     loaded = load_project(Path("proj"), today=TODAY)
     assert loaded.corpus is not None
     assert loaded.corpus.root == str((tmp_path / "proj").resolve())
+
+
+# --- source URLs that would cut their own link -------------------------------------------
+
+URL_CUTTERS = ["<", ">", '"', "`"]
+
+
+@pytest.mark.parametrize("ch", URL_CUTTERS)
+def test_source_url_with_a_link_cutting_character_is_located(tmp_path: Path, ch: str) -> None:
+    # In Markdown the URL is written as <url>: a ">" ends it and the rest is read as text;
+    # in HTML a quote or angle bracket breaks out of the attribute's meaning for readers.
+    url = f"https://example.org/a{ch}b"
+    quoted = "'" + url + "'"
+    edit = ("    publisher: A publisher\n", f"    publisher: A publisher\n    url: {quoted}\n")
+    root = make_project(tmp_path, {SRC: [edit]})
+    message = (
+        f"{url!r} holds {ch!r}, which would end the link early in the outputs; "
+        "percent-encode it (%3C, %3E, %22, %60, %20)"
+    )
+    assert report(root, today=TODAY) == [err(SRC, 12, 10, message)]
+
+
+def test_source_url_percent_encoded_is_valid(tmp_path: Path) -> None:
+    url = "https://example.org/a%3Cb%3E?q=%22x%22&r=%60"
+    edit = ("    publisher: A publisher\n", f"    publisher: A publisher\n    url: {url}\n")
+    root = make_project(tmp_path, {SRC: [edit]})
+    assert report(root, today=TODAY) == []

@@ -53,12 +53,16 @@ def default_jobs() -> int:
         return os.cpu_count() or 1
 
 
-def _die_with_parent() -> None:
-    """A worker gets SIGKILL when the build is killed, instead of waiting forever."""
+def die_with_parent(parent: int) -> None:
+    """This process gets SIGKILL when `parent` (the process that forked it) dies, instead of
+    waiting forever on a pipe nobody reads; if it died already (between the fork and this
+    call, when the kernel has nobody to watch), it goes now."""
     import ctypes
 
     with contextlib.suppress(OSError, AttributeError):
         ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+    if os.getppid() != parent:
+        os._exit(1)
 
 
 def _run_chunk(fn: Callable[[T], R], chunk: list[T]) -> list[R]:
@@ -101,7 +105,9 @@ def parallel_map(
     from multiprocessing import get_context
 
     ctx = get_context("fork")
-    with ProcessPoolExecutor(workers, mp_context=ctx, initializer=_die_with_parent) as pool:
+    with ProcessPoolExecutor(
+        workers, mp_context=ctx, initializer=die_with_parent, initargs=(os.getpid(),)
+    ) as pool:
         pending: dict[Future[list[R]], list[int]] = {
             pool.submit(_run_chunk, fn, [items[i] for i in chunk]): chunk for chunk in chunks
         }

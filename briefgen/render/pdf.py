@@ -134,19 +134,40 @@ def _render_pdf(html: str, root: Path | None, max_pages: int) -> bytes:
 
 
 _OK, _FAILED = b"\x00", b"\x01"
+_PR_SET_PDEATHSIG = 1
+
+
+def memory_cap(memory: int) -> int:
+    """The address-space budget a layout child really gets: `memory`, but never more than the
+    hard limit this process inherited (`ulimit -v`), which it may not raise (asking would
+    fail, and every PDF with it); 0 for no cap."""
+    import resource
+
+    _, hard = resource.getrlimit(resource.RLIMIT_AS)
+    if memory > 0 and hard != resource.RLIM_INFINITY:
+        return min(memory, hard)
+    return memory
+
+
+def _budget_words(memory: int) -> str:
+    """The memory budget and where it comes from, for a message."""
+    cap = memory_cap(memory)
+    source = "BRIEFGEN_PDF_MEMORY_MB" if cap == memory else "the `ulimit -v` this build inherited"
+    return f"its memory budget of {cap // (1024 * 1024)} MB (set by {source})"
 
 
 def _child(fn: Callable[[], bytes], fd: int, memory: int) -> None:
     """In the forked child: cap memory, run, send the result or the failure, never return."""
     try:
-        import resource
-
-        if memory > 0:
-            resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
         try:
+            cap = memory_cap(memory)
+            if cap > 0:
+                import resource
+
+                resource.setrlimit(resource.RLIMIT_AS, (cap, cap))
             payload = _OK + fn()
         except MemoryError:
-            payload = _FAILED + b"the PDF needs more memory than the budget allows"
+            payload = _FAILED + f"the PDF ran out of {_budget_words(memory)}".encode()
         except Exception as exc:  # reported to the parent as a PdfError
             payload = _FAILED + str(exc).encode("utf-8", "replace")[:2000]
         data = struct.pack(">Q", len(payload)) + payload
@@ -157,12 +178,25 @@ def _child(fn: Callable[[], bytes], fd: int, memory: int) -> None:
         os._exit(0)
 
 
+def _die_with(parent: int) -> None:
+    """The layout child gets SIGKILL when its parent (a build worker) dies: a `kill -9` of
+    the build must not leave a hostile layout running for its whole budget, unwatched."""
+    import ctypes
+
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+    if os.getppid() != parent:
+        os._exit(1)
+
+
 def run_with_budget(fn: Callable[[], bytes], seconds: float, memory: int = 0) -> bytes:
     """Run `fn` in a forked child; its bytes, or a PdfError if it fails or overruns `seconds`."""
     r, w = os.pipe()
+    parent = os.getpid()
     pid = os.fork()
     if pid == 0:  # pragma: no cover - the child, measured through the parent
         os.close(r)
+        _die_with(parent)
         _child(fn, w, memory)
     os.close(w)
     chunks: list[bytes] = []
@@ -189,7 +223,8 @@ def run_with_budget(fn: Callable[[], bytes], seconds: float, memory: int = 0) ->
     data = b"".join(chunks)
     if len(data) < 9 or struct.unpack(">Q", data[:8])[0] != len(data) - 8:
         why = f"signal {-os.waitstatus_to_exitcode(status)}" if os.WIFSIGNALED(status) else "exit"
-        raise PdfError(f"the PDF renderer stopped unexpectedly ({why}), perhaps out of memory")
+        budget = f"; it may have run out of {_budget_words(memory)}" if memory > 0 else ""
+        raise PdfError(f"the PDF renderer stopped unexpectedly ({why}){budget}")
     if data[8:9] != _OK:
         raise PdfError(data[9:].decode("utf-8", "replace"))
     return data[9:]

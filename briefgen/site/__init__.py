@@ -15,11 +15,11 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, TextIO
 
-from ..build import BuildOptions, BuildReport, Gathered, build, gather
+from ..build import BuildOptions, BuildReport, Gathered, build, failure, gather, waiting_note
 from ..diagnostics import Diagnostic, has_errors
 from ..engine.keys import code_digest, output_key, templates_digest
-from ..engine.state import history_json, read_section, write_section
-from ..write import MANIFEST, removing
+from ..engine.state import STATE_DIR, history_json, read_section, write_section
+from ..write import MANIFEST, build_lock, remove_leftovers, removing
 from .publish import MemorySite, Staging, site_dir_problem
 from .settings import CSP, LIVE_PATH, SiteOptions
 
@@ -43,6 +43,20 @@ def build_site(
     if problem:  # checked before anything is read from or written to the site folder
         report.diagnostics.append(Diagnostic("--out", 1, 1, problem))
         return report
+    try:  # the lock of the folder that holds the site (build/, which its downloads share)
+        with build_lock(dest.parent / STATE_DIR, waiting_note(root, err, quiet=opts.quiet)):
+            remove_leftovers(dest.parent, [dest.name], [STATE_DIR])
+            return _build_site(root, dest, opts, (out, err), report)
+    except OSError as exc:  # a full or read-only disk: the live site stays as it was
+        report.diagnostics.append(failure("site", exc, root, dest.parent))
+        return report
+
+
+def _build_site(
+    root: Path, dest: Path, opts: SiteOptions, streams: tuple[TextIO, TextIO], report: BuildReport
+) -> BuildReport:
+    """The site's stages, with the lock of its folder held."""
+    out, err = streams
     section = f"site:{dest.name}"
     state = read_section(dest.parent, section)
     downloads = BuildOptions(

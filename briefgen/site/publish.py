@@ -13,6 +13,7 @@ from ..write import (
     join_checked,
     link_or_copy,
     manifest_json,
+    naming,
     out_dir_problem,
     read_manifest,
     replace_dir,
@@ -68,7 +69,8 @@ class Staging:
     def add(self, rel: str, data: str | bytes) -> None:
         """Write one rendered file under its site path."""
         raw = data.encode() if isinstance(data, str) else data
-        self._target(rel).write_bytes(raw)
+        with naming(self.live / rel):
+            self._target(rel).write_bytes(raw)
         self.hashes[rel] = hashlib.sha256(raw).hexdigest()
 
     def keep(self, rel: str, digest: str | None) -> None:
@@ -83,7 +85,8 @@ class Staging:
 
     def publish(self) -> Path | None:
         """Swap the staging folder in for the live site; the old site, for the caller to remove."""
-        (self.staged / MANIFEST).write_text(manifest_json(self.hashes) + "\n")
+        with naming(self.live / MANIFEST):
+            (self.staged / MANIFEST).write_text(manifest_json(self.hashes) + "\n")
         return replace_dir(self.staged, self.live, drop=False)
 
     def discard(self) -> None:
