@@ -10,6 +10,9 @@ from pathlib import Path
 CONFIG_NAME = "briefgen.yaml"
 BRIEFS_DIR = "briefs"
 TEMPLATES_DIR = "templates"
+# The JSON Schemas inside a project (`briefgen init`, `briefgen schema --write`), where the
+# modelines of its YAML files point, so editors check them without the briefgen repository.
+SCHEMAS_DIR = "schemas"
 # The default theme, shipped inside the package (a wheel carries it as package data).
 BUILTIN_TEMPLATES = Path(__file__).resolve().parent / "templates"
 
