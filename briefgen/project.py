@@ -21,6 +21,21 @@ class ProjectNotFound(Exception):
     """No briefgen.yaml in the current directory or any parent."""
 
 
+class MissingTemplate(Exception):
+    """A template (or a partial it includes) is in none of the template folders.
+
+    Its arguments are plain strings, so it crosses from a render worker to the parent intact.
+    """
+
+    def __init__(self, name: str, dirs: tuple[str, ...]) -> None:
+        super().__init__(name, dirs)
+        self.name = name
+        self.dirs = dirs
+
+    def __str__(self) -> str:
+        return f"template '{self.name}' not found (looked in: {', '.join(self.dirs)})"
+
+
 @dataclass(frozen=True)
 class SourceFile:
     """One input file: its kind, its absolute path and its project-relative display path."""

@@ -1,5 +1,5 @@
-"""Issue 19: `briefgen init` starts a project that validates and builds at once, and its
-YAML points at schemas inside the project."""
+"""Issue 19: `briefgen init` starts a project that validates and builds at once, its YAML
+points at schemas inside the project, and a missing template is named, not a traceback."""
 
 from __future__ import annotations
 
@@ -119,3 +119,38 @@ def test_schema_write_refreshes_the_project_schemas(tmp_path: Path) -> None:
     assert stale.read_text("utf-8") == run("schema", "book").out
     assert run("schema").code == 2
     assert run("schema", "book", "--write").code == 2
+
+
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_a_missing_template_is_named_with_where_it_was_looked_for(
+    tmp_path: Path, jobs: str
+) -> None:
+    run("init", tmp_path)
+    override = tmp_path / "templates" / "md" / "brief.md.j2"
+    override.parent.mkdir(parents=True)
+    override.write_text('{% include "md/partials/missing.md.j2" %}\n', "utf-8")
+    res = run("-C", tmp_path, "build", "--format", "md", "-j", jobs, "--quiet", "--force")
+    dirs = f"{tmp_path.resolve() / 'templates'}, {Path('briefgen/templates').resolve()}"
+    assert res.code == 1
+    assert res.err == (
+        f"templates: error: template 'md/partials/missing.md.j2' not found (looked in: {dirs})\n"
+        "1 error(s), 0 warning(s)\n"
+    )
+
+
+def test_a_missing_template_in_the_site_is_named_too(tmp_path: Path) -> None:
+    run("init", tmp_path)
+    page = tmp_path / "templates" / "site" / "index.html.j2"
+    page.parent.mkdir(parents=True)
+    page.write_text('{% extends "site/nowhere.html.j2" %}\n', "utf-8")
+    res = run("-C", tmp_path, "site", "--no-pdf", "--quiet")
+    assert res.code == 1
+    assert res.err.startswith("templates: error: template 'site/nowhere.html.j2' not found")
+
+
+def test_a_problem_without_a_line_has_no_line_in_either_format() -> None:
+    from briefgen.diagnostics import Diagnostic
+
+    d = Diagnostic("templates", 0, 0, "template 'x' not found")
+    assert d.format() == "templates: error: template 'x' not found"
+    assert d.format_github() == "::error file=templates::template 'x' not found"
