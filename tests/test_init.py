@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from briefgen import __version__
 from tests.conftest import run
 
 TODAY = "2025-09-01"
@@ -64,6 +65,7 @@ def test_the_starter_project_is_internal_and_ignores_its_outputs(tmp_path: Path)
     ci = (tmp_path / ".github/workflows/ci.yml").read_text("utf-8")
     assert "briefgen validate --format github" in ci and "briefgen site" in ci
     assert "needs.build.outputs.public == 'true'" in ci  # an internal site is never deployed
+    assert f"BRIEFGEN: briefgen=={__version__}\n" in ci  # CI installs the version it began with
 
 
 def test_every_modeline_points_at_a_schema_in_the_project(tmp_path: Path) -> None:
