@@ -165,6 +165,9 @@ def cmd_init(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     except InitError as exc:
         print(f"briefgen init: {exc}", file=err)
         return EXIT_USAGE
+    except OSError as exc:  # a write failed (permissions, a full disk)
+        print(f"briefgen init: cannot write {exc.filename or args.dir}: {exc.strerror}", file=err)
+        return EXIT_INVALID
     for rel in report.written:
         print(f"wrote {rel}", file=out)
     for rel in report.kept:

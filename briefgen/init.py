@@ -79,15 +79,30 @@ def schema_files() -> dict[str, bytes]:
     }
 
 
+def _check_inside(root: Path, rel: str) -> None:
+    """Refuse a file whose folder, or a folder on the way, is a link out of the project."""
+    existing = (root / rel).parent
+    while not existing.exists() and existing != root:
+        existing = existing.parent
+    if not inside(root, existing):
+        raise InitError(f"{existing} is a link out of the project; refusing to write there")
+
+
+def _folder_inside(root: Path, rel: str) -> Path:
+    """The folder of a file to write, checked (before anything is created) and created."""
+    _check_inside(root, rel)
+    folder = (root / rel).parent
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
 def _write_new(root: Path, rel: str, data: bytes, report: Written) -> None:
     """Write one file unless something is already there (then it is kept and named)."""
     path = root / rel
     if path.exists() or path.is_symlink():
         report.kept.append(rel)
         return
-    path.parent.mkdir(parents=True, exist_ok=True)
-    if not inside(root, path.parent):
-        raise InitError(f"{path.parent} is a link out of the project; refusing to write there")
+    _folder_inside(root, rel)
     try:
         with open(path, "xb") as fh:
             fh.write(data)
@@ -104,17 +119,20 @@ def init(dest: Path, *, force: bool = False, today: dt.date | None = None) -> Wr
     """
     if dest.exists() and not dest.is_dir():
         raise InitError(f"{dest} is not a directory")
-    if dest.is_dir() and any(dest.iterdir()) and not force:
-        raise InitError(
-            f"{dest} is not empty; use --force to add the starter files (existing files are kept)"
-        )
     try:
+        if dest.is_dir() and any(dest.iterdir()) and not force:
+            raise InitError(
+                f"{dest} is not empty; use --force to add the starter files "
+                "(existing files are kept)"
+            )
         dest.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        raise InitError(f"cannot create {dest}: {exc.strerror}") from None
+        raise InitError(f"cannot use {dest}: {exc.strerror}") from None
     root = dest.resolve()
     report = Written(root)
     files = {**starter_files(today or dt.date.today()), **schema_files()}
+    for rel in files:  # all of them before the first write: nothing half-done
+        _check_inside(root, rel)
     for rel, data in sorted(files.items()):
         _write_new(root, rel, data, report)
     return report
@@ -137,10 +155,9 @@ def write_schemas(root: Path) -> Written:
     """
     report = Written(root)
     for rel, data in schema_files().items():
-        path = root / rel
-        path.parent.mkdir(parents=True, exist_ok=True)
-        if not inside(root, path.parent) or (path.is_symlink() and not inside(root, path)):
-            raise InitError(f"{rel} leads out of the project; refusing to write there")
+        path = _folder_inside(root, rel) / Path(rel).name
+        if path.is_symlink() and not inside(root, path):
+            raise InitError(f"{rel} is a link out of the project; refusing to write there")
         if path.is_file() and path.read_bytes() == data:
             report.unchanged.append(rel)
             continue

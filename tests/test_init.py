@@ -156,3 +156,15 @@ def test_a_problem_without_a_line_has_no_line_in_either_format() -> None:
     d = Diagnostic("templates", 0, 0, "template 'x' not found")
     assert d.format() == "templates: error: template 'x' not found"
     assert d.format_github() == "::error file=templates::template 'x' not found"
+
+
+def test_init_writes_nothing_through_a_link_out_of_the_project(tmp_path: Path) -> None:
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    root = tmp_path / "proj"
+    root.mkdir()
+    (root / "briefs").symlink_to(outside)
+    res = run("init", root, "--force")
+    assert res.code == 2 and "is a link out of the project" in res.err
+    assert list(outside.iterdir()) == []
+    assert sorted(p.name for p in root.iterdir()) == ["briefs"]  # nothing half-done
