@@ -36,22 +36,22 @@ def _parser() -> _Parser:
     p.add_argument("-C", "--project", type=Path, help="project directory (default: search upward)")
     sub = p.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
 
+    i = sub.add_parser("init", help="start a new briefing project that validates and builds")
+    i.add_argument("dir", nargs="?", type=Path, default=Path("."), help="default: here")
+    i.add_argument(
+        "--force", action="store_true", help="add to a non-empty folder (existing files are kept)"
+    )
+
     v = sub.add_parser("validate", help="check every input file; report all problems")
     v.add_argument("paths", nargs="*", type=Path, help="only report problems in these files")
     v.add_argument("--format", choices=("text", "github"), default="text")
     v.add_argument("--strict", action="store_true", help="stale briefs are errors, not warnings")
     v.add_argument("--today", help="date to measure staleness from (YYYY-MM-DD; default: today)")
 
-    s = sub.add_parser("schema", help="print the JSON Schema of a file kind")
+    s = sub.add_parser("schema", help="print the JSON Schema of a file kind, or --write all")
     s.add_argument("kind", nargs="?", choices=("issue", "book", "actors", "sources", "config"))
     s.add_argument(
         "--write", action="store_true", help="write every schema into the project's schemas/"
-    )
-
-    i = sub.add_parser("init", help="start a new briefing project that validates and builds")
-    i.add_argument("dir", nargs="?", type=Path, default=Path("."), help="default: here")
-    i.add_argument(
-        "--force", action="store_true", help="add to a non-empty folder (existing files are kept)"
     )
 
     b = sub.add_parser("build", help="render Markdown, HTML and PDF for every issue and book")
