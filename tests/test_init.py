@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -168,3 +169,34 @@ def test_init_writes_nothing_through_a_link_out_of_the_project(tmp_path: Path) -
     assert res.code == 2 and "is a link out of the project" in res.err
     assert list(outside.iterdir()) == []
     assert sorted(p.name for p in root.iterdir()) == ["briefs"]  # nothing half-done
+
+
+def test_the_starter_workflow_and_hook_are_wired_right(tmp_path: Path) -> None:
+    """Read with briefgen's strict YAML 1.2 loader, as tests/test_hooks.py reads this repo's."""
+    import re
+
+    from briefgen.load import load_file
+
+    run("init", tmp_path)
+
+    def load(rel: str) -> Any:
+        doc, problem = load_file((tmp_path / rel).read_bytes(), rel)
+        assert problem is None, problem.format()
+        assert doc is not None
+        return doc.data
+
+    wf = load(".github/workflows/ci.yml")
+    assert wf["permissions"] == {"contents": "read"}
+    steps = wf["jobs"]["build"]["steps"]
+    runs = [str(s.get("run", "")) for s in steps]
+    assert "briefgen validate --format github" in runs
+    assert runs.index("briefgen validate --format github") < runs.index("briefgen build")
+    assert not any("${{" in r for r in runs)  # no expression pasted into a shell script
+    pages = next(s for s in steps if str(s.get("uses", "")).startswith("actions/upload-pages"))
+    assert pages["if"] == "steps.audience.outputs.public == 'true'"
+    assert "needs.build.outputs.public == 'true'" in wf["jobs"]["deploy"]["if"]
+    hook = load(".pre-commit-config.yaml")["repos"][0]["hooks"][0]
+    assert (hook["id"], hook["pass_filenames"]) == ("briefgen-validate", False)
+    for rel in ("briefgen.yaml", "briefs/issues/x.yaml", "schemas/issue.schema.json"):
+        assert re.search(hook["files"], rel), rel
+    assert not re.search(hook["files"], "README.md")
