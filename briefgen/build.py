@@ -22,7 +22,7 @@ from .engine.plan import FORMAT_TEMPLATES, Inputs, Job, Target, Views
 from .engine.state import STATE_DIR, Validated, read_section, write_section
 from .engine.workers import Progress, context, parallel_map, use_context
 from .history import revisions as git_revisions
-from .project import BRIEFS_DIR
+from .project import BRIEFS_DIR, MissingTemplate
 from .write import (
     build_lock,
     files_in,
@@ -298,6 +298,9 @@ def _build(
         return report
     try:
         rendered = render_stale(root, gathered, items, opts, costs, err)
+    except MissingTemplate as exc:  # a project's templates/ that names a file nobody has
+        report.diagnostics.append(Diagnostic("templates", 0, 0, str(exc)))
+        return report
     except Exception as exc:  # a renderer failure must not leave partial output
         report.diagnostics.append(Diagnostic("build", 1, 1, f"rendering failed: {exc}"))
         return report

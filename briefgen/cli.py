@@ -36,14 +36,23 @@ def _parser() -> _Parser:
     p.add_argument("-C", "--project", type=Path, help="project directory (default: search upward)")
     sub = p.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
 
+    i = sub.add_parser("init", help="start a new briefing project that validates and builds")
+    i.add_argument("dir", nargs="?", type=Path, default=Path("."), help="default: here")
+    i.add_argument(
+        "--force", action="store_true", help="add to a non-empty folder (existing files are kept)"
+    )
+
     v = sub.add_parser("validate", help="check every input file; report all problems")
     v.add_argument("paths", nargs="*", type=Path, help="only report problems in these files")
     v.add_argument("--format", choices=("text", "github"), default="text")
     v.add_argument("--strict", action="store_true", help="stale briefs are errors, not warnings")
     v.add_argument("--today", help="date to measure staleness from (YYYY-MM-DD; default: today)")
 
-    s = sub.add_parser("schema", help="print the JSON Schema of a file kind")
-    s.add_argument("kind", choices=("issue", "book", "actors", "sources", "config"))
+    s = sub.add_parser("schema", help="print the JSON Schema of a file kind, or --write all")
+    s.add_argument("kind", nargs="?", choices=("issue", "book", "actors", "sources", "config"))
+    s.add_argument(
+        "--write", action="store_true", help="write every schema into the project's schemas/"
+    )
 
     b = sub.add_parser("build", help="render Markdown, HTML and PDF for every issue and book")
     b.add_argument("--format", default="md,html,pdf", help="comma-separated: md,html,pdf")
@@ -129,7 +138,46 @@ def cmd_validate(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 def cmd_schema(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from .schema import schema_text
 
-    out.write(schema_text(args.kind))
+    if args.write == bool(args.kind):
+        raise _UsageError("briefgen schema: give a KIND to print, or --write (not both)")
+    if args.kind:
+        out.write(schema_text(args.kind))
+        return EXIT_OK
+    from .init import InitError, write_schemas
+
+    try:
+        report = write_schemas(_root(args))
+    except (InitError, OSError) as exc:
+        print(f"briefgen schema: {exc}", file=err)
+        return EXIT_INVALID
+    for rel in report.written:
+        print(f"wrote {rel}", file=out)
+    if report.unchanged:
+        print(f"up to date: {len(report.unchanged)} schemas", file=out)
+    return EXIT_OK
+
+
+def cmd_init(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from .init import InitError, init
+
+    try:
+        report = init(args.dir, force=args.force, today=_today(args))
+    except InitError as exc:
+        print(f"briefgen init: {exc}", file=err)
+        return EXIT_USAGE
+    except OSError as exc:  # a write failed (permissions, a full disk)
+        print(f"briefgen init: cannot write {exc.filename or args.dir}: {exc.strerror}", file=err)
+        return EXIT_INVALID
+    for rel in report.written:
+        print(f"wrote {rel}", file=out)
+    for rel in report.kept:
+        print(f"kept {rel} (already there; not overwritten)", file=out)
+    where = "" if args.dir == Path(".") else f"cd {args.dir} && "
+    print(
+        f"started a briefgen project in {report.root}\n"
+        f"next: {where}briefgen validate && briefgen build",
+        file=out,
+    )
     return EXIT_OK
 
 
@@ -192,17 +240,20 @@ def cmd_new(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from .scaffold import ScaffoldError, scaffold
 
     try:
-        path = scaffold(_root(args), args.kind, args.id, today=_today(args))
+        made = scaffold(_root(args), args.kind, args.id, today=_today(args))
     except ScaffoldError as exc:
         print(f"briefgen new: {exc}", file=err)
         return EXIT_USAGE
-    print(f"created {path}", file=out)
+    print(f"created {made.path}", file=out)
+    for rel in made.schemas:
+        print(f"wrote {rel} (for the editor; `briefgen schema --write` refreshes it)", file=out)
     return EXIT_OK
 
 
 COMMANDS = {
     "validate": cmd_validate,
     "schema": cmd_schema,
+    "init": cmd_init,
     "build": cmd_build,
     "site": cmd_site,
     "serve": cmd_serve,

@@ -16,7 +16,8 @@ class Severity(enum.Enum):
 
 @dataclass(frozen=True, order=True)
 class Diagnostic:
-    """One located problem; line and column are 1-based, as editors show them."""
+    """One located problem; line and column are 1-based, as editors show them, or both 0 for
+    a problem of a whole file or folder (such as `templates`)."""
 
     path: str
     line: int
@@ -27,15 +28,16 @@ class Diagnostic:
     def format(self) -> str:
         """Render as `path:line:col: error: message`, the format editors and CI understand;
         a problem of no file position (line 0: a disk that is full) as `path: error: ...`."""
-        if self.line == 0:
-            return f"{self.path}: {self.severity.value}: {self.message}"
-        return f"{self.path}:{self.line}:{self.col}: {self.severity.value}: {self.message}"
+        where = f"{self.path}:{self.line}:{self.col}" if self.line else self.path
+        return f"{where}: {self.severity.value}: {self.message}"
 
     def format_github(self) -> str:
         """Render as a GitHub Actions workflow annotation."""
         kind = "error" if self.severity is Severity.ERROR else "warning"
         msg = self.message.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
         path = self.path.replace("%", "%25").replace(",", "%2C").replace(":", "%3A")
+        if not self.line:
+            return f"::{kind} file={path}::{msg}"
         return f"::{kind} file={path},line={self.line},col={self.col}::{msg}"
 
 

@@ -10,12 +10,30 @@ from pathlib import Path
 CONFIG_NAME = "briefgen.yaml"
 BRIEFS_DIR = "briefs"
 TEMPLATES_DIR = "templates"
+# The JSON Schemas inside a project (`briefgen init`, `briefgen schema --write`), where the
+# modelines of its YAML files point, so editors check them without the briefgen repository.
+SCHEMAS_DIR = "schemas"
 # The default theme, shipped inside the package (a wheel carries it as package data).
 BUILTIN_TEMPLATES = Path(__file__).resolve().parent / "templates"
 
 
 class ProjectNotFound(Exception):
     """No briefgen.yaml in the current directory or any parent."""
+
+
+class MissingTemplate(Exception):
+    """A template (or a partial it includes) is in none of the template folders.
+
+    Its arguments are plain strings, so it crosses from a render worker to the parent intact.
+    """
+
+    def __init__(self, name: str, dirs: tuple[str, ...]) -> None:
+        super().__init__(name, dirs)
+        self.name = name
+        self.dirs = dirs
+
+    def __str__(self) -> str:
+        return f"template '{self.name}' not found (looked in: {', '.join(self.dirs)})"
 
 
 @dataclass(frozen=True)

@@ -4,17 +4,20 @@ An analyst should never begin from a blank file or a copy of someone else's brie
 scaffold is a Jinja template (templates/scaffold/, a project may override it) that only ever
 receives slugs and dates, so the YAML it produces cannot be broken or injected into; the
 result is parsed and schema-checked before it is written, and nothing is ever overwritten.
+Its modeline points at the project's schemas/ folder, which is filled in when it lacks one.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import re
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import jinja2
 
+from .init import InitError, ensure_schemas
 from .load import LoadError, load_bytes, load_file
 from .project import BRIEFS_DIR, SourceFile, discover, inside, template_dirs
 from .rules import RESERVED_IDS
@@ -28,6 +31,14 @@ _INERT = re.compile(r"[A-Za-z0-9 ,-]*\Z")
 
 class ScaffoldError(Exception):
     """The file cannot be created (bad or taken id, unusable registries): a usage error."""
+
+
+@dataclass(frozen=True)
+class Scaffolded:
+    """The file `briefgen new` wrote, and the schemas it added for the file's modeline."""
+
+    path: Path
+    schemas: list[str]
 
 
 def _slug_re() -> re.Pattern[str]:
@@ -97,8 +108,9 @@ def render(root: Path, kind: str, context: dict[str, Any]) -> str:
         raise ScaffoldError(f"scaffold template for {kind}: {exc}") from None
 
 
-def scaffold(root: Path, kind: str, ident: str, today: dt.date | None = None) -> Path:
-    """Write briefs/<kind>s/<ident>.yaml from the scaffold template; return its path."""
+def scaffold(root: Path, kind: str, ident: str, today: dt.date | None = None) -> Scaffolded:
+    """Write briefs/<kind>s/<ident>.yaml from the scaffold template, and the schemas its
+    modeline points at when the project lacks them."""
     if kind not in KINDS:
         raise ScaffoldError(f"unknown kind '{kind}'; choose one of: {', '.join(KINDS)}")
     check_id(ident)
@@ -146,4 +158,8 @@ def scaffold(root: Path, kind: str, ident: str, today: dt.date | None = None) ->
             fh.write(text)
     except FileExistsError:
         raise ScaffoldError(f"{rel} already exists; the id '{ident}' is taken") from None
-    return path
+    try:
+        added = ensure_schemas(root).written
+    except (InitError, OSError) as exc:
+        raise ScaffoldError(f"created {rel}, but could not add the schemas: {exc}") from None
+    return Scaffolded(path, added)

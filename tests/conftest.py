@@ -73,7 +73,9 @@ def search_pages(site: Path) -> list[dict[str, Any]]:
 # Tests that lay out PDFs, drive a browser or build whole sites: `pytest -m "not slow"` leaves
 # them out for a quick run while editing; `make test` runs everything.
 SLOW_FIXTURES = frozenset({"built", "pdf_pair", "site", "driver", "browser", "pages"})
-SLOW_MODULES = frozenset({"test_site_browser", "test_setup", "test_hooks", "test_site_serve"})
+SLOW_MODULES = frozenset(
+    {"test_site_browser", "test_setup", "test_hooks", "test_site_serve", "test_wheel"}
+)
 SLOW_TESTS = frozenset(  # each lays out PDFs or builds a whole site: seconds apiece
     {
         "test_site_progress_is_plain_lines_off_a_terminal",

@@ -29,10 +29,11 @@ def _today(monkeypatch: pytest.MonkeyPatch) -> None:
 def test_new_issue_validates_at_once(project: Path) -> None:
     code, out, err = new(project, "issue", "arms-control")
     path = project / "briefs" / "issues" / "arms-control.yaml"
-    assert (code, out, err) == (0, f"created {path}\n", "")
+    assert (code, err) == (0, "")
+    assert out.splitlines()[0] == f"created {path}"
     text = path.read_text("utf-8")
     lines = text.splitlines()
-    assert lines[0] == "# yaml-language-server: $schema=../../briefgen/schemas/issue.schema.json"
+    assert lines[0] == "# yaml-language-server: $schema=../../schemas/issue.schema.json"
     assert "id: arms-control  # must match the file name" in lines
     assert f'last_reviewed: "{TODAY}"' in text
     assert "principals: [united-states, russia]" in lines
@@ -43,11 +44,10 @@ def test_new_issue_validates_at_once(project: Path) -> None:
 def test_new_book_validates_at_once(project: Path) -> None:
     code, out, err = new(project, "book", "autumn-summit")
     path = project / "briefs" / "books" / "autumn-summit.yaml"
-    assert (code, out, err) == (0, f"created {path}\n", "")
+    assert (code, err) == (0, "")
+    assert out.splitlines()[0] == f"created {path}"
     text = path.read_text("utf-8")
-    assert text.startswith(
-        "# yaml-language-server: $schema=../../briefgen/schemas/book.schema.json\n"
-    )
+    assert text.startswith("# yaml-language-server: $schema=../../schemas/book.schema.json\n")
     assert f'date: "{TODAY}"' in text
     assert (
         "issues:\n  - institutions\n  - nato\n  - new-start\n  - sanctions\n  - ukraine\n" in text
@@ -55,7 +55,9 @@ def test_new_book_validates_at_once(project: Path) -> None:
     assert validate(project) == (0, "ok: 5 issues, 2 books\n", "")
 
 
-def test_modeline_points_at_the_shipped_schemas() -> None:
+def test_modeline_points_at_the_project_schemas() -> None:
+    """The modeline names the project's schemas/ folder; in this repository that folder is a
+    link to the shipped schemas, so `briefgen new` here points at them too."""
     for kind, folder in (("issue", "issues"), ("book", "books")):
         template = (REPO / "briefgen" / "templates" / "scaffold" / f"{kind}.yaml.j2").read_text(
             "utf-8"
@@ -64,6 +66,20 @@ def test_modeline_points_at_the_shipped_schemas() -> None:
         target = (REPO / "briefs" / folder / modeline.split("$schema=")[1]).resolve()
         assert target == REPO / "briefgen" / "schemas" / f"{kind}.schema.json"
         assert target.is_file()
+
+
+def test_new_adds_the_schemas_its_modeline_needs(project: Path) -> None:
+    """A project without schemas/ gets them with its first new file; existing ones are kept."""
+    code, out, _ = new(project, "issue", "arms-control")
+    assert code == 0
+    assert "wrote schemas/issue.schema.json" in out
+    assert (project / "schemas" / "issue.schema.json").read_text("utf-8") == run(
+        "schema", "issue"
+    ).out
+    (project / "schemas" / "book.schema.json").write_text("{}", "utf-8")
+    code, out, _ = new(project, "book", "autumn-summit")
+    assert (code, out.splitlines()[1:]) == (0, [])
+    assert (project / "schemas" / "book.schema.json").read_text("utf-8") == "{}"
 
 
 def test_a_new_book_collects_a_new_issue(project: Path) -> None:

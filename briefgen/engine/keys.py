@@ -19,7 +19,9 @@ from .. import __version__
 from ..project import MAX_INPUT_BYTES, discover, read_source, template_dirs
 
 # Modules that never run while a brief renders; editing them must not invalidate every PDF.
-NOT_BRIEF_CODE = frozenset({"cli.py", "__main__.py", "serve.py", "diff.py", "scaffold.py"})
+NOT_BRIEF_CODE = frozenset(
+    {"cli.py", "__main__.py", "serve.py", "diff.py", "scaffold.py", "init.py"}
+)
 NOT_BRIEF_FOLDERS = ("site/",)
 
 

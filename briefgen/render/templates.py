@@ -24,7 +24,7 @@ from ..model import (
     SCENARIO_KINDS,
 )
 from ..project import BUILTIN_TEMPLATES as BUILTIN
-from ..project import template_dirs
+from ..project import MissingTemplate, template_dirs
 
 
 class UnsafeOutput(ValueError):
@@ -102,8 +102,13 @@ def environment(kind: str, dirs: tuple[Path, ...]) -> jinja2.Environment:
 
 def render(kind: str, name: str, root: Path | None, **context: Any) -> str:
     """Render one template by name with the given context."""
-    env = environment(kind, tuple(template_dirs(root)))
-    text = env.get_template(name).render(**context)
+    dirs = tuple(template_dirs(root))
+    env = environment(kind, dirs)
+    try:
+        text = env.get_template(name).render(**context)
+    except jinja2.TemplateNotFound as exc:  # TemplatesNotFound too: the first name looked for
+        missing = exc.templates[0] if exc.templates else (exc.name or name)
+        raise MissingTemplate(str(missing), tuple(str(d) for d in dirs)) from None
     if kind == "md":  # the last check: a value beside a template's own link syntax
         problem = markup.md_document_problem(text)
         if problem:

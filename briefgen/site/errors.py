@@ -9,12 +9,15 @@ from pathlib import Path
 import jinja2
 
 from ..diagnostics import Diagnostic
+from ..project import MissingTemplate
 
 _REMOTE_J2_FRAME = re.compile(r'File "([^"]+\.j2)", line (\d+)')
 
 
 def render_failure(exc: BaseException, root: Path) -> Diagnostic:
     """A template failure as a located diagnostic: the template file and line when known."""
+    if isinstance(exc, MissingTemplate):
+        return Diagnostic("templates", 0, 0, str(exc))
     path, line = "templates", 1
     if isinstance(exc, jinja2.TemplateSyntaxError) and exc.filename:
         path, line = exc.filename, exc.lineno
