@@ -137,7 +137,6 @@ def test_a_missing_template_is_named_with_where_it_was_looked_for(
     assert res.code == 1
     assert res.err == (
         f"templates: error: template 'md/partials/missing.md.j2' not found (looked in: {dirs})\n"
-        "1 error(s), 0 warning(s)\n"
     )
 
 
