@@ -56,17 +56,32 @@ def stage_site(
     site = site_info(gathered, opts)
     live = staging.live_hashes()
     templates = templates_digest(root, P.SITE_TEMPLATES)
+    run = SiteRun(root, opts, gathered, site, templates, state, staging, live)
     try:
-        briefs = brief_pages(root, opts, gathered, site, templates, state, staging, live, err)
-        listing = listing_pages(root, opts, gathered, site, templates, state, staging, live)
+        briefs = brief_pages(run, err)
+        listing = listing_pages(run)
         if gathered.corpus is None:
             return None
-        search = search_index(root, gathered, site, state, staging, briefs, listing, live)
+        search = search_index(run, briefs, listing)
         add_assets(root, staging)
     except Exception as exc:  # a template error must not leave a half-written site
         report.diagnostics.append(render_failure(exc, root))
         return None
     return {"pages": briefs.keys, "listing": listing.record, "search": search}
+
+
+@dataclass(frozen=True)
+class SiteRun:
+    """What every kind of page of one site build reads."""
+
+    root: Path
+    opts: SiteOptions
+    gathered: Gathered
+    site: P.SiteInfo
+    templates: str  # the digest of the template folders site pages read
+    state: dict[str, Any]  # what the last build of this site recorded
+    staging: Site
+    live: dict[str, str]  # the live site's files and their sha256
 
 
 def shown(gathered: Gathered) -> Gathered:
@@ -109,20 +124,12 @@ class Rendered:
     record: dict[str, Any]
 
 
-def brief_pages(
-    root: Path,
-    opts: SiteOptions,
-    gathered: Gathered,
-    site: P.SiteInfo,
-    templates: str,
-    state: dict[str, Any],
-    staging: Site,
-    live: dict[str, str],
-    err: TextIO,
-) -> Rendered:
+def brief_pages(run: SiteRun, err: TextIO) -> Rendered:
     """Every brief page: rendered across cores when its key changed, else linked from the
     live site. A page's key holds what the build's key of its HTML holds, and the site's
     templates and settings."""
+    root, opts, gathered, site, staging = run.root, run.opts, run.gathered, run.site, run.staging
+    templates, state, live = run.templates, run.state, run.live
     maker = KeyMaker({"code": code_digest(False), "templates": templates, "site": repr(site)})
     keys = {
         f"{t.id}.html": maker.key(
@@ -176,19 +183,12 @@ def brief_pages(
     return Rendered(keys, sections, {})
 
 
-def listing_pages(
-    root: Path,
-    opts: SiteOptions,
-    gathered: Gathered,
-    site: P.SiteInfo,
-    templates: str,
-    state: dict[str, Any],
-    staging: Site,
-    live: dict[str, str],
-) -> Rendered:
+def listing_pages(run: SiteRun) -> Rendered:
     """Index, actor pages, 404, feed and sitemap. They print only a slim copy of each issue,
     so they are kept while every issue's slim copy, hashed issue by issue, is unchanged: an
     edit to an issue's analysis does not re-render the index and every actor page."""
+    root, opts, gathered, site, staging = run.root, run.opts, run.gathered, run.site, run.staging
+    templates, state, live = run.templates, run.state, run.live
     assert gathered.corpus is not None
     last = _dict(state.get("listing"))
     slim = {k: v for k, v in _dict(last.get("slim")).items() if isinstance(v, str)}
@@ -256,21 +256,14 @@ def listing_pages(
     return Rendered(keys, sections, {"key": key, "slim": slim, "titles": titles})
 
 
-def search_index(
-    root: Path,
-    gathered: Gathered,
-    site: P.SiteInfo,
-    state: dict[str, Any],
-    staging: Site,
-    briefs: Rendered,
-    listing: Rendered,
-    live: dict[str, str],
-) -> dict[str, Any]:
+def search_index(run: SiteRun, briefs: Rendered, listing: Rendered) -> dict[str, Any]:
     """The search index's shards and search.html; a shard none of whose pages changed is kept.
 
     A changed shard takes the sections of the pages rendered now and, for the others, their
     entries as the last shard holding them has them (else their live page is split again).
     """
+    root, gathered, site, staging = run.root, run.gathered, run.site, run.staging
+    state, live = run.state, run.live
     assert gathered.corpus is not None
     titles = _dict(listing.record.get("titles"))
     docs = [
