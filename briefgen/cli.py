@@ -118,10 +118,10 @@ def cmd_validate(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from .validate import load_project
 
     root = _root(args)
+    wanted = _brief_files(root, args.paths)  # before the work: a wrong path is no pass
     loaded = load_project(root, today=_today(args), strict_freshness=args.strict)
     diags = loaded.diagnostics
     if args.paths:
-        wanted = {Path(p).resolve().relative_to(root).as_posix() for p in args.paths}
         diags = [d for d in diags if d.path in wanted]
     _print_diags(diags, args.format, err)
     if has_errors(diags) or (not args.paths and loaded.corpus is None):
@@ -133,6 +133,32 @@ def cmd_validate(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             counts = f": {len(c.issues)} issues, {len(c.books)} books"
         print(f"ok{counts}", file=out)
     return EXIT_OK
+
+
+def _brief_files(root: Path, paths: Sequence[str]) -> set[str]:
+    """The project-relative input files named by `paths` (relative to the current folder);
+    a path that does not exist, lies outside the project or is no input file is a usage
+    error, so a typo (in a path or a pre-commit hook) never passes as "ok"."""
+    from .project import discover
+
+    inputs = {sf.rel for sf in discover(root)}
+    found = set()
+    for p in paths:
+        path = Path(p)
+        if not path.exists():
+            raise _UsageError(f"briefgen validate: no such file: {p}")
+        try:
+            rel = path.resolve().relative_to(root).as_posix()
+        except ValueError:
+            raise _UsageError(f"briefgen validate: {p} is outside the project ({root})") from None
+        if rel not in inputs:
+            raise _UsageError(
+                f"briefgen validate: {p} is not an input file of the project (briefgen.yaml, "
+                "briefs/actors.yaml, briefs/sources.yaml, briefs/issues/*.yaml, "
+                "briefs/books/*.yaml)"
+            )
+        found.add(rel)
+    return found
 
 
 def cmd_schema(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:

@@ -300,3 +300,39 @@ def test_cached_documents_place_the_top_level_without_parsing_again(
     assert doc.locate(deep) == full.locate(deep)  # below the top level: read again, exact
     bad = cached_document("f.yaml", full.data, "", raw, {"root": [1, 1], "keys": {}})
     assert bad.locate(("id",)) == full.locate(("id",))  # a top that does not fit is ignored
+
+
+@pytest.mark.parametrize(
+    ("name", "message"),
+    [
+        ("briefs/issues/nosuch.yaml", "no such file: {p}"),
+        ("briefs/issues/ukraine.yml", "no such file: {p}"),
+        ("briefs/issues", "{p} is not an input file of the project"),
+        ("README.md", "{p} is not an input file of the project"),
+        ("/etc/passwd", "{p} is outside the project"),
+    ],
+)
+def test_a_wrong_path_is_a_usage_error_not_a_pass(
+    project: Path, name: str, message: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (project / "README.md").write_text("# notes\n", "utf-8")
+    monkeypatch.chdir(project)  # paths are relative to where the command runs, as git's are
+    res = run("validate", name)
+    assert res.code == 2 and res.out == ""
+    assert res.err.startswith("briefgen validate: " + message.format(p=name))
+    assert res.err.count("\n") == 1  # one line
+
+
+def test_paths_name_files_relative_to_the_current_folder_with_dash_c(
+    project: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    nato = project / "briefs" / "issues" / "nato.yaml"
+    nato.write_text(nato.read_text("utf-8").replace("status: draft", "status: sketchy"), "utf-8")
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)
+    bad = run("-C", project, "validate", str(nato))
+    assert bad.code == 1 and "Traceback" not in bad.err
+    assert re.search(r"^briefs/issues/nato\.yaml:\d+:\d+: error: ", bad.err, re.M)
+    good = run("-C", project, "validate", str(project / "briefs" / "actors.yaml"))
+    assert (good.code, good.err) == (0, "")
