@@ -336,3 +336,23 @@ def test_paths_name_files_relative_to_the_current_folder_with_dash_c(
     assert re.search(r"^briefs/issues/nato\.yaml:\d+:\d+: error: ", bad.err, re.M)
     good = run("-C", project, "validate", str(project / "briefs" / "actors.yaml"))
     assert (good.code, good.err) == (0, "")
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "expected"),
+    [
+        ("id: ukraine", "id: ukrane", "id 'ukrane' must match the file name 'ukraine.yaml'"),
+        ("status: draft", "status: sketchy", "'status' is 'sketchy'"),
+    ],
+)
+def test_one_mistake_in_an_issue_is_one_error_in_that_file(
+    project: Path, old: str, new: str, expected: str
+) -> None:
+    """The files that name the broken issue (the book, related issues) are not blamed."""
+    ukraine = project / "briefs" / "issues" / "ukraine.yaml"
+    ukraine.write_text(ukraine.read_text("utf-8").replace(old, new, 1), "utf-8")
+    res = run("-C", project, "validate", "--today", "2025-09-01")
+    errors = [x for x in res.err.splitlines() if ": error: " in x]
+    assert res.code == 1 and len(errors) == 1, res.err
+    assert errors[0].startswith("briefs/issues/ukraine.yaml:") and expected in errors[0]
+    assert "unknown issue" not in res.err
