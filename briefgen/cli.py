@@ -7,7 +7,10 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import difflib
+import json
 import os
+import re
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -20,10 +23,36 @@ EXIT_OK, EXIT_INVALID, EXIT_USAGE = 0, 1, 2
 
 
 class _Parser(argparse.ArgumentParser):
-    """argparse that raises instead of exiting, so main() stays a pure function."""
+    """argparse that raises instead of exiting, so main() stays a pure function, and that
+    says which command or option was probably meant."""
 
     def error(self, message: str) -> None:  # type: ignore[override]
-        raise _UsageError(f"{self.prog}: error: {message}\n{self.format_usage()}")
+        hint = _did_you_mean(self, message)
+        raise _UsageError(f"{self.prog}: error: {message}{hint}\n{self.format_usage()}")
+
+
+def _did_you_mean(parser: argparse.ArgumentParser, message: str) -> str:
+    """' (did you mean 'build'?)' for a mistyped choice or option, else ''."""
+    choice = re.search(r"invalid choice: '([^']*)' \(choose from (.*)\)", message)
+    if choice:
+        wrong, known = choice.group(1), re.findall(r"'([^']*)'", choice.group(2))
+    else:
+        unknown = re.search(r"unrecognized arguments: (\S+)", message)
+        if not unknown:
+            return ""
+        wrong, known = unknown.group(1).split("=")[0], _option_strings(parser)
+    close = difflib.get_close_matches(wrong, known, n=1, cutoff=0.6)
+    return f" (did you mean '{close[0]}'?)" if close else ""
+
+
+def _option_strings(parser: argparse.ArgumentParser) -> list[str]:
+    """Every option of the parser and of its subcommands."""
+    found = list(parser._option_string_actions)
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for sub in action.choices.values():
+                found += _option_strings(sub)
+    return found
 
 
 class _UsageError(Exception):
@@ -44,12 +73,22 @@ def _parser() -> _Parser:
 
     v = sub.add_parser("validate", help="check every input file; report all problems")
     v.add_argument("paths", nargs="*", type=Path, help="only report problems in these files")
-    v.add_argument("--format", choices=("text", "github"), default="text")
+    v.add_argument(
+        "--format",
+        choices=("text", "github", "json"),
+        default="text",
+        help="text (file:line:col), github (Actions annotations) or json (for editors and bots)",
+    )
     v.add_argument("--strict", action="store_true", help="stale briefs are errors, not warnings")
     v.add_argument("--today", help="date to measure staleness from (YYYY-MM-DD; default: today)")
 
     s = sub.add_parser("schema", help="print the JSON Schema of a file kind, or --write all")
-    s.add_argument("kind", nargs="?", choices=("issue", "book", "actors", "sources", "config"))
+    s.add_argument(
+        "kind",
+        nargs="?",
+        choices=("issue", "book", "actors", "sources", "config"),
+        help="the file kind whose schema to print",
+    )
     s.add_argument(
         "--write", action="store_true", help="write every schema into the project's schemas/"
     )
@@ -57,38 +96,53 @@ def _parser() -> _Parser:
     b = sub.add_parser("build", help="render Markdown, HTML and PDF for every issue and book")
     b.add_argument("--format", default="md,html,pdf", help="comma-separated: md,html,pdf")
     b.add_argument("--out", type=Path, default=None, help="output directory (default: build/)")
-    b.add_argument("--page-size", choices=("A4", "Letter"), default=None)
+    b.add_argument(
+        "--page-size",
+        type=lambda text: {"a4": "A4", "letter": "Letter"}.get(text.lower(), text),
+        choices=("A4", "Letter"),
+        default=None,
+        help="A4 or Letter, any case (default: the project's page_size)",
+    )
     b.add_argument(
         "-j", "--jobs", type=int, default=0, help="worker processes (default: all cores)"
     )
     b.add_argument("--force", action="store_true", help="rebuild everything")
-    b.add_argument("--quiet", "-q", action="store_true")
+    b.add_argument("--quiet", "-q", action="store_true", help="print only problems")
 
     site = sub.add_parser("site", help="publish the static HTML site into build/site/")
     site.add_argument("--out", type=Path, default=None, help="site directory (default: build/site)")
-    site.add_argument("-j", "--jobs", type=int, default=0)
-    site.add_argument("--force", action="store_true")
-    site.add_argument("--quiet", "-q", action="store_true")
+    site.add_argument(
+        "-j", "--jobs", type=int, default=0, help="worker processes (default: all cores)"
+    )
+    site.add_argument("--force", action="store_true", help="render every page again")
+    site.add_argument("--quiet", "-q", action="store_true", help="print only problems")
     site.add_argument(
         "--no-pdf", action="store_true", help="leave out the PDF downloads (HTML and Markdown only)"
     )
 
     serve = sub.add_parser("serve", help="serve the site on localhost; rebuild on change")
-    serve.add_argument("--port", type=int, default=8000)
-    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8000, help="default: 8000")
+    serve.add_argument("--host", default="127.0.0.1", help="default: 127.0.0.1 (this machine only)")
 
     d = sub.add_parser("diff", help="what changed in substance between two git revisions")
-    d.add_argument("base")
+    d.add_argument("base", help="the git revision to compare from (a branch, tag or commit)")
     d.add_argument("head", nargs="?", default=None, help="default: the working tree")
-    d.add_argument("--format", choices=("markdown", "json"), default="markdown")
+    d.add_argument(
+        "--format",
+        choices=("markdown", "json"),
+        default="markdown",
+        help="markdown (a PR comment) or json",
+    )
 
     n = sub.add_parser("new", help="scaffold a new issue or book file")
-    n.add_argument("kind", choices=("issue", "book"))
-    n.add_argument("id")
+    n.add_argument("kind", choices=("issue", "book"), help="issue or book")
+    n.add_argument("id", help="lower-case words joined by hyphens; names the file")
     return p
 
 
 def _print_diags(diags: Sequence[Diagnostic], fmt: str, err: TextIO) -> None:
+    if fmt == "json":
+        return  # validate prints them as its answer, on standard output
     for d in diags:
         print(d.format_github() if fmt == "github" else d.format(), file=err)
     n_err = sum(d.severity is Severity.ERROR for d in diags)
@@ -118,12 +172,14 @@ def cmd_validate(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from .validate import load_project
 
     root = _root(args)
+    wanted = _brief_files(root, args.paths)  # before the work: a wrong path is no pass
     loaded = load_project(root, today=_today(args), strict_freshness=args.strict)
     diags = loaded.diagnostics
     if args.paths:
-        wanted = {Path(p).resolve().relative_to(root).as_posix() for p in args.paths}
         diags = [d for d in diags if d.path in wanted]
     _print_diags(diags, args.format, err)
+    if args.format == "json":
+        print(json.dumps([d.as_json() for d in diags], indent=1, ensure_ascii=False), file=out)
     if has_errors(diags) or (not args.paths and loaded.corpus is None):
         return EXIT_INVALID
     if args.format == "text":
@@ -133,6 +189,32 @@ def cmd_validate(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             counts = f": {len(c.issues)} issues, {len(c.books)} books"
         print(f"ok{counts}", file=out)
     return EXIT_OK
+
+
+def _brief_files(root: Path, paths: Sequence[str]) -> set[str]:
+    """The project-relative input files named by `paths` (relative to the current folder);
+    a path that does not exist, lies outside the project or is no input file is a usage
+    error, so a typo (in a path or a pre-commit hook) never passes as "ok"."""
+    from .project import discover
+
+    inputs = {sf.rel for sf in discover(root)}
+    found = set()
+    for p in paths:
+        path = Path(p)
+        if not path.exists():
+            raise _UsageError(f"briefgen validate: no such file: {p}")
+        try:
+            rel = path.resolve().relative_to(root).as_posix()
+        except ValueError:
+            raise _UsageError(f"briefgen validate: {p} is outside the project ({root})") from None
+        if rel not in inputs:
+            raise _UsageError(
+                f"briefgen validate: {p} is not an input file of the project (briefgen.yaml, "
+                "briefs/actors.yaml, briefs/sources.yaml, briefs/issues/*.yaml, "
+                "briefs/books/*.yaml)"
+            )
+        found.add(rel)
+    return found
 
 
 def cmd_schema(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:

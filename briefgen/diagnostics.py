@@ -31,6 +31,16 @@ class Diagnostic:
         where = f"{self.path}:{self.line}:{self.col}" if self.line else self.path
         return f"{where}: {self.severity.value}: {self.message}"
 
+    def as_json(self) -> dict[str, str | int]:
+        """The diagnostic as a JSON object, for editors and bots (`validate --format json`)."""
+        return {
+            "path": self.path,
+            "line": self.line,
+            "col": self.col,
+            "severity": self.severity.value,
+            "message": self.message,
+        }
+
     def format_github(self) -> str:
         """Render as a GitHub Actions workflow annotation."""
         kind = "error" if self.severity is Severity.ERROR else "warning"
@@ -39,14 +49,6 @@ class Diagnostic:
         if not self.line:
             return f"::{kind} file={path}::{msg}"
         return f"::{kind} file={path},line={self.line},col={self.col}::{msg}"
-
-
-class BriefgenError(Exception):
-    """Raised by library calls that cannot go on; carries every diagnostic found so far."""
-
-    def __init__(self, diagnostics: Iterable[Diagnostic]) -> None:
-        self.diagnostics = sorted(diagnostics, key=sort_key)
-        super().__init__("\n".join(d.format() for d in self.diagnostics))
 
 
 def sort_key(d: Diagnostic) -> tuple[str, int, int, str]:

@@ -166,13 +166,18 @@ class Checker:
         self.err(doc, path, f"unknown {what} '{shown}'{hint}", key=key)
 
 
-def check_corpus(ck: Checker, by_kind: ByKind) -> None:
-    """Every cross-file check over the schema-valid files, in the order they are reported."""
+def check_corpus(ck: Checker, by_kind: ByKind, issue_files: Iterable[str] = ()) -> None:
+    """Every cross-file check over the schema-valid files, in the order they are reported.
+
+    `issue_files`: the stem of every issue file, valid or not. A reference to an issue
+    whose file exists is not reported "unknown" when that file is broken or misnamed: the
+    problem is reported once, in that file, not again in every file that names it.
+    """
     actor_ids = _check_registry(ck, by_kind, "actors")
     source_ids = _check_registry(ck, by_kind, "sources")
     registries_ok = bool(by_kind.get("actors")) and bool(by_kind.get("sources"))
     _check_names(ck, by_kind)
-    issue_ids = {d.data["id"] for _, d in by_kind.get("issue", [])}
+    issue_ids = {d.data["id"] for _, d in by_kind.get("issue", [])} | set(issue_files)
     if registries_ok:  # without both registries every reference would be reported unknown
         for _sf, doc in by_kind.get("actors", []):
             _check_actor_refs(ck, doc, actor_ids, source_ids)
@@ -277,6 +282,7 @@ def _check_actor_refs(ck: Checker, doc: Document, actors: set[str], sources: set
 def salvage_checks(
     valid: dict[str, tuple[SourceFile, Document]],
     damaged: dict[str, tuple[SourceFile, Document]],
+    issue_files: Iterable[str] = (),
 ) -> list[Diagnostic]:
     """Cross-file checks on files that failed the schema, so one run shows every problem.
 
@@ -287,7 +293,7 @@ def salvage_checks(
         return []
     actors: set[str] = set()
     sources: set[str] = set()
-    issues: set[str] = set()
+    issues: set[str] = set(issue_files)
     for sf, doc in (*valid.values(), *damaged.values()):
         data = doc.data
         try:

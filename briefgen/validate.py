@@ -79,7 +79,7 @@ def load_project(
     checker = rules.Checker(valid)
     corpus = _build_corpus(root, valid, checker, files)
     diags.extend(checker.diags)
-    diags.extend(rules.salvage_checks(valid, damaged))
+    diags.extend(rules.salvage_checks(valid, damaged, _issue_stems(files)))
     if corpus is not None and today is not None:
         diags.extend(freshness(corpus, result.documents, today, strict_freshness))
     diags.sort(key=sort_key)
@@ -308,11 +308,16 @@ def _build_corpus(
     for sf in files:
         if sf.rel in valid:
             corpus.digests[sf.rel] = valid[sf.rel][1].digest
-    rules.check_corpus(ck, by_kind)
+    rules.check_corpus(ck, by_kind, _issue_stems(files))
     if ck.diags:
         return None
     _fill_corpus(corpus, by_kind)
     return corpus
+
+
+def _issue_stems(files: list[SourceFile]) -> set[str]:
+    """The name of every issue file, whatever its content: the id it must carry."""
+    return {sf.path.stem for sf in files if sf.kind == "issue"}
 
 
 def _fill_corpus(corpus: model.Corpus, by_kind: rules.ByKind) -> None:

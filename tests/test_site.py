@@ -624,3 +624,12 @@ def test_ci_workflow_validates_builds_and_publishes() -> None:
     assert deploy["environment"]["name"] == "github-pages"
     assert any(s.get("uses", "").startswith("actions/deploy-pages@") for s in deploy["steps"])
     assert wf.get("permissions") == {"contents": "read"}
+
+
+def test_the_actors_folder_has_an_index_of_every_actor(site: Path) -> None:
+    """/actors/ on a static host shows this page (a host never lists the folder)."""
+    page = (site / "actors" / "index.html").read_text("utf-8")
+    actors = sorted(p.stem for p in (site / "actors").glob("*.html") if p.stem != "index")
+    assert actors and "<h1>Actors</h1>" in page
+    assert sorted(re.findall(r'<a href="([a-z0-9-]+)\.html">', page)) == actors
+    assert 'href="../index.html"' in page  # the site's bar, one folder up

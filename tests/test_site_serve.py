@@ -361,18 +361,18 @@ def test_preview_never_serves_dot_files_or_folder_listings(preview: Preview) -> 
         code, headers, body = ask(preview, path)
         assert code == 404 and b"Page not found" in body, path
         assert_hardened(headers)
-    for path in ("/actors/", "/actors", "/search/", "/pdf/", "/md/", "/__briefgen/"):
+    for path in ("/search/", "/pdf/", "/md/", "/__briefgen/"):
         code, _, body = ask(preview, path)
         assert code == 404 and b"Page not found" in body, path
         assert b"Directory listing" not in body and b"russia.html" not in body, path
 
-    # A folder the site has an index page for shows that page (a folder named without its
-    # slash is sent to it, so the page's relative links work).
-    preview.site.files["guide/index.html"] = b"<h1>The guide</h1>"
-    code, _, body = ask(preview, "/guide/")
-    assert code == 200 and body == b"<h1>The guide</h1>"
-    code, headers, _ = ask(preview, "/guide")
-    assert code == 301 and headers["location"] == "/guide/"
+    # /actors/ shows the site's actors index page, not a listing of the folder (and a folder
+    # named without its slash is sent to it, so the page's relative links work).
+    code, _, body = ask(preview, "/actors/")
+    assert code == 200 and b"<h1>Actors</h1>" in body and b'href="russia.html"' in body
+    assert b"Directory listing" not in body
+    code, headers, _ = ask(preview, "/actors")
+    assert code == 301 and headers["location"] == "/actors/"
     assert_hardened(headers)
 
 

@@ -300,3 +300,59 @@ def test_cached_documents_place_the_top_level_without_parsing_again(
     assert doc.locate(deep) == full.locate(deep)  # below the top level: read again, exact
     bad = cached_document("f.yaml", full.data, "", raw, {"root": [1, 1], "keys": {}})
     assert bad.locate(("id",)) == full.locate(("id",))  # a top that does not fit is ignored
+
+
+@pytest.mark.parametrize(
+    ("name", "message"),
+    [
+        ("briefs/issues/nosuch.yaml", "no such file: {p}"),
+        ("briefs/issues/ukraine.yml", "no such file: {p}"),
+        ("briefs/issues", "{p} is not an input file of the project"),
+        ("README.md", "{p} is not an input file of the project"),
+        ("/etc/passwd", "{p} is outside the project"),
+    ],
+)
+def test_a_wrong_path_is_a_usage_error_not_a_pass(
+    project: Path, name: str, message: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (project / "README.md").write_text("# notes\n", "utf-8")
+    monkeypatch.chdir(project)  # paths are relative to where the command runs, as git's are
+    res = run("validate", name)
+    assert res.code == 2 and res.out == ""
+    assert res.err.startswith("briefgen validate: " + message.format(p=name))
+    assert res.err.count("\n") == 1  # one line
+
+
+def test_paths_name_files_relative_to_the_current_folder_with_dash_c(
+    project: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    nato = project / "briefs" / "issues" / "nato.yaml"
+    nato.write_text(nato.read_text("utf-8").replace("status: draft", "status: sketchy"), "utf-8")
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)
+    bad = run("-C", project, "validate", str(nato))
+    assert bad.code == 1 and "Traceback" not in bad.err
+    assert re.search(r"^briefs/issues/nato\.yaml:\d+:\d+: error: ", bad.err, re.M)
+    good = run("-C", project, "validate", str(project / "briefs" / "actors.yaml"))
+    assert (good.code, good.err) == (0, "")
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "expected"),
+    [
+        ("id: ukraine", "id: ukrane", "id 'ukrane' must match the file name 'ukraine.yaml'"),
+        ("status: draft", "status: sketchy", "'status' is 'sketchy'"),
+    ],
+)
+def test_one_mistake_in_an_issue_is_one_error_in_that_file(
+    project: Path, old: str, new: str, expected: str
+) -> None:
+    """The files that name the broken issue (the book, related issues) are not blamed."""
+    ukraine = project / "briefs" / "issues" / "ukraine.yaml"
+    ukraine.write_text(ukraine.read_text("utf-8").replace(old, new, 1), "utf-8")
+    res = run("-C", project, "validate", "--today", "2025-09-01")
+    errors = [x for x in res.err.splitlines() if ": error: " in x]
+    assert res.code == 1 and len(errors) == 1, res.err
+    assert errors[0].startswith("briefs/issues/ukraine.yaml:") and expected in errors[0]
+    assert "unknown issue" not in res.err

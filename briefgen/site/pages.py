@@ -295,7 +295,14 @@ def listing_page(item: tuple[str, str]) -> list[tuple[str, bytes, str | None]]:
             actors=corpus.actors,
             actors_in=actors_in(corpus.actors),
         )
-        return [("index.html", text.encode(), None)]
+        roster = page(
+            "site/actors.html.j2",
+            "../",
+            "actors",
+            actors=corpus.actors,
+            actors_in=actors_in(corpus.actors),
+        )
+        return [("index.html", text.encode(), None), ("actors/index.html", roster.encode(), None)]
     if kind == "actor":
         actor = corpus.actors[ident]
         text = page(

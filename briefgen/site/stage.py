@@ -217,7 +217,7 @@ def listing_pages(run: SiteRun) -> Rendered:
             ),
         }
     )
-    files = ["index.html", "404.html", "feed.xml", "robots.txt"]
+    files = ["index.html", "actors/index.html", "404.html", "feed.xml", "robots.txt"]
     files += ["sitemap.xml"] if site.audience == "public" else []
     files += [f"actors/{a}.html" for a in gathered.corpus.actors]
     titles = last.get("titles")
