@@ -12,9 +12,22 @@ from ..engine.keys import KeyMaker, code_digest, output_key, templates_digest
 from ..engine.plan import SHARED, target_inputs
 from ..engine.state import history_json
 from ..engine.workers import Progress, parallel_map, use_context
-from . import audience
-from . import pages as P
+from .audience import publishing_problems, site_marking, site_targets
 from .errors import render_failure
+from .pages import (
+    BOOK_SKIP,
+    KIND_NAMES,
+    SITE_TEMPLATES,
+    BriefPageContext,
+    ListingContext,
+    SiteInfo,
+    brief_page,
+    entries,
+    listing_corpus,
+    listing_page,
+    page_renderer,
+    slim_digest,
+)
 from .publish import MemorySite, Staging
 from .search import (
     ACTOR_SKIP_KIND,
@@ -48,14 +61,14 @@ def stage_site(
         return None
     cfg = gathered.corpus.config
     if not opts.live_reload:  # the preview is the author's own: it shows every brief
-        report.diagnostics.extend(audience.publishing_problems(root, cfg, gathered.record))
+        report.diagnostics.extend(publishing_problems(root, cfg, gathered.record))
         if report.diagnostics:
             return None
     gathered = shown(gathered)
     compiled_templates(root)
     site = site_info(gathered, opts)
     live = staging.live_hashes()
-    templates = templates_digest(root, P.SITE_TEMPLATES)
+    templates = templates_digest(root, SITE_TEMPLATES)
     run = SiteRun(root, opts, gathered, site, templates, state, staging, live)
     try:
         briefs = brief_pages(run, err)
@@ -77,7 +90,7 @@ class SiteRun:
     root: Path
     opts: SiteOptions
     gathered: Gathered
-    site: P.SiteInfo
+    site: SiteInfo
     templates: str  # the digest of the template folders site pages read
     state: dict[str, Any]  # what the last build of this site recorded
     staging: Site
@@ -95,19 +108,19 @@ def shown(gathered: Gathered) -> Gathered:
         issues={i: x for i, x in gathered.corpus.issues.items() if i not in out},
         books={b: x for b, x in gathered.corpus.books.items() if b not in out},
     )
-    record = replace(gathered.record, targets=audience.site_targets(corpus.config, gathered.record))
+    record = replace(gathered.record, targets=site_targets(corpus.config, gathered.record))
     return Gathered(record, corpus, gathered.partial, gathered.revisions, gathered.validated)
 
 
-def site_info(gathered: Gathered, opts: SiteOptions) -> P.SiteInfo:
+def site_info(gathered: Gathered, opts: SiteOptions) -> SiteInfo:
     """Site-wide facts every page template reads."""
     assert gathered.corpus is not None
     cfg = gathered.corpus.config
-    return P.SiteInfo(
+    return SiteInfo(
         title=cfg.site_title,
         base_url=cfg.base_url if cfg.base_url.endswith("/") else cfg.base_url + "/",
         author=cfg.author,
-        distribution=audience.site_marking(cfg, gathered.record),
+        distribution=site_marking(cfg, gathered.record),
         audience=cfg.audience,
         csp=CSP,
         live_reload=opts.live_reload,
@@ -153,7 +166,7 @@ def brief_pages(run: SiteRun, err: TextIO) -> Rendered:
     diags = gathered.ensure(root, todo)
     if diags or gathered.corpus is None:
         raise RuntimeError("an input changed during the build; run it again")
-    ctx = P.BriefPageContext(
+    ctx = BriefPageContext(
         RenderContext(
             root,
             gathered.corpus,
@@ -168,12 +181,12 @@ def brief_pages(run: SiteRun, err: TextIO) -> Rendered:
     try:
         with use_context(ctx):
             done = parallel_map(
-                P.brief_page,
+                brief_page,
                 todo,
                 jobs=opts.jobs,
                 cost=lambda item: 0.01 if item[0] == "issue" else 0.05,
                 progress=lambda item: progress(f"page {item[1]}.html"),
-                before_fork=lambda: P.brief_page(min(todo)),  # compile templates once
+                before_fork=lambda: brief_page(min(todo)),  # compile templates once
             )
     finally:
         progress.close()
@@ -194,12 +207,12 @@ def listing_pages(run: SiteRun) -> Rendered:
     slim = {k: v for k, v in _dict(last.get("slim")).items() if isinstance(v, str)}
     if not gathered.partial:
         slim = {}
-    slim.update({i: P.slim_digest(x) for i, x in gathered.corpus.issues.items()})
+    slim.update({i: slim_digest(x) for i, x in gathered.corpus.issues.items()})
     issue_ids = [t.id for t in gathered.targets if t.kind == "issue"]
     if any(i not in slim for i in issue_ids):
         gathered.ensure_all(root)
         assert gathered.corpus is not None
-        slim = {i: P.slim_digest(x) for i, x in gathered.corpus.issues.items()}
+        slim = {i: slim_digest(x) for i, x in gathered.corpus.issues.items()}
     key = output_key(
         {
             "code": code_digest(False),
@@ -228,19 +241,19 @@ def listing_pages(run: SiteRun) -> Rendered:
         keys = {rel: key for rel in files}
         return Rendered(keys, {}, {"key": key, "slim": slim, "titles": titles})
     gathered.ensure_all(root)
-    corpus = P.listing_corpus(gathered.corpus)
+    corpus = listing_corpus(gathered.corpus)
     sections: dict[str, str] = {}
-    ctx = P.ListingContext(
+    ctx = ListingContext(
         corpus,
-        P.entries(corpus, gathered.revisions),
-        P.page_renderer(root, site),
+        entries(corpus, gathered.revisions),
+        page_renderer(root, site),
         {},
         site.audience == "public",
     )
     items = [("index", ""), *(("actor", a) for a in corpus.actors), ("other", "")]
     with use_context(ctx):
         done = parallel_map(
-            P.listing_page,
+            listing_page,
             items,
             jobs=opts.jobs,
             cost=lambda item: 0.02 * len(corpus.issues) / (3 if item[0] == "other" else 1),
@@ -269,7 +282,7 @@ def search_index(run: SiteRun, briefs: Rendered, listing: Rendered) -> dict[str,
     docs = [
         (
             f"{t.id}.html",
-            P.KIND_NAMES[t.kind],
+            KIND_NAMES[t.kind],
             str(titles.get(t.id, t.id)),
             briefs.keys[f"{t.id}.html"],
         )
@@ -306,7 +319,7 @@ def search_index(run: SiteRun, briefs: Rendered, listing: Rendered) -> dict[str,
             staging.add(name, data)
         files.append(name)
         shards[str(number)] = {"file": name, "docs": [list(d) for d in group]}
-    page = P.page_renderer(root, site)
+    page = page_renderer(root, site)
     staging.add("search.html", page("site/search.html.j2", "", "search", index_files=files))
     return {"count": count, "shards": shards}
 
@@ -331,7 +344,7 @@ def _entry(
         if isinstance(entry, dict) and isinstance(entry.get("s"), list):
             sections = section_json(entry["s"])
         else:
-            skip = ACTOR_SKIP_KIND.get(kind, P.BOOK_SKIP)
+            skip = ACTOR_SKIP_KIND.get(kind, BOOK_SKIP)
             page = (live.read_live(rel) or b"").decode("utf-8")
             sections = section_json(page_sections(page, skip))
     return index_part(kind, title, rel, sections)
