@@ -119,8 +119,15 @@ def read_source(
         return None, "cannot resolve the file's path (a link loop?)"
     if not real.is_relative_to(root.resolve()):
         return None, "file is a link to a place outside the project"
+    return read_regular(real, limit)
+
+
+def read_regular(path: Path, limit: int = MAX_INPUT_BYTES) -> tuple[bytes | None, str | None]:
+    """A regular file's bytes (opened without following a last-component link, never a
+    device or a FIFO, at most `limit` bytes), or why not. The caller has made sure the
+    path's folders lie inside the project."""
     try:
-        fd = os.open(real, os.O_RDONLY | os.O_NONBLOCK | os.O_NOFOLLOW | os.O_CLOEXEC)
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_NOFOLLOW | os.O_CLOEXEC)
     except OSError as exc:
         return None, f"cannot read file: {exc.strerror}"
     with os.fdopen(fd, "rb") as fh:

@@ -9,14 +9,12 @@ from __future__ import annotations
 import functools
 import hashlib
 import json
-import os
-import stat
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
 from .. import __version__
-from ..project import MAX_INPUT_BYTES, discover, read_source, template_dirs
+from ..project import discover, read_regular, read_source, template_dirs
 
 # Modules that never run while a brief renders; editing them must not invalidate every PDF.
 NOT_BRIEF_CODE = frozenset(
@@ -39,25 +37,11 @@ def file_digests(root: Path) -> dict[str, str]:
         folder = sf.path.parent
         if folder not in inside:
             inside[folder] = folder.resolve().is_relative_to(real_root)
-        data = _plain_file(sf.path) if inside[folder] else None
+        data = read_regular(sf.path)[0] if inside[folder] else None
         if data is None:
             data, _ = read_source(root, sf.path)
         out[sf.rel] = hashlib.sha256(data).hexdigest() if data is not None else "missing"
     return out
-
-
-def _plain_file(path: Path) -> bytes | None:
-    """A regular file's bytes, opened without following a link; None for anything else."""
-    try:
-        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
-    except OSError:
-        return None
-    with os.fdopen(fd, "rb") as fh:
-        st = os.fstat(fh.fileno())
-        if not stat.S_ISREG(st.st_mode) or st.st_size > MAX_INPUT_BYTES:
-            return None
-        data = fh.read(MAX_INPUT_BYTES + 1)
-    return data if len(data) <= MAX_INPUT_BYTES else None
 
 
 @functools.cache
