@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -358,6 +359,13 @@ class Config:
         names = [m.name for m in self.markings]
         return names.index(marking) if marking in names else len(names)
 
+    def brief_marking(self, own: str | None, issues: Iterable[str | None] = ()) -> str:
+        """The marking a brief carries: its own or the default; a book's (`issues`: its
+        issues' own markings), the most restricted of that and its issues' (its chapters
+        are theirs, whole)."""
+        found = [own or self.distribution, *(m or self.distribution for m in issues)]
+        return max(found, key=self.rank)
+
     def publishable(self, marking: str) -> bool:
         """True when a brief so marked may go on a public site."""
         return any(m.name == marking and m.publish for m in self.markings)
@@ -378,13 +386,11 @@ class Corpus:
     def marking(self, kind: str, ident: str) -> str:
         """The marking a brief carries: its own or the project's default; for a book, the most
         restricted of that and its issues' (its chapters are theirs, whole)."""
-        cfg = self.config
         if kind == "issue":
-            return self.issues[ident].distribution or cfg.distribution
+            return self.config.brief_marking(self.issues[ident].distribution)
         book = self.books[ident]
-        found = [book.distribution or cfg.distribution]
-        found += [self.marking("issue", i) for i in book.issues if i in self.issues]
-        return max(found, key=cfg.rank)
+        issues = (self.issues[i].distribution for i in book.issues if i in self.issues)
+        return self.config.brief_marking(book.distribution, issues)
 
     def actor_name(self, actor_id: str) -> str:
         """Display name for an actor id (the id itself if unknown)."""

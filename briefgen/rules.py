@@ -195,7 +195,7 @@ def check_corpus(ck: Checker, by_kind: ByKind, issue_files: Iterable[str] = ()) 
 def marking_names(config: dict[str, Any]) -> list[str]:
     """The markings a project may use (briefgen.yaml's `markings`, else the defaults)."""
     declared = [m["name"] for m in config.get("markings", ())]
-    return declared or ["PUBLIC", "INTERNAL"]
+    return declared or [m.name for m in model.DEFAULT_MARKINGS]
 
 
 def check_marking(ck: Checker, doc: Document, names: list[str]) -> None:

@@ -19,11 +19,10 @@ from ..project import CONFIG_NAME, read_source
 def marking(cfg: Config, record: Validated, target: Target) -> str:
     """A brief's marking: its own or the default; a book's, the most restricted of that and
     its issues' (as model.Corpus.marking, without loading the briefs)."""
-    own = record.markings.get(target.id) or cfg.distribution
-    if target.kind == "issue":
-        return own
-    issues = [record.markings.get(stem(d)) or cfg.distribution for d in target.deps[1:]]
-    return max([own, *issues], key=cfg.rank)
+    issues = (
+        [record.markings.get(stem(d)) for d in target.deps[1:]] if target.kind == "book" else []
+    )
+    return cfg.brief_marking(record.markings.get(target.id), issues)
 
 
 def site_targets(cfg: Config, record: Validated) -> list[Target]:
