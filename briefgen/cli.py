@@ -119,6 +119,9 @@ def _parser() -> _Parser:
     site.add_argument(
         "--no-pdf", action="store_true", help="leave out the PDF downloads (HTML and Markdown only)"
     )
+    site.add_argument(
+        "--today", help="date overdue reviews are measured from (YYYY-MM-DD; default: today)"
+    )
 
     serve = sub.add_parser("serve", help="serve the site on localhost; rebuild on change")
     serve.add_argument("--port", type=int, default=8000, help="default: 8000")
@@ -289,7 +292,12 @@ def cmd_site(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from .site import SiteOptions, build_site
 
     opts = SiteOptions(
-        out=args.out, jobs=args.jobs, force=args.force, quiet=args.quiet, pdf=not args.no_pdf
+        out=args.out,
+        jobs=args.jobs,
+        force=args.force,
+        quiet=args.quiet,
+        pdf=not args.no_pdf,
+        today=_today(args),
     )
     report = build_site(_root(args), opts, out=out, err=err)
     _print_diags(report.diagnostics, "text", err)

@@ -181,7 +181,7 @@ def site_fingerprint(root: Path, gathered: Gathered, opts: SiteOptions) -> str:
             "history": history_json(gathered.revisions),
             "templates": templates_digest(root),
             "code": code_digest(False),
-            "options": {"pdf": opts.pdf, "live": opts.live_reload},
+            "options": {"pdf": opts.pdf, "live": opts.live_reload, "today": str(opts.today)},
         }
     )
 

@@ -62,6 +62,13 @@ class Entry:
     updated: dt.date
     summary: str
     href: str
+    overdue: dt.date | None = None  # the day its review fell due, when that has passed
+
+    @property
+    def overdue_label(self) -> str:
+        """The day the review fell due, for people."""
+        d = self.overdue
+        return f"{d.day} {d.strftime('%B')} {d.year}" if d else ""
 
     @property
     def date_label(self) -> str:
@@ -108,10 +115,32 @@ def _updated(date: dt.date, revs: list[Revision]) -> dt.date:
     return max(dates)
 
 
-def entries(corpus: Corpus, revisions: dict[str, list[Revision]]) -> list[Entry]:
-    """Books then issues, each as the index, feed and sitemap describe it."""
+def site_order(corpus: Corpus) -> list[Issue]:
+    """Issues as the books order them (books by id), then those no book holds, by id: the
+    index, matrix and search list chapter 1 first, not the first file name."""
+    ids = [i for b in corpus.books.values() for i in b.issues if i in corpus.issues]
+    ids += sorted(corpus.issues)
+    return [corpus.issues[i] for i in dict.fromkeys(ids)]
+
+
+def overdue_since(reviewed: dt.date, corpus: Corpus, today: dt.date | None) -> dt.date | None:
+    """The day a brief's review fell due (its last review plus `stale_after_days`), when
+    `today` is past it; None without a date to measure from."""
+    due = reviewed + dt.timedelta(days=corpus.config.stale_after_days)
+    return due if today is not None and today > due else None
+
+
+def entries(
+    corpus: Corpus, revisions: dict[str, list[Revision]], today: dt.date | None = None
+) -> list[Entry]:
+    """Books then issues (in the books' order), as the index, feed and sitemap describe them."""
     out = []
     for b in corpus.books.values():
+        revs = [
+            r
+            for x in (b.rel, *(corpus.issues[i].rel for i in b.issues if i in corpus.issues))
+            for r in revisions.get(x, [])
+        ]
         out.append(
             Entry(
                 "book",
@@ -120,12 +149,12 @@ def entries(corpus: Corpus, revisions: dict[str, list[Revision]]) -> list[Entry]
                 b.status,
                 b.version,
                 b.date,
-                _updated(b.date, revisions.get(b.rel, [])),
+                _updated(b.date, revs),  # a book changes when a chapter does
                 one_line(b.executive_summary),
                 f"{b.id}.html",
             )
         )
-    for i in corpus.issues.values():
+    for i in site_order(corpus):
         out.append(
             Entry(
                 "issue",
@@ -137,9 +166,22 @@ def entries(corpus: Corpus, revisions: dict[str, list[Revision]]) -> list[Entry]
                 _updated(i.last_reviewed, revisions.get(i.rel, [])),
                 one_line(i.bluf),
                 f"{i.id}.html",
+                overdue_since(i.last_reviewed, corpus, today),
             )
         )
     return out
+
+
+def site_citations(corpus: Corpus, cited: list[str]) -> Citations:
+    """Citations numbered in the order the issues (as the site orders them) list their
+    sources, so an actor page gives a source the number most issue pages give it."""
+    order = [s for i in site_order(corpus) for s in i.sources] + list(corpus.sources)
+    rank: dict[str, int] = {}
+    for n, sid in enumerate(order):
+        rank.setdefault(sid, n)
+    cite = Citations(corpus.sources)
+    cite(sorted(cited, key=lambda sid: rank[sid]))
+    return cite
 
 
 def site_matrix(issues: list[Issue]) -> Matrix:
@@ -215,6 +257,7 @@ class ListingContext:
     page: Callable[..., str]
     actors_in: dict[str, list[ActorIssue]]
     public: bool
+    root: str  # the site's root path on its host: the 404 page's links start there
 
 
 def page_renderer(root: Path, site: SiteInfo) -> Callable[..., str]:
@@ -291,7 +334,7 @@ def listing_page(item: tuple[str, str]) -> list[tuple[str, bytes, str | None]]:
             "home",
             books=[e for e in listed if e.kind == "book"],
             issue_entries=[e for e in listed if e.kind == "issue"],
-            matrix=site_matrix(list(corpus.issues.values())),
+            matrix=site_matrix(site_order(corpus)),
             actors=corpus.actors,
             actors_in=actors_in(corpus.actors),
         )
@@ -305,24 +348,30 @@ def listing_page(item: tuple[str, str]) -> list[tuple[str, bytes, str | None]]:
         return [("index.html", text.encode(), None), ("actors/index.html", roster.encode(), None)]
     if kind == "actor":
         actor = corpus.actors[ident]
-        text = page(
-            "site/actor.html.j2",
-            "../",
-            "actors",
-            actor=actor,
-            found=actors_in([actor.id])[actor.id],
-            actors=corpus.actors,
-            members=[a for a in corpus.actors.values() if actor.id in a.member_of],
-            books=[b for b in corpus.books.values() if actor.id in b.key_players],
-            cite=Citations(corpus.sources),
-            sections_of=sections_of,
-        )
+
+        def actor_page(cite: Citations) -> str:
+            return page(
+                "site/actor.html.j2",
+                "../",
+                "actors",
+                actor=actor,
+                found=actors_in([actor.id])[actor.id],
+                actors=corpus.actors,
+                members=[a for a in corpus.actors.values() if actor.id in a.member_of],
+                books=[b for b in corpus.books.values() if actor.id in b.key_players],
+                cite=cite,
+                sections_of=sections_of,
+            )
+
+        first = Citations(corpus.sources)
+        actor_page(first)  # which sources the page cites; then number them as issues do
+        text = actor_page(site_citations(corpus, [n.source.id for n in first.entries]))
         sections = section_json(page_sections(text, ACTOR_SKIP))
         return [(f"actors/{ident}.html", text.encode(), sections)]
     sitemap: list[tuple[str, dt.date | None]] = [(e.href, e.updated) for e in listed]
     sitemap += [(f"actors/{a}.html", None) for a in corpus.actors]
     files: list[tuple[str, bytes, str | None]] = [
-        ("404.html", page("site/404.html.j2", "", "none").encode(), None),
+        ("404.html", page("site/404.html.j2", st.root, "none").encode(), None),
         (
             "feed.xml",
             page("site/feed.xml.j2", "", "none", entries=by_update(listed)).encode(),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -23,3 +24,4 @@ class SiteOptions:
     quiet: bool = False
     pdf: bool = True  # the preview server makes PDFs on demand instead
     live_reload: bool = False  # add the preview's reload script (serve only)
+    today: dt.date | None = None  # the day overdue reviews are measured from (None: not shown)

@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, TextIO
+from urllib.parse import urlsplit
 
 from ..build import BuildOptions, BuildReport, Gathered, RenderContext, compiled_templates
 from ..engine.keys import KeyMaker, code_digest, output_key, templates_digest
@@ -218,6 +219,7 @@ def listing_pages(run: SiteRun) -> Rendered:
             "code": code_digest(False),
             "templates": templates,
             "site": repr(site),
+            "today": str(opts.today),  # which reviews are overdue
             "issues": [[i, slim[i]] for i in issue_ids],
             "books": [
                 [t.id, gathered.record.digests.get(t.own)]
@@ -245,10 +247,11 @@ def listing_pages(run: SiteRun) -> Rendered:
     sections: dict[str, str] = {}
     ctx = ListingContext(
         corpus,
-        entries(corpus, gathered.revisions),
+        entries(corpus, gathered.revisions, opts.today),
         page_renderer(root, site),
         {},
         site.audience == "public",
+        site_root(site),
     )
     items = [("index", ""), *(("actor", a) for a in corpus.actors), ("other", "")]
     with use_context(ctx):
@@ -370,6 +373,15 @@ def link_downloads(staging: Site, gathered: Gathered, downloads: BuildOptions) -
         for t in (t for t in gathered.targets if t.id not in left_out):
             rel = f"{fmt}/{t.id}.{fmt}"
             staging.link(rel, downloads.out / rel)
+
+
+def site_root(site: SiteInfo) -> str:
+    """The site's root path on its host ("/" or a Pages sub-path such as "/briefs/"): the 404
+    page is served for a missing page in any folder, so its links cannot be relative."""
+    if site.live_reload:  # the preview serves the site at "/"
+        return "/"
+    path = urlsplit(site.base_url).path
+    return path if path.endswith("/") else path + "/"
 
 
 def _dict(value: Any) -> dict[str, Any]:
