@@ -15,8 +15,8 @@ from typing import Any
 
 from ..render.templates import tojson
 
-SKIP_TAGS = frozenset({"svg", "script", "style", "form", "nav"})
-SKIP_CLASSES = frozenset({"toc", "refs", "revisions", "page-tools", "visually-hidden"})
+SKIP_TAGS = frozenset({"svg", "script", "style", "form", "nav", "thead"})
+SKIP_CLASSES = frozenset({"toc", "refs", "revisions", "page-tools", "visually-hidden", "none"})
 _VOID = frozenset(
     "area base br col embed hr img input link meta source track wbr".split()  # noqa: SIM905
 )
@@ -24,7 +24,9 @@ _HEADING = re.compile(r"h[1-4]\Z")
 
 
 class _Sections(HTMLParser):
-    """Splits a page's <main> at its h1-h4 headings, passing over navigation, figures,
+    """Splits a page's <main> at its h1-h4 headings and at table rows that have an id (a
+    sub-topic of the positions table, a lever: one result each, headed by the row's own
+    header cell, each cell's text after its data-label), passing over navigation, figures,
     scripts, forms and elements of a skipped class."""
 
     def __init__(self, skip_classes: frozenset[str]) -> None:
@@ -34,10 +36,15 @@ class _Sections(HTMLParser):
         self.in_main = False
         self.heading: list[str] | None = None
         self.found: list[tuple[str, list[str], list[str]]] = []
+        self.resume: tuple[str, list[str]] | None = None  # the section a table interrupted
+        self.continued: set[int] = set()  # sections that resume after a table: may be empty
+        self.label = ""  # a cell's data-label, said before its first text
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         a = dict(attrs)
         self.in_main = self.in_main or tag == "main"
+        if tag == "br" and self.resume is not None:  # a row's heading ends at its line break
+            self.heading = None
         if tag in _VOID:
             return
         skip = (
@@ -46,22 +53,43 @@ class _Sections(HTMLParser):
             or bool(set((a.get("class") or "").split()) & self.skip)
         )
         self.stack.append((tag, a.get("id"), skip))
-        if self.in_main and not skip and _HEADING.match(tag):
+        if not self.in_main or skip:
+            return
+        if _HEADING.match(tag):
             anchor = a.get("id") or next((i for _, i, _ in reversed(self.stack[:-1]) if i), "")
             self.heading = []
             self.found.append((anchor, self.heading, []))
+            self.resume = None
+        elif tag == "tr" and a.get("id") and self.found:
+            if self.resume is None:
+                self.resume = (self.found[-1][0], self.found[-1][1])
+            self.heading = None
+            self.found.append((a["id"] or "", [], []))
+        elif tag == "th" and a.get("scope") == "row" and self.resume is not None:
+            self.heading = self.found[-1][1]
+        elif tag == "td" and a.get("data-label") and self.resume is not None:
+            self.label = f" {a['data-label']}:"
 
     def handle_endtag(self, tag: str) -> None:
         self.in_main = self.in_main and tag != "main"
         while self.stack and tag not in _VOID:
             t = self.stack.pop()[0]
-            if _HEADING.match(t):
+            if _HEADING.match(t) or t == "th":
                 self.heading = None
+            if t == "td":
+                self.label = ""
+            if t == "table" and self.resume is not None:  # the text after it: the section again
+                self.continued.add(len(self.found))
+                self.found.append((self.resume[0], list(self.resume[1]), []))
+                self.resume = None
             if t == tag:
                 break
 
     def handle_data(self, data: str) -> None:
         if self.in_main and self.found and not (self.stack and self.stack[-1][2]):
+            if self.label and data.strip():
+                self.found[-1][2].append(self.label)
+                self.label = ""
             (self.heading if self.heading is not None else self.found[-1][2]).append(data)
 
 
@@ -81,7 +109,11 @@ def page_sections(
     parser = _Sections(skip_classes)
     parser.feed(text)
     parser.close()
-    return [(a, _flat(h), _flat(t)) for a, h, t in parser.found if _flat(h) or _flat(t)]
+    return [
+        (a, _flat(h), _flat(t))
+        for n, (a, h, t) in enumerate(parser.found)
+        if _flat(t) or (_flat(h) and n not in parser.continued)
+    ]
 
 
 def section_json(sections: list[tuple[str, str, str]]) -> str:

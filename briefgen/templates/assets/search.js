@@ -14,10 +14,13 @@
     return;
   }
 
+  /* Lower case without accents; hyphens and dashes read as spaces, so "new-start" finds
+     "New START". Every character stays one character, so a position in the folded text is
+     the same position in the original (for marking hits). */
   function fold(text) {
-    return text.normalize("NFD").replace(/[\u0300-\u036f]/g, "").toLowerCase();
+    return text.normalize("NFD").replace(/[\u0300-\u036f]/g, "").toLowerCase()
+      .replace(/[-\u2010-\u2015]/g, " ").replace(/[\u2018\u2019]/g, "'");
   }
-
   /* Each page carries its sections as [anchor, heading, text]. The shards hold pages in no
      particular order: books, then issues, then actors, each by path, break ties in scores. */
   var RANK = { "Briefing book": 0, "Issue": 1, "Actor": 2 };
@@ -36,26 +39,44 @@
     });
   });
 
-  function count(hay, needle) {
-    var n = 0, at = hay.indexOf(needle);
-    while (at !== -1 && n < 20) { n += 1; at = hay.indexOf(needle, at + needle.length); }
+  /* What to look for: each "quoted phrase" and each word; a phrase (or a hyphenated word)
+     matches its words in order with any spacing between them. */
+  function parse(query) {
+    var terms = [];
+    var rest = query.replace(/["\u201c\u201d]([^"\u201c\u201d]*)["\u201c\u201d]?/g, function (m, phrase) {
+      terms.push(phrase);
+      return " ";
+    });
+    terms = terms.concat(rest.split(/\s+/));
+    return terms.map(function (t) { return fold(t).trim(); })
+      .filter(function (t, i, all) { return t.length > 0 && all.indexOf(t) === i; });
+  }
+
+  function pattern(term) {
+    return term.replace(/[.*+?^${}()|[\]\\]/g, "\\$&").replace(/\s+/g, "\\s+");
+  }
+
+  function count(hay, re) {
+    re.lastIndex = 0;
+    var n = 0;
+    while (n < 20 && re.exec(hay)) { n += 1; }
     return n;
   }
 
   function search(query) {
-    var terms = fold(query).split(/\s+/).filter(function (t) { return t.length > 0; });
+    var terms = parse(query);
     if (!terms.length) { return { terms: terms, hits: [] }; }
-    var phrase = terms.join(" ");
+    var res = terms.map(function (t) { return new RegExp(pattern(t), "g"); });
+    var together = new RegExp(pattern(terms.join(" ")));
     var hits = [];
     docs.forEach(function (d) {
       var score = 0;
       if (terms.length > 1) {  /* the words together, as typed, count most */
-        score += (d.head.indexOf(phrase) !== -1 ? 30 : 0) + (d.text.indexOf(phrase) !== -1 ? 15 : 0);
+        score += (together.test(d.head) ? 30 : 0) + (together.test(d.text) ? 15 : 0);
       }
-      for (var i = 0; i < terms.length; i += 1) {
-        var t = terms[i];
-        var inHead = d.head.indexOf(t) !== -1, inTitle = d.title.indexOf(t) !== -1;
-        var n = count(d.text, t);
+      for (var i = 0; i < res.length; i += 1) {
+        var inHead = count(d.head, res[i]) > 0, inTitle = count(d.title, res[i]) > 0;
+        var n = count(d.text, res[i]);
         if (!inHead && !inTitle && !n) { return; }
         score += (inHead ? 8 : 0) + (inTitle ? 4 : 0) + Math.min(n, 10);
       }
@@ -65,38 +86,47 @@
     return { terms: terms, hits: hits.slice(0, 50) };
   }
 
-  /* Text with every term wrapped in <mark>, appended to `parent` as text nodes. */
-  function highlight(parent, text, terms) {
-    var folded = fold(text);
-    var pos = 0;
-    while (pos < text.length) {
-      var best = -1, len = 0;
-      terms.forEach(function (t) {
-        var at = folded.indexOf(t, pos);
-        if (at !== -1 && (best === -1 || at < best)) { best = at; len = t.length; }
-      });
-      if (best === -1 || folded.length !== text.length) {
-        parent.appendChild(document.createTextNode(text.slice(pos)));
-        return;
-      }
-      parent.appendChild(document.createTextNode(text.slice(pos, best)));
-      var mark = document.createElement("mark");
-      mark.textContent = text.slice(best, best + len);
-      parent.appendChild(mark);
-      pos = best + len;
-    }
+  function anyTerm(terms) {
+    return new RegExp(terms.map(pattern).join("|"), "g");
   }
 
-  function snippet(text, terms) {
+  /* Text with every hit wrapped in <mark>, appended to `parent` as text nodes. */
+  function highlight(parent, text, terms) {
     var folded = fold(text);
-    var at = -1;
-    terms.forEach(function (t) {
-      var i = folded.indexOf(t);
-      if (i !== -1 && (at === -1 || i < at)) { at = i; }
-    });
-    var start = Math.max(0, at - 80);
-    var end = Math.min(text.length, start + 240);
-    return (start > 0 ? "…" : "") + text.slice(start, end) + (end < text.length ? "…" : "");
+    var re = anyTerm(terms), pos = 0, m;
+    while (folded.length === text.length && (m = re.exec(folded)) !== null && m[0].length) {
+      parent.appendChild(document.createTextNode(text.slice(pos, m.index)));
+      var mark = document.createElement("mark");
+      mark.textContent = text.slice(m.index, m.index + m[0].length);
+      parent.appendChild(mark);
+      pos = m.index + m[0].length;
+    }
+    parent.appendChild(document.createTextNode(text.slice(pos)));
+  }
+
+  /* About 240 characters around the first hit, starting at the sentence it is in when that
+     begins close enough before it, else at the first whole word; ending at a whole word. */
+  function snippet(text, terms) {
+    var m = anyTerm(terms).exec(fold(text));
+    var at = m ? m.index : 0;
+    var start = 0;
+    if (at > 90) {
+      var sentence = text.slice(0, at).search(/[.!?;:]\s+[^.!?;:]{0,90}$/);
+      if (sentence !== -1) {
+        start = text.indexOf(" ", sentence) + 1;
+        while (text.charAt(start) === " ") { start += 1; }
+      } else {
+        start = text.indexOf(" ", at - 70) + 1;
+      }
+    }
+    var end = start + 240;
+    if (end >= text.length) {
+      end = text.length;
+    } else {
+      var space = text.lastIndexOf(" ", end);
+      end = space > at ? space : end;
+    }
+    return (start > 0 ? "… " : "") + text.slice(start, end) + (end < text.length ? " …" : "");
   }
 
   function show(query) {
