@@ -148,10 +148,14 @@ def link_problems(site: Path, allowed_external: set[str]) -> list[str]:
                 if value not in allowed_external:
                     problems.append(f"{where}: <{tag} {attr}> points elsewhere: {value}")
                 continue
+            base = page.parent
             if parts.path.startswith("/"):
-                problems.append(f"{where}: <{tag} {attr}> is root-relative: {value}")
-                continue
-            target = (page.parent / unquote(parts.path)).resolve() if parts.path else page
+                # Only the 404 page, which the host serves in any folder, starts at the root.
+                if where != "404.html":
+                    problems.append(f"{where}: <{tag} {attr}> is root-relative: {value}")
+                    continue
+                base, parts = site, parts._replace(path=parts.path.lstrip("/"))
+            target = (base / unquote(parts.path)).resolve() if parts.path else page
             if not target.is_relative_to(site.resolve()):
                 problems.append(f"{where}: {value} leaves the site")
                 continue
