@@ -207,3 +207,13 @@ def md_cell(text: str) -> Markup:
     """Text made safe inside a Markdown table cell (one line, pipes escaped, no links)."""
     flat = md_text(" ".join(text.split()))
     return Markup(flat.replace("|", "\\|"))
+
+
+_SLUG_DROP = re.compile(r"[^\w\- ]")
+
+
+def gfm_slug(heading: str) -> str:
+    """The id GitHub and pandoc (gfm_auto_identifiers) give a heading of this plain text:
+    lower case, punctuation dropped but for '-' and '_', each space a '-'. A Markdown brief
+    may not carry raw HTML anchors, so its own links must point at these."""
+    return _SLUG_DROP.sub("", heading.strip().lower()).replace(" ", "-")

@@ -9,6 +9,7 @@ from typing import Any
 
 from markupsafe import Markup
 
+from ..markup import gfm_slug
 from ..model import Corpus, Revision
 from ..project import BUILTIN_TEMPLATES as BUILTIN
 from ..project import template_dirs
@@ -49,11 +50,21 @@ def asset_text(root: Path | None, name: str) -> str:
     return (BUILTIN / "assets" / name).read_text("utf-8")
 
 
+def chapter_heading(number: int, title: str) -> str:
+    """A book chapter's heading in Markdown (its link target is the heading's GFM slug)."""
+    return f"Issue {number}: {title}"
+
+
 def _related_href(corpus: Corpus, target: Target, ext: str) -> Any:
-    in_book = set(corpus.books[target.id].issues) if target.kind == "book" else set()
+    in_book = corpus.books[target.id].issues if target.kind == "book" else ()
 
     def href(issue_id: str) -> str:
-        return f"#{issue_id}" if issue_id in in_book else f"{issue_id}{ext}"
+        if issue_id not in in_book:
+            return f"{issue_id}{ext}"
+        if ext == ".md":  # GitHub and pandoc give headings ids of their own, from their text
+            n = in_book.index(issue_id) + 1
+            return "#" + gfm_slug(chapter_heading(n, corpus.issues[issue_id].title))
+        return f"#{issue_id}"
 
     return href
 
@@ -88,5 +99,10 @@ def render_markdown(
 ) -> str:
     """GitHub-flavoured Markdown of one brief."""
     view = view_for(corpus, target, revisions or [])
-    ctx = context(corpus, view, related_href=_related_href(corpus, target, ".md"))
+    ctx = context(
+        corpus,
+        view,
+        related_href=_related_href(corpus, target, ".md"),
+        chapter_heading=chapter_heading,
+    )
     return render("md", "md/brief.md.j2", root, **ctx)
