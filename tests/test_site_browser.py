@@ -15,6 +15,7 @@ import shutil
 import tempfile
 import threading
 from collections.abc import Iterator
+from contextlib import contextmanager
 from functools import partial
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -59,24 +60,32 @@ def site(built: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     return publish(built, tmp_path_factory.mktemp("browser") / "proj") / "build" / "site"
 
 
-@pytest.fixture(scope="module")
-def http_site(site: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, list]]:
-    """The site on a loopback HTTP server, under a sub-path; yields (base URL, request log)."""
-    www = tmp_path_factory.mktemp("www")
-    (www / SUBPATH).parent.mkdir(parents=True)
-    (www / SUBPATH.rstrip("/")).symlink_to(site, target_is_directory=True)
-    seen: list[tuple[str, int]] = []
-    handler = type("Handler", (_QuietHandler,), {"seen": seen})
+@contextmanager
+def serve_under(
+    site: Path, www: Path, subpath: str, handler: type[SimpleHTTPRequestHandler]
+) -> Iterator[str]:
+    """`site` on a loopback HTTP server at /`subpath`; yields its base URL."""
+    (www / subpath).parent.mkdir(parents=True)
+    (www / subpath.rstrip("/")).symlink_to(site, target_is_directory=True)
     server = ThreadingHTTPServer(("127.0.0.1", 0), partial(handler, directory=str(www)))
     thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.1})
     thread.daemon = True
     thread.start()
     try:
-        yield f"http://127.0.0.1:{server.server_address[1]}/{SUBPATH}", seen
+        yield f"http://127.0.0.1:{server.server_address[1]}/{subpath}"
     finally:
         server.shutdown()
         server.server_close()
         thread.join(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def http_site(site: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, list]]:
+    """The site on a loopback HTTP server, under a sub-path; yields (base URL, request log)."""
+    seen: list[tuple[str, int]] = []
+    handler = type("Handler", (_QuietHandler,), {"seen": seen})
+    with serve_under(site, tmp_path_factory.mktemp("www"), SUBPATH, handler) as base:
+        yield base, seen
 
 
 @pytest.fixture(scope="module")

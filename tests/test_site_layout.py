@@ -8,11 +8,8 @@ from __future__ import annotations
 
 import io
 import os
-import tempfile
-import threading
 from collections.abc import Iterator
-from functools import partial
-from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from http.server import SimpleHTTPRequestHandler
 from pathlib import Path
 from typing import Any
 
@@ -24,7 +21,7 @@ from selenium.webdriver.support.ui import WebDriverWait
 
 from tests.conftest import run
 from tests.test_site import with_build
-from tests.test_site_browser import WAIT, driver, emulate, load, screenshot
+from tests.test_site_browser import WAIT, driver, emulate, load, screenshot, serve_under
 
 __all__ = ["driver"]  # the browser fixture, shared with test_site_browser
 
@@ -80,22 +77,11 @@ class _Host(SimpleHTTPRequestHandler):
 
 
 @pytest.fixture(scope="module")
-def base(published: Path) -> Iterator[str]:
+def base(published: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """The site on a loopback host at /pages/sub/ (its base URL's path)."""
-    www = Path(tempfile.mkdtemp(prefix="briefgen-www-"))
-    (www / SUBPATH).parent.mkdir(parents=True)
-    (www / SUBPATH.rstrip("/")).symlink_to(published, target_is_directory=True)
     handler = type("Host", (_Host,), {"site": published})
-    server = ThreadingHTTPServer(("127.0.0.1", 0), partial(handler, directory=str(www)))
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.1})
-    thread.daemon = True
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}/{SUBPATH}"
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=10)
+    with serve_under(published, tmp_path_factory.mktemp("www"), SUBPATH, handler) as url:
+        yield url
 
 
 def open_page(drv: webdriver.Chrome, url: str) -> None:
