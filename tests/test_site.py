@@ -351,10 +351,15 @@ def test_page_sections_split_by_heading() -> None:
 
 
 class _ReferenceSections(HTMLParser):
-    """The section splitter written the slow, obvious way on the standard library's parser."""
+    """The section splitter written the slow, obvious way on the standard library's parser:
+    a section per h1-h4, and per table row with an id (headed by its row header up to a line
+    break, each cell's text after its data-label), the interrupted section again after the
+    table."""
 
     VOID = frozenset("area base br col embed hr img input link meta source track wbr".split())  # noqa: SIM905
-    SKIP = frozenset({"toc", "refs", "revisions", "page-tools", "visually-hidden"})
+    SKIP = frozenset(
+        {"toc", "refs", "revisions", "page-tools", "visually-hidden", "none", "confidence", "flag"}
+    )
 
     def __init__(self, skip_classes: frozenset[str]) -> None:
         super().__init__(convert_charrefs=True)
@@ -363,33 +368,60 @@ class _ReferenceSections(HTMLParser):
         self.in_main = False
         self.heading: list[str] | None = None
         self.sections: list[tuple[str, list[str], list[str]]] = []
+        self.outer: tuple[str, list[str]] | None = None  # the section a table of rows broke
+        self.again: set[int] = set()
+        self.label = ""
+
+    def skipped(self) -> bool:
+        return bool(self.stack) and self.stack[-1][2]
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         a = dict(attrs)
         self.in_main = self.in_main or tag == "main"
+        if tag == "br" and self.outer is not None:
+            self.heading = None
         if tag in self.VOID:
             return
         skip = (
-            (bool(self.stack) and self.stack[-1][2])
-            or tag in ("svg", "script", "style", "form", "nav")
+            self.skipped()
+            or tag in ("svg", "script", "style", "form", "nav", "thead")
             or bool(set((a.get("class") or "").split()) & self.skip)
         )
         self.stack.append((tag, a.get("id"), skip))
-        if self.in_main and not skip and re.fullmatch(r"h[1-4]", tag):
+        if not self.in_main or skip:
+            return
+        if re.fullmatch(r"h[1-4]", tag):
             anchor = a.get("id") or next((i for _, i, _ in reversed(self.stack[:-1]) if i), "")
             self.heading = []
             self.sections.append((anchor, self.heading, []))
+            self.outer = None
+        if tag == "tr" and a.get("id") and self.sections:
+            self.outer = self.outer or (self.sections[-1][0], self.sections[-1][1])
+            self.heading = None
+            self.sections.append((a.get("id") or "", [], []))
+        if tag == "th" and a.get("scope") == "row" and self.outer is not None:
+            self.heading = self.sections[-1][1]
+        if tag == "td" and a.get("data-label") and self.outer is not None:
+            self.label = f"{a.get('data-label')}:"
 
     def handle_endtag(self, tag: str) -> None:
         self.in_main = self.in_main and tag != "main"
         while self.stack and tag not in self.VOID:
             t = self.stack.pop()[0]
-            self.heading = None if re.fullmatch(r"h[1-4]", t) else self.heading
+            self.heading = None if re.fullmatch(r"h[1-4]|th", t) else self.heading
+            self.label = "" if t == "td" else self.label
+            if t == "table" and self.outer is not None:
+                self.again.add(len(self.sections))
+                self.sections.append((self.outer[0], list(self.outer[1]), []))
+                self.outer = None
             if t == tag:
                 break
 
     def handle_data(self, data: str) -> None:
-        if self.in_main and self.sections and not (self.stack and self.stack[-1][2]):
+        if self.in_main and self.sections and not self.skipped():
+            if self.label and data.strip():
+                self.sections[-1][2].append(self.label)
+                self.label = ""
             (self.heading if self.heading is not None else self.sections[-1][2]).append(data)
 
 
@@ -401,7 +433,11 @@ def reference_sections(html: str, skip: frozenset[str]) -> list[tuple[str, str, 
     def flat(parts: list[str]) -> str:
         return " ".join(" ".join(parts).split())
 
-    return [(a, flat(h), flat(t)) for a, h, t in parser.sections if flat(h) or flat(t)]
+    return [
+        (a, flat(h), flat(t))
+        for n, (a, h, t) in enumerate(parser.sections)
+        if flat(t) or (flat(h) and n not in parser.again)
+    ]
 
 
 def test_page_sections_read_every_page_as_html_parser_does(site: Path) -> None:
@@ -595,11 +631,11 @@ def test_site_refuses_a_folder_it_did_not_make(project: Path, tmp_path: Path) ->
 
 def test_one_line_summary() -> None:
     text = "**Bottom line.** The two sides are far apart on every question that matters. More."
-    assert (
-        one_line(text) == "Bottom line. The two sides are far apart on every question that matters."
-    )
+    assert one_line(text) == text.replace("**", "")  # short: whole
+    long = "A first sentence of the text. " + "Then words that go on and on. " * 5 + "End here."
+    assert one_line(long) == long[:179]  # at the last sentence end that fits
     assert one_line("x " * 300).endswith("…")
-    assert len(one_line("word " * 300)) <= 200
+    assert len(one_line("word " * 300)) <= 180
 
 
 # --- continuous integration --------------------------------------------------------------------

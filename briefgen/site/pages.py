@@ -28,7 +28,7 @@ from .search import page_sections, section_json
 # The figures hold links, so on the site they keep the SVG's own role (a graphics document):
 # role=img would hide the links from assistive technology.
 SVG_ROLE = ""
-SUMMARY_CHARS = 200
+SUMMARY_CHARS = 180
 KIND_NAMES = {"issue": "Issue", "book": "Briefing book"}
 ACTOR_SKIP = frozenset({"from-issues"})  # an actor page's listings repeat the issue pages
 BOOK_SKIP = frozenset({"chapter"})  # and a book's chapters do too
@@ -76,18 +76,18 @@ class Entry:
         return f"{self.date.day} {self.date.strftime('%B')} {self.date.year}"
 
 
-_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z\"“(])")
+_SENTENCE_END = re.compile(r"[.!?](?=\s)")
 
 
 def one_line(text: str, limit: int = SUMMARY_CHARS) -> str:
-    """The first sentence of a Markdown field as plain text, for lists and the feed."""
+    """A Markdown field as an excerpt of even length, in plain text, for lists and the feed:
+    whole when short, else cut at the last sentence end in its final third, else at a word."""
     flat = " ".join(re.sub(r"[*_`]", "", text).split())
-    first = ""
-    for sentence in _SENTENCE_END.split(flat):  # a lead-in such as "Bottom line." is not enough
-        first = f"{first} {sentence}".strip()
-        if len(first) >= 60:
-            break
-    return first if len(first) <= limit else first[: limit - 1].rsplit(" ", 1)[0] + "…"
+    if len(flat) <= limit:
+        return flat
+    cut = flat[:limit]
+    ends = [m.end() for m in _SENTENCE_END.finditer(cut) if m.end() >= limit * 2 // 3]
+    return cut[: ends[-1]] if ends else cut[: limit - 1].rsplit(" ", 1)[0] + "…"
 
 
 def native_lang(text: str) -> str:
@@ -214,7 +214,7 @@ class ActorIssue:
 def actor_issues(corpus: Corpus, actor: Actor) -> list[ActorIssue]:
     """Every issue that mentions the actor, with what it says about it."""
     found = []
-    for issue in corpus.issues.values():
+    for issue in site_order(corpus):
         stances = [(row, s) for row in issue.positions if (s := row.stance(actor.id))]
         notes = [("Influence", n) for n in issue.third_parties if n.actor == actor.id]
         notes += [("Public opinion", n) for n in issue.public_opinion if n.actor == actor.id]

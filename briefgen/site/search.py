@@ -16,7 +16,9 @@ from typing import Any
 from ..render.templates import tojson
 
 SKIP_TAGS = frozenset({"svg", "script", "style", "form", "nav", "thead"})
-SKIP_CLASSES = frozenset({"toc", "refs", "revisions", "page-tools", "visually-hidden", "none"})
+SKIP_CLASSES = frozenset(
+    {"toc", "refs", "revisions", "page-tools", "visually-hidden", "none", "confidence", "flag"}
+)
 _VOID = frozenset(
     "area base br col embed hr img input link meta source track wbr".split()  # noqa: SIM905
 )
