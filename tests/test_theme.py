@@ -45,7 +45,7 @@ def started(tmp_path: Path, theme: str = THEME) -> Path:
 
 def line_of(root: Path, text: str) -> int:
     lines = (root / "briefgen.yaml").read_text("utf-8").splitlines()
-    return next(i for i, line in enumerate(lines, 1) if text in line)
+    return next(i for i, line in enumerate(lines, 1) if text in line and not line.startswith("#"))
 
 
 def test_the_theme_reaches_the_standalone_html(tmp_path: Path) -> None:
