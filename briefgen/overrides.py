@@ -58,9 +58,11 @@ def resolve(name: str) -> str:
         return by_file[0]
     if len(by_file) > 1:
         raise OverrideError(f"{name!r} is more than one template: {', '.join(by_file)}")
-    close = difflib.get_close_matches(clean, known, n=1, cutoff=0.6)
-    if not close:  # a mistyped file name: suggest the path of the file it resembles
-        files = {n.rsplit("/", 1)[-1]: n for n in reversed(known)}
+    # a path is compared with paths; a bare file name with file names (then shown as a path)
+    files = {n.rsplit("/", 1)[-1]: n for n in reversed(known)}
+    if "/" in clean:
+        close = difflib.get_close_matches(clean, known, n=1, cutoff=0.6)
+    else:
         close = [files[f] for f in difflib.get_close_matches(clean, files, n=1, cutoff=0.6)]
     hint = f" (did you mean '{close[0]}'?)" if close else ""
     raise OverrideError(f"no default template {name!r}{hint}; `briefgen templates list` names them")

@@ -81,6 +81,7 @@ def test_copy_never_replaces_the_projects_file_without_force(root: Path) -> None
     ("name", "message"),
     [
         ("covr.html", "no default template 'covr.html' (did you mean '" + COVER + "'?)"),
+        ("covr.html.j2", "no default template 'covr.html.j2' (did you mean '" + COVER + "'?)"),
         (
             "html/partials/cover.htm",
             f"no default template 'html/partials/cover.htm' (did you mean '{COVER}'?)",
