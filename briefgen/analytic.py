@@ -174,7 +174,7 @@ def judgment(k: dict[str, Any]) -> dict[str, Any]:
         "sources": citations(k.get("sources")),
         "likelihood": k.get("likelihood"),
         "basis": k.get("basis"),
-        "horizon": dt.date.fromisoformat(k["horizon"]) if k.get("horizon") else None,
+        "horizon": _day(k.get("horizon")),
         "indicators": indicators(k.get("indicators")),
         **claim(k),
     }
@@ -186,12 +186,43 @@ class Indicator:
 
     text: str
     meaning: str | None = None
-    by: str | None = None  # a partial date, as written
+    by: dt.date | None = None
 
 
 def indicators(items: Any) -> tuple[Indicator, ...]:
     """A judgment's indicators: plain lines or `{text, meaning, by}` objects."""
     return tuple(
-        Indicator(i["text"], i.get("meaning"), i.get("by")) if isinstance(i, dict) else Indicator(i)
+        Indicator(i["text"], i.get("meaning"), _day(i.get("by")))
+        if isinstance(i, dict)
+        else Indicator(i)
         for i in items or ()
     )
+
+
+def _day(text: str | None) -> dt.date | None:
+    """A YYYY-MM-DD value the schema let through, as a date."""
+    return dt.date.fromisoformat(text) if text else None
+
+
+@dataclass(frozen=True)
+class Scales:
+    """The scales as templates read them (the legend at the back of every brief)."""
+
+    likelihood_labels: dict[str, str]
+    likelihood_ranges: dict[str, str]
+    confidence_meanings: dict[str, str]
+    grade_labels: dict[str, str]
+    credibility_labels: dict[int, str]
+    status_labels: dict[str, str]
+    status_meanings: dict[str, str]
+
+
+SCALES = Scales(
+    LIKELIHOOD_LABELS,
+    LIKELIHOOD_RANGES,
+    CONFIDENCE_MEANINGS,
+    GRADE_LABELS,
+    CREDIBILITY_LABELS,
+    STATUS_LABELS,
+    STATUS_MEANINGS,
+)
