@@ -15,7 +15,13 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from .analytic import LIKELIHOOD_LABELS, LIKELIHOOD_PHRASES, WEAK_GRADES, citation_id
+from .analytic import (
+    LIKELIHOOD_LABELS,
+    LIKELIHOOD_PHRASES,
+    WEAK_GRADES,
+    WITHHELD,
+    citation_id,
+)
 from .diagnostics import Diagnostic, Severity
 from .load import Document
 from .model import Corpus
@@ -80,8 +86,9 @@ def check(
 
 
 def _judgments(data: dict[str, Any]) -> Iterator[tuple[int, dict[str, Any]]]:
+    """The judgments a reader will see (a likely-false one is a record, never printed)."""
     for i, k in enumerate(data.get("key_judgments") or ()):
-        if isinstance(k, dict):
+        if isinstance(k, dict) and k.get("status") != WITHHELD:
             yield i, k
 
 
@@ -105,20 +112,28 @@ _RATED = (
 )
 
 
+def _confirmed(cited: Any) -> bool:
+    """A citation graded 1: what the source says here is confirmed by other sources."""
+    return isinstance(cited, dict) and cited.get("credibility") == 1
+
+
 def _tc002(ctx: _Context, data: dict[str, Any]) -> Iterator[Finding]:
-    """High confidence needs at least one source graded A-C (an ungraded one counts as F)."""
+    """High confidence needs a source graded A-C (an ungraded one counts as F) or a citation
+    graded 1 (confirmed by other sources: the public record, say)."""
     for name in _RATED:
         for i, item in enumerate(data.get(name) or ()):
             if not isinstance(item, dict) or item.get("confidence") != "high":
                 continue
-            ids = [citation_id(c) for c in item.get("sources") or ()]
+            cited = list(item.get("sources") or ())
+            ids = [citation_id(c) for c in cited]
             grades = {sid: ctx.grades.get(sid) or "F" for sid in ids if isinstance(sid, str)}
-            if grades and all(g in WEAK_GRADES for g in grades.values()):
+            weak = all(g in WEAK_GRADES for g in grades.values())
+            if grades and weak and not any(_confirmed(c) for c in cited):
                 shown = ", ".join(f"{sid} {g}" for sid, g in grades.items())
                 yield (
                     (name, i, "confidence"),
-                    f"high confidence rests only on sources graded D-F ({shown}); "
-                    "cite a source graded A-C or lower the confidence",
+                    f"high confidence rests only on sources graded D-F ({shown}); cite a "
+                    "source graded A-C, grade a confirmed citation 1, or lower the confidence",
                 )
 
 

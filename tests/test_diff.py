@@ -353,8 +353,8 @@ def test_reorder_and_whitespace_only_commit_reports_nothing(root: Path) -> None:
         root,
         "briefs/issues/new-start.yaml",
         (
-            "      united-states: No guarantees reported as offered",
-            "      united-states: >-\n        No guarantees   reported\n        as offered",
+            "    title: New START signed in Prague",
+            "    title: >-\n      New START   signed\n      in Prague",
         ),
     )
     commit(root, "Reorder keys and items; rewrap text")
