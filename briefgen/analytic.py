@@ -98,9 +98,9 @@ STATUS_LABELS = {
     "likely-false": "Likely false",
 }
 STATUS_MEANINGS = {
-    "unverified": "Reported, but not confirmed by any other source; shown, kept off the timeline.",
+    "unverified": "Reported but confirmed by no other source; listed, not drawn on a timeline.",
     "disputed": "Sources or parties contradict each other; shown with the reason.",
-    "likely-false": "Judged untrue; kept in the YAML as the record, never published.",
+    "likely-false": "Judged untrue on the evidence; left out of the brief.",
 }
 WITHHELD = "likely-false"  # the status whose items no output carries
 
