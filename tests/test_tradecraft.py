@@ -13,26 +13,13 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import run
+from tests.test_diff_scenarios import ACTORS  # washington, moscow, beijing
 
 CONFIG = """\
 site:
   title: Test briefs
   base_url: https://briefs.example.org/
 stale_after_days: 3650
-"""
-
-ACTORS = """\
-actors:
-  - id: washington
-    name: United States
-    short_name: US
-    kind: state
-    agenda: Wants a deal.
-  - id: moscow
-    name: Russia
-    short_name: Russia
-    kind: state
-    agenda: Wants recognition.
 """
 
 SOURCES = """\
@@ -55,9 +42,9 @@ sources:
 
 ISSUE = """\
 id: alpha
-title: Alpha issue
+title: The treaty
 status: draft
-version: "1.0"
+version: "2.0"
 last_reviewed: "2025-08-10"
 principals: [washington, moscow]
 bluf: The two sides are far apart on the treaty.
