@@ -11,6 +11,7 @@ from typing import Any
 from .analytic import LIKELIHOOD_LABELS as LIKELIHOOD_LABELS
 from .analytic import LIKELIHOODS as LIKELIHOODS
 from .analytic import Claim, Indicator, citations, claim, judgment, shown
+from .theme import Theme, theme_from
 
 CONFIDENCE_WORDS = {
     "low": "Low confidence",
@@ -350,6 +351,7 @@ class Config:
     exclude: tuple[str, ...] = ()
     checks_off: tuple[str, ...] = ()  # tradecraft: rule codes switched off (TC001...)
     bluf_max_words: int = 80
+    theme: Theme = field(default_factory=Theme)  # organisation, logo, colours, fonts, extra_css
 
     def rank(self, marking: str) -> int:
         """How restricted a marking is (its place in `markings`; unknown ones rank last)."""
@@ -592,4 +594,5 @@ def config_from(d: dict[str, Any]) -> Config:
         exclude=tuple(site.get("exclude", ())),
         checks_off=tuple((d.get("tradecraft") or {}).get("off", ())),
         bluf_max_words=(d.get("tradecraft") or {}).get("bluf_max_words", default.bluf_max_words),
+        theme=theme_from(d.get("theme")),
     )
