@@ -7,6 +7,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Literal
 
+from .analytic import GRADES, citation_id
 from .model import GAP_LEVELS, LIKELIHOODS
 from .revisions import Revisions, Snapshot, Yaml, YamlMap, keyed
 
@@ -91,6 +92,43 @@ class LevelChange:
     direction: str
 
 
+# --- tradecraft (#22): claim status and citation credibility ---------------------------------
+
+
+@dataclass(frozen=True)
+class StatusChange:
+    """A claim or precedent whose status moved (None: it stood unqualified), and why now."""
+
+    section: str
+    id: str
+    label: str
+    old: str | None
+    new: str | None
+    reason: str | None
+
+
+@dataclass(frozen=True)
+class CredibilityChange:
+    """The credibility grade (1-6) of one citation of one item, before and after."""
+
+    section: str
+    id: str
+    source: str
+    old: int | None
+    new: int | None
+
+
+# Sections whose items may carry a status, each with the field that labels an item.
+_CLAIMS = {
+    "key_judgments": "id",
+    "positions": "topic",
+    "analysis": "heading",
+    "precedents": "title",
+}
+# Worst to best, so moving toward A reads "raised".
+GRADE_SCALE = tuple(reversed(GRADES))
+
+
 @dataclass(frozen=True)
 class JudgmentRef:
     """A key judgment added or removed, with what it says."""
@@ -126,6 +164,9 @@ class IssueChanges:
     judgments_added: list[JudgmentRef] = field(default_factory=list)
     judgments_removed: list[JudgmentRef] = field(default_factory=list)
     confidence: list[LevelChange] = field(default_factory=list)
+    judgment_likelihoods: list[LevelChange] = field(default_factory=list)
+    statuses: list[StatusChange] = field(default_factory=list)
+    credibility: list[CredibilityChange] = field(default_factory=list)
     judgments_reworded: list[Ref] = field(default_factory=list)
     scenarios_added: list[Ref] = field(default_factory=list)
     scenarios_removed: list[Ref] = field(default_factory=list)
@@ -153,12 +194,19 @@ class Changes:
     sources_added: list[Ref] = field(default_factory=list)
     sources_removed: list[Ref] = field(default_factory=list)
     sources_rerated: list[LevelChange] = field(default_factory=list)
+    sources_regraded: list[LevelChange] = field(default_factory=list)
 
     @property
     def empty(self) -> bool:
         """True when nothing of substance changed."""
         return not any(
-            (self.issues, self.sources_added, self.sources_removed, self.sources_rerated)
+            (
+                self.issues,
+                self.sources_added,
+                self.sources_removed,
+                self.sources_rerated,
+                self.sources_regraded,
+            )
         )
 
 
@@ -232,7 +280,7 @@ def _citations(value: Yaml) -> set[str]:
         if isinstance(v, dict):
             for k, x in v.items():
                 if k == "sources" and isinstance(x, list):
-                    found.update(_text(s) for s in x)
+                    found.update(_text(citation_id(s)) for s in x)
                 else:
                     stack.append(x)
         elif isinstance(v, list):
@@ -277,6 +325,7 @@ def _compare_issue(
         ch.edits.append(Edit("bluf", "", "BLUF", "revised", tuple(bluf)))
     _compare_positions(ch, old, new, names)
     _compare_judgments(ch, old, new)
+    _compare_claims(ch, old, new)
     _compare_scenarios(ch, old, new)
     for section, (key, label_field) in _GENERIC.items():
         _compare_generic(ch, section, key, label_field, old, new, names)
@@ -352,11 +401,42 @@ def _compare_judgments(ch: IssueChanges, old: YamlMap, new: YamlMap) -> None:
             words = ("lowered", "raised")
             ca, cb = ja.get("confidence"), jb.get("confidence")
             ch.confidence.append(_level(CONFIDENCE_LEVELS, k, k, ca, cb, words))
+        if not _same(ja.get("likelihood"), jb.get("likelihood")):
+            la, lb = ja.get("likelihood"), jb.get("likelihood")
+            ch.judgment_likelihoods.append(_level(LIKELIHOODS, k, k, la, lb, ("down", "up")))
         if not _same(ja.get("text"), jb.get("text")):
             ch.judgments_reworded.append(Ref(k, _text(jb.get("text"))))
-        rest = _changed_fields(ja, jb, ("id", "confidence", "text"))
+        rest = _changed_fields(ja, jb, ("id", "confidence", "likelihood", "text"))
         if rest:
             ch.edits.append(Edit("key_judgments", k, k, "revised", tuple(rest)))
+
+
+def _grades(item: YamlMap) -> dict[str, int | None]:
+    """Each source an item cites, with the credibility its citation gives (None: ungraded)."""
+    found: dict[str, int | None] = {}
+    for c in _members(item.get("sources")):
+        sid = citation_id(c)
+        grade = c.get("credibility") if isinstance(c, dict) else None
+        if isinstance(sid, str):
+            found[sid] = grade if isinstance(grade, int) else None
+    return found
+
+
+def _compare_claims(ch: IssueChanges, old: YamlMap, new: YamlMap) -> None:
+    """Statuses moved (unverified, disputed, likely-false) and citations regraded."""
+    for section, label_field in _CLAIMS.items():
+        a, b, both = _pairs(old, new, section)
+        for k in both:
+            ia, ib = a[k], b[k]
+            label = _text(ib.get(label_field)) or k
+            sa, sb = ia.get("status"), ib.get("status")
+            if not _same(sa, sb):
+                reason = _show(ib.get("reason"))
+                ch.statuses.append(StatusChange(section, k, label, _show(sa), _show(sb), reason))
+            ga, gb = _grades(ia), _grades(ib)
+            for sid in sorted(ga.keys() & gb.keys()):
+                if ga[sid] != gb[sid]:
+                    ch.credibility.append(CredibilityChange(section, k, sid, ga[sid], gb[sid]))
 
 
 def _compare_scenarios(ch: IssueChanges, old: YamlMap, new: YamlMap) -> None:
@@ -411,8 +491,13 @@ def _rating(source: YamlMap) -> Yaml:
     return reliability.get("rating") if isinstance(reliability, dict) else None
 
 
+def _grade(source: YamlMap) -> Yaml:
+    reliability = source.get("reliability")
+    return reliability.get("grade") if isinstance(reliability, dict) else None
+
+
 def _compare_registry(changes: Changes, old: Snapshot, new: Snapshot) -> None:
-    """Sources added to or removed from the registry, and reliability ratings moved."""
+    """Sources added to or removed from the registry, reliability ratings and grades moved."""
     a, b = old.sources, new.sources
     changes.sources_added = _refs(b, b.keys() - a.keys(), "title")
     changes.sources_removed = _refs(a, a.keys() - b.keys(), "title")
@@ -422,6 +507,11 @@ def _compare_registry(changes: Changes, old: Snapshot, new: Snapshot) -> None:
             title = _text(b[k].get("title"))
             words = ("lowered", "raised")
             changes.sources_rerated.append(_level(CONFIDENCE_LEVELS, k, title, ra, rb, words))
+        ga, gb = _grade(a[k]), _grade(b[k])
+        if not _same(ga, gb):
+            title = _text(b[k].get("title"))
+            level = _level(GRADE_SCALE, k, title, ga, gb, ("lowered", "raised"))
+            changes.sources_regraded.append(level)
 
 
 def compare(revisions: Revisions) -> Changes:

@@ -79,8 +79,13 @@ def _parser() -> _Parser:
         default="text",
         help="text (file:line:col), github (Actions annotations) or json (for editors and bots)",
     )
-    v.add_argument("--strict", action="store_true", help="stale briefs are errors, not warnings")
-    v.add_argument("--today", help="date to measure staleness from (YYYY-MM-DD; default: today)")
+    v.add_argument(
+        "--strict", action="store_true", help="warnings (stale briefs, tradecraft) are errors"
+    )
+    v.add_argument(
+        "--today",
+        help="date for staleness and judgments due for review (YYYY-MM-DD; default: today)",
+    )
 
     s = sub.add_parser("schema", help="print the JSON Schema of a file kind, or --write all")
     s.add_argument(

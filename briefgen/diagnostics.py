@@ -24,27 +24,36 @@ class Diagnostic:
     col: int
     message: str
     severity: Severity = Severity.ERROR
+    code: str = ""  # a rule's code (TC001...), where a rule that can be switched off found it
 
     def format(self) -> str:
         """Render as `path:line:col: error: message`, the format editors and CI understand;
         a problem of no file position (line 0: a disk that is full) as `path: error: ...`."""
         where = f"{self.path}:{self.line}:{self.col}" if self.line else self.path
-        return f"{where}: {self.severity.value}: {self.message}"
+        return f"{where}: {self.severity.value}: {self.text}"
+
+    @property
+    def text(self) -> str:
+        """The message, after the rule's code when a rule found it (as linters print it)."""
+        return f"{self.code} {self.message}" if self.code else self.message
 
     def as_json(self) -> dict[str, str | int]:
         """The diagnostic as a JSON object, for editors and bots (`validate --format json`)."""
-        return {
+        found: dict[str, str | int] = {
             "path": self.path,
             "line": self.line,
             "col": self.col,
             "severity": self.severity.value,
             "message": self.message,
         }
+        if self.code:
+            found["code"] = self.code
+        return found
 
     def format_github(self) -> str:
         """Render as a GitHub Actions workflow annotation."""
         kind = "error" if self.severity is Severity.ERROR else "warning"
-        msg = self.message.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+        msg = self.text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
         path = self.path.replace("%", "%25").replace(",", "%2C").replace(":", "%3A")
         if not self.line:
             return f"::{kind} file={path}::{msg}"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from dataclasses import asdict
 
+from .analytic import STATUS_LABELS
 from .changes import CONFIDENCE_LEVELS, SECTION_NAMES, Changes, Edit, IssueChanges, LevelChange
 from .markup import md_cell
 from .model import GAP_LABELS, LIKELIHOOD_LABELS
@@ -89,8 +90,12 @@ def _issue_markdown(ch: IssueChanges) -> list[str]:
     ]
     kj += [f"- Removed `{j.id}` ({j.confidence} confidence)" for j in ch.judgments_removed]
     kj += [f"- `{c.id}`: confidence {_labels(_CONF, c)}" for c in ch.confidence]
+    kj += [
+        f"- `{c.id}`: likelihood {_labels(LIKELIHOOD_LABELS, c)}" for c in ch.judgment_likelihoods
+    ]
     kj += [f"- `{r.id}`: reworded" for r in ch.judgments_reworded]
     out += _block("Key judgments", kj)
+    out += _tradecraft_blocks(ch)
     sc = [f"- {_c(lc.label)}: {_labels(LIKELIHOOD_LABELS, lc)}" for lc in ch.likelihoods]
     sc += [f"- Added `{r.id}`: {_c(r.label)}" for r in ch.scenarios_added]
     sc += [f"- Removed `{r.id}`: {_c(r.label)}" for r in ch.scenarios_removed]
@@ -100,6 +105,26 @@ def _issue_markdown(ch: IssueChanges) -> list[str]:
     out += _block("Sources cited", src)
     out += _block("Other edits", [_edit_line(e) for e in ch.edits])
     return out
+
+
+def _status(value: str | None) -> str:
+    return STATUS_LABELS.get(value, _c(value)) if value else "stands"
+
+
+def _tradecraft_blocks(ch: IssueChanges) -> list[str]:
+    """Claims whose status moved and citations regraded (tradecraft, #22)."""
+    st = [
+        f"- {SECTION_NAMES.get(s.section, s.section)} “{_c(s.label)}”: "
+        f"{_status(s.old)} → {_status(s.new)}"
+        + (f" ({_c(s.reason)})" if s.reason and s.new else "")
+        for s in ch.statuses
+    ]
+    cr = [
+        f"- {SECTION_NAMES.get(c.section, c.section)} `{c.id}`, citing `{c.source}`: "
+        f"credibility {c.old or 'ungraded'} → {c.new or 'ungraded'}"
+        for c in ch.credibility
+    ]
+    return _block("Claim status", st) + _block("Citation credibility", cr)
 
 
 def _edit_line(e: Edit) -> str:
@@ -129,6 +154,10 @@ def format_markdown(changes: Changes) -> str:
     reg = [f"- Added `{r.id}`: {_c(r.label)}" for r in changes.sources_added]
     reg += [f"- Removed `{r.id}`: {_c(r.label)}" for r in changes.sources_removed]
     reg += [f"- `{lc.id}`: reliability {_labels(_CONF, lc)}" for lc in changes.sources_rerated]
+    reg += [
+        f"- `{lc.id}`: grade {lc.old or 'ungraded'} → {lc.new or 'ungraded'} ({lc.direction})"
+        for lc in changes.sources_regraded
+    ]
     if reg:
         out += ["### Source registry", "", *reg, ""]
     return "\n".join(out).rstrip("\n") + "\n"

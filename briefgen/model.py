@@ -7,6 +7,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+# --- tradecraft (#22): scales, graded citations, claim status ---
+from .analytic import LIKELIHOOD_LABELS as LIKELIHOOD_LABELS
+from .analytic import LIKELIHOODS as LIKELIHOODS
+from .analytic import Claim, Indicator, citations, claim, judgment, shown
 from .theme import Theme, theme_from
 
 CONFIDENCE_WORDS = {
@@ -20,24 +24,6 @@ GAP_LABELS = {
     "narrow": "Narrow",
     "wide": "Wide",
     "irreconcilable": "Irreconcilable",
-}
-LIKELIHOODS = (
-    "almost-no-chance",
-    "very-unlikely",
-    "unlikely",
-    "roughly-even",
-    "likely",
-    "very-likely",
-    "almost-certain",
-)
-LIKELIHOOD_LABELS = {
-    "almost-no-chance": "Almost no chance",
-    "very-unlikely": "Very unlikely",
-    "unlikely": "Unlikely",
-    "roughly-even": "Roughly even chance",
-    "likely": "Likely",
-    "very-likely": "Very likely",
-    "almost-certain": "Almost certain",
 }
 SCENARIO_KINDS = {
     "best-case": "Best case",
@@ -120,6 +106,7 @@ class Source:
     local_copy: str | None
     reliability: str
     reliability_notes: str
+    grade: str | None = None  # tradecraft: Admiralty source reliability, A-F
 
 
 @dataclass(frozen=True)
@@ -149,17 +136,22 @@ class Actor:
 
 
 @dataclass(frozen=True)
-class KeyJudgment:
+class KeyJudgment(Claim):
     """An analytic judgment with its confidence and support."""
 
     id: str
     text: str
     confidence: str
     sources: tuple[str, ...]
+    # --- tradecraft (#22): likelihood apart from confidence, what would resolve it ---
+    likelihood: str | None = None
+    basis: str | None = None
+    horizon: dt.date | None = None
+    indicators: tuple[Indicator, ...] = ()
 
 
 @dataclass(frozen=True)
-class PositionRow:
+class PositionRow(Claim):
     """One sub-topic of the positions table: each actor's stance and the principals' gap."""
 
     id: str
@@ -187,7 +179,7 @@ class Agenda:
 
 
 @dataclass(frozen=True)
-class Section:
+class Section(Claim):
     """A titled block of Markdown prose."""
 
     id: str
@@ -199,7 +191,7 @@ class Section:
 
 
 @dataclass(frozen=True)
-class Precedent:
+class Precedent(Claim):
     """A dated historical event that bears on the issue."""
 
     id: str
@@ -209,6 +201,7 @@ class Precedent:
     sources: tuple[str, ...]
     confidence: str | None = None
     date_label: str | None = None
+    timeline: bool = True  # drawn on the timeline as an event
 
     @property
     def when(self) -> str:
@@ -256,10 +249,11 @@ class ActorNote:
 
 @dataclass(frozen=True)
 class TalkingPoint:
-    """A line a principal may use."""
+    """A line a principal may use; with `they_say`, the answer to what the other side says."""
 
     text: str
     sources: tuple[str, ...] = ()
+    they_say: str | None = None
 
 
 @dataclass(frozen=True)
@@ -355,6 +349,8 @@ class Config:
     markings: tuple[Marking, ...] = DEFAULT_MARKINGS  # from most open to most restricted
     audience: str = "internal"  # public | internal
     exclude: tuple[str, ...] = ()
+    checks_off: tuple[str, ...] = ()  # tradecraft: rule codes switched off (TC001...)
+    bluf_max_words: int = 80
     theme: Theme = field(default_factory=Theme)  # organisation, logo, colours, fonts, extra_css
 
     def rank(self, marking: str) -> int:
@@ -422,6 +418,7 @@ def source_from(d: dict[str, Any]) -> Source:
         local_copy=d.get("local_copy"),
         reliability=rel["rating"],
         reliability_notes=rel["notes"],
+        grade=rel.get("grade"),
     )
 
 
@@ -445,7 +442,7 @@ def actor_from(d: dict[str, Any]) -> Actor:
 
 
 def _note(d: dict[str, Any], text_key: str) -> ActorNote:
-    return ActorNote(d["actor"], d[text_key], _t(d["sources"]), d.get("confidence"))
+    return ActorNote(d["actor"], d[text_key], citations(d["sources"]), d.get("confidence"))
 
 
 def issue_from(d: dict[str, Any], rel: str, digest: str) -> Issue:
@@ -461,29 +458,28 @@ def issue_from(d: dict[str, Any], rel: str, digest: str) -> Issue:
         distribution=d.get("distribution"),
         principals=(d["principals"][0], d["principals"][1]),
         bluf=d["bluf"],
-        sources=_t(d["sources"]),
-        key_judgments=tuple(
-            KeyJudgment(k["id"], k["text"], k["confidence"], _t(k["sources"]))
-            for k in d["key_judgments"]
-        ),
+        sources=citations(d["sources"]),
+        key_judgments=tuple(KeyJudgment(**judgment(k)) for k in d["key_judgments"] if shown(k)),
         positions=tuple(
             PositionRow(
                 id=r["id"],
                 topic=r["topic"],
                 gap=r["gap"],
                 stances=tuple(r["stances"].items()),
-                sources=_t(r["sources"]),
+                sources=citations(r["sources"]),
                 note=r.get("note"),
                 confidence=r.get("confidence"),
+                **claim(r),
             )
             for r in d["positions"]
+            if shown(r)
         ),
         agendas=tuple(
             Agenda(
                 a["actor"],
                 _t(a.get("goals")),
                 _t(a.get("red_lines")),
-                _t(a["sources"]),
+                citations(a["sources"]),
                 a.get("confidence"),
             )
             for a in d.get("agendas") or ()
@@ -493,10 +489,12 @@ def issue_from(d: dict[str, Any], rel: str, digest: str) -> Issue:
                 s["id"],
                 s["heading"],
                 s["body"],
-                _t(s.get("sources")),
+                citations(s.get("sources")),
                 confidence=s.get("confidence"),
+                **claim(s),
             )
             for s in d.get("analysis") or ()
+            if shown(s)
         ),
         precedents=tuple(
             sorted(
@@ -506,11 +504,14 @@ def issue_from(d: dict[str, Any], rel: str, digest: str) -> Issue:
                         PartialDate.parse(p["date"]),
                         p["title"],
                         p["summary"],
-                        _t(p["sources"]),
+                        citations(p["sources"]),
                         p.get("confidence"),
                         p.get("date_label"),
+                        timeline=p.get("timeline", True),
+                        **claim(p),
                     )
                     for p in d.get("precedents") or ()
+                    if shown(p)
                 ),
                 key=lambda p: (p.date, p.id),
             )
@@ -523,7 +524,7 @@ def issue_from(d: dict[str, Any], rel: str, digest: str) -> Issue:
                 s["likelihood"],
                 s["description"],
                 _t(s["indicators"]),
-                _t(s["sources"]),
+                citations(s["sources"]),
                 s.get("implications"),
             )
             for s in d.get("scenarios") or ()
@@ -534,7 +535,7 @@ def issue_from(d: dict[str, Any], rel: str, digest: str) -> Issue:
                 e["lever"],
                 e["holder"],
                 e["effect"],
-                _t(e["sources"]),
+                citations(e["sources"]),
                 _t(e.get("targets")),
                 e.get("direction", "pressure"),
                 e.get("confidence"),
@@ -544,7 +545,8 @@ def issue_from(d: dict[str, Any], rel: str, digest: str) -> Issue:
         third_parties=tuple(_note(t, "influence") for t in d.get("third_parties") or ()),
         public_opinion=tuple(_note(p, "summary") for p in d.get("public_opinion") or ()),
         talking_points=tuple(
-            TalkingPoint(t["text"], _t(t.get("sources"))) for t in d.get("talking_points") or ()
+            TalkingPoint(t["text"], citations(t.get("sources")), t.get("they_say"))
+            for t in d.get("talking_points") or ()
         ),
         related=_t(d.get("related")),
         digest=digest,
@@ -590,5 +592,7 @@ def config_from(d: dict[str, Any]) -> Config:
         markings=markings or DEFAULT_MARKINGS,
         audience=site.get("audience", default.audience),
         exclude=tuple(site.get("exclude", ())),
+        checks_off=tuple((d.get("tradecraft") or {}).get("off", ())),
+        bluf_max_words=(d.get("tradecraft") or {}).get("bluf_max_words", default.bluf_max_words),
         theme=theme_from(d.get("theme")),
     )

@@ -14,6 +14,7 @@ from collections.abc import Collection, Iterable
 from typing import Any
 
 from . import model, theme
+from .analytic import citation_id
 from .diagnostics import Diagnostic, sort_key
 from .load import Document
 from .project import SourceFile
@@ -349,9 +350,16 @@ def salvage_checks(
 def _check_sources(
     ck: Checker, doc: Document, base: tuple[Any, ...], item: dict[str, Any], known: set[str]
 ) -> None:
-    """Every source an item cites must be in the sources registry."""
-    for j, sid in enumerate(item.get("sources") or ()):
+    """Every source an item cites must be in the sources registry, and be cited once."""
+    seen: set[str] = set()
+    for j, cited in enumerate(item.get("sources") or ()):
+        sid = citation_id(cited)  # a plain id, or the id of a graded citation {id: ...}
+        if not isinstance(sid, str):
+            continue
         ck.ref(doc, (*base, "sources", j), sid, known, "source")
+        if sid in seen:
+            ck.err(doc, (*base, "sources", j), f"source '{_shown(sid)}' is cited twice here")
+        seen.add(sid)
 
 
 def _check_date(ck: Checker, doc: Document, path: tuple[Any, ...], text: str) -> None:

@@ -204,12 +204,20 @@ def _message(err: ValidationError, doc: Document) -> tuple[tuple[str | int, ...]
     if v == "uniqueItems":
         return path, f"{where} lists the same entry twice", False
     if v in ("anyOf", "oneOf") and err.context:
-        from jsonschema.exceptions import best_match
-
-        inner = best_match(err.context)
-        p2, m2, k2 = _message(inner, doc)
-        return p2, m2, k2
+        return _branch_message(err, doc)
+    if v in ("minimum", "maximum"):
+        bound = "at least" if v == "minimum" else "at most"
+        return path, f"{where} is {_short(inst)}; it must be {bound} {err.validator_value}", False
     return path, err.message if len(err.message) < 200 else err.message[:197] + "...", False
+
+
+def _branch_message(err: ValidationError, doc: Document) -> tuple[tuple[str | int, ...], str, bool]:
+    """The message of the alternative the value was meant for: a mapping given for `text or
+    mapping` (a graded citation, an indicator) is judged as a mapping, not as wrong text."""
+    from jsonschema.exceptions import best_match
+
+    shaped = [e for e in err.context or () if e.validator != "type"]
+    return _message(best_match(shaped or err.context or ()), doc)
 
 
 def check(doc: Document, kind: str) -> list[Diagnostic]:

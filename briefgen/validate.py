@@ -13,9 +13,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from . import model, rules
+from . import model, rules, tradecraft
 from .cache import DocCache, cached_document, fast_valid, top_positions
-from .diagnostics import Diagnostic, Severity, sort_key
+from .diagnostics import Diagnostic, Severity, has_errors, sort_key
 from .engine.workers import context, default_jobs, parallel_map, use_context
 from .load import MAX_BYTES, Document, load_file
 from .project import BRIEFS_DIR, SourceFile, discover, read_source
@@ -82,6 +82,8 @@ def load_project(
     diags.extend(rules.salvage_checks(valid, damaged, _issue_stems(files)))
     if corpus is not None and today is not None:
         diags.extend(freshness(corpus, result.documents, today, strict_freshness))
+    if corpus is not None:  # tradecraft (#22): the analytic-standards rules, TC001...
+        diags.extend(tradecraft.check(corpus, result.documents, today, strict_freshness))
     diags.sort(key=sort_key)
     if not any(d.severity is Severity.ERROR for d in diags):
         result.corpus = corpus
@@ -230,8 +232,14 @@ def revalidate_changed(root: Path, changed: Collection[str]) -> model.Corpus | N
             return None
         corpus.issues[ident] = model.issue_from(doc.data, doc.rel, doc.digest)
         corpus.digests[rel] = doc.digest
+        docs[rel] = doc
     corpus.issues = dict(sorted(corpus.issues.items()))
-    return corpus
+    return _tradecraft_clean(corpus, docs)
+
+
+def _tradecraft_clean(corpus: model.Corpus, docs: dict[str, Document]) -> model.Corpus | None:
+    """The corpus, or None when a tradecraft rule finds an error (TC001, TC005)."""
+    return None if has_errors(tradecraft.check(corpus, docs, None, False)) else corpus
 
 
 def load_unchanged(

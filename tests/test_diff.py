@@ -213,12 +213,14 @@ EXPECTED_BODY = """\
 def _empty_issue(**lists: Any) -> dict[str, Any]:
     keys = [
         "confidence",
+        "credibility",
         "edits",
         "fields",
         "gaps",
         "judgments_added",
         "judgments_removed",
         "judgments_reworded",
+        "judgment_likelihoods",
         "likelihoods",
         "positions_added",
         "positions_removed",
@@ -227,6 +229,7 @@ def _empty_issue(**lists: Any) -> dict[str, Any]:
         "sources_added",
         "sources_removed",
         "stances",
+        "statuses",
     ]
     return {k: lists.get(k, []) for k in keys}
 
@@ -280,6 +283,7 @@ def expected_json(base_commit: str, head: str, head_commit: str | None) -> dict[
         "sources_added": [{"id": "second-source", "label": "Second test source"}],
         "sources_removed": [],
         "sources_rerated": [_level("test-source", "Test source", "low", "moderate", "raised")],
+        "sources_regraded": [],
     }
 
 
@@ -349,8 +353,8 @@ def test_reorder_and_whitespace_only_commit_reports_nothing(root: Path) -> None:
         root,
         "briefs/issues/new-start.yaml",
         (
-            "      united-states: No guarantees reported as offered",
-            "      united-states: >-\n        No guarantees   reported\n        as offered",
+            "    title: New START signed in Prague",
+            "    title: >-\n      New START   signed\n      in Prague",
         ),
     )
     commit(root, "Reorder keys and items; rewrap text")

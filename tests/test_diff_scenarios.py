@@ -249,12 +249,14 @@ def level(ident: str, label: str, old: str, new: str, direction: str) -> dict[st
 
 EMPTY_ISSUE = {
     "confidence": [],
+    "credibility": [],
     "edits": [],
     "fields": [],
     "gaps": [],
     "judgments_added": [],
     "judgments_removed": [],
     "judgments_reworded": [],
+    "judgment_likelihoods": [],
     "likelihoods": [],
     "positions_added": [],
     "positions_removed": [],
@@ -263,6 +265,7 @@ EMPTY_ISSUE = {
     "sources_added": [],
     "sources_removed": [],
     "stances": [],
+    "statuses": [],
 }
 
 
@@ -840,6 +843,7 @@ def test_between_two_commits_through_the_cli(root: Path) -> None:
         "sources_added": [],
         "sources_removed": [],
         "sources_rerated": [],
+        "sources_regraded": [],
     }
     assert out.endswith("}\n") and '\n  "base": "HEAD~1",\n' in out  # indented, keys sorted
     code, out, _ = run("-C", root, "diff", "HEAD")

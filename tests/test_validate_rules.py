@@ -22,6 +22,8 @@ site:
   title: Test briefs
   base_url: https://briefs.example.org/
 stale_after_days: 180
+tradecraft:  # these cases are about references; tests/test_tradecraft.py has the rules
+  off: [TC002, TC007]
 """
 
 ACTORS_TEXT = """\

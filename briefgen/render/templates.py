@@ -16,6 +16,7 @@ import jinja2
 from markupsafe import Markup, escape
 
 from .. import markup
+from ..analytic import SCALES
 from ..cache import user_cache_dir
 from ..model import (
     CONFIDENCE_WORDS,
@@ -56,6 +57,7 @@ def _common(env: jinja2.Environment) -> None:
         GAP_LABELS=GAP_LABELS,
         LIKELIHOOD_LABELS=LIKELIHOOD_LABELS,
         SCENARIO_KINDS=SCENARIO_KINDS,
+        SCALES=SCALES,  # tradecraft: likelihood ranges, grades, credibility, claim status
     )
     env.filters["safe_href"] = _safe_href
     env.filters["tojson"] = tojson

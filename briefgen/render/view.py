@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from ..model import Actor, Book, Corpus, Issue, Revision, Source
@@ -16,6 +16,7 @@ class Note:
 
     number: int
     source: Source
+    credibility: int | None = None  # tradecraft: this citation's grade, 1-6
 
 
 class Citations:
@@ -33,7 +34,8 @@ class Citations:
             if sid not in self._numbers:
                 self._numbers[sid] = len(self._numbers) + 1
                 self.entries.append(Note(self._numbers[sid], self._sources[sid]))
-            notes.append(self.entries[self._numbers[sid] - 1])
+            note = self.entries[self._numbers[sid] - 1]
+            notes.append(replace(note, credibility=getattr(sid, "credibility", None)))
         return sorted(notes, key=lambda n: n.number)
 
 
@@ -90,7 +92,10 @@ def _timeline_items(issues: list[Issue]) -> list[TimelineItem]:
             if key in seen:  # the same event told by several issues shows once in a book
                 continue
             seen.add(key)
-            items.append((issue.id, p.id, p.date, p.when, p.title, p.confidence == "low"))
+            if not p.timeline:  # tradecraft: an unconfirmed precedent is no event (TC005)
+                continue
+            weak = p.confidence == "low" or p.status is not None
+            items.append((issue.id, p.id, p.date, p.when, p.title, weak))
     return items
 
 
@@ -167,6 +172,7 @@ def sections_of(issue: Issue) -> list[str]:
     present = {
         "bluf": True,
         "judgments": bool(issue.key_judgments),
+        "indicators": any(k.indicators for k in issue.key_judgments),  # tradecraft
         "matrix": bool(issue.positions),
         "positions": bool(issue.positions),
         "agendas": bool(issue.agendas),
