@@ -119,7 +119,13 @@ def target_inputs(
     }
     if target.kind == "issue":
         parts["related"] = [[stem(r), views.get(stem(r))] for r in target.deps[1:]]
+    else:  # its issues may link to any issue outside it, printed by title: all titles count
+        parts["related"] = sorted([i, v] for i, v in views.items() if i not in _ids(target))
     return parts
+
+
+def _ids(target: Target) -> set[str]:
+    return {stem(r) for r in target.deps[1:]}
 
 
 @dataclass(frozen=True)
@@ -174,7 +180,8 @@ def scoped(corpus: Corpus, target: Target, views: Views) -> Corpus:
     """The corpus as one target may see it: the registries, itself and its declared inputs.
 
     An issue sees its related issues only as RelatedIssue (the fields its key holds), so they
-    need not even be loaded; a template reaching for more fails instead of going stale.
+    need not even be loaded; so does a book for the issues outside it that its issues link
+    to. A template reaching for more fails instead of going stale.
     """
     if target.kind == "issue":
         related = set(corpus.issues[target.id].related)
@@ -184,7 +191,9 @@ def scoped(corpus: Corpus, target: Target, views: Views) -> Corpus:
         }
         return replace(corpus, issues=issues, books={})
     wanted = set(corpus.books[target.id].issues)
-    kept = {i: x for i, x in corpus.issues.items() if i in wanted}
+    kept: dict[str, Any] = {i: x for i, x in corpus.issues.items() if i in wanted}
+    outside = {r for i in kept.values() for r in i.related if r not in wanted and r in views}
+    kept.update({i: RelatedIssue(i, **views[i]) for i in sorted(outside)})
     return replace(corpus, issues=kept, books={target.id: corpus.books[target.id]})
 
 

@@ -1,0 +1,44 @@
+"""Issue 21: the format fits any policy topic (book subsets, scaffolds, pairs, new sections)."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from tests.conftest import run
+
+
+def _drop_from_book(project: Path, issue: str) -> None:
+    book = project / "briefs" / "books" / "us-russia-summit.yaml"
+    text = book.read_text("utf-8")
+    line = next(x for x in text.splitlines() if x.startswith("issues: ["))
+    ids = [i.strip() for i in line.removeprefix("issues: [").removesuffix("]").split(",")]
+    new = "issues: [" + ", ".join(i for i in ids if i != issue) + "]"
+    book.write_text(text.replace(line, new), "utf-8")
+
+
+def test_a_book_of_a_subset_links_outside_issues_to_their_own_briefs(project: Path) -> None:
+    """Institutions and Ukraine relate to NATO; a book without NATO still builds and links
+    NATO's own brief instead of an anchor it does not have."""
+    _drop_from_book(project, "nato")
+    res = run("-C", project, "build", "--format", "md,html", "--quiet")
+    assert res.code == 0, res.err
+    md = (project / "build" / "md" / "us-russia-summit.md").read_text("utf-8")
+    assert "- [NATO Enlargement and European Security](nato.md)" in md
+    assert "(#nato)" not in md
+    html = (project / "build" / "html" / "us-russia-summit.html").read_text("utf-8")
+    assert re.search(r'<a href="nato\.html">NATO Enlargement and European Security</a>', html)
+    assert 'href="#nato"' not in html
+
+
+def test_renaming_an_outside_issue_rebuilds_the_book(project: Path) -> None:
+    """The book prints the outside issue's title, so its key holds it: a new title shows."""
+    _drop_from_book(project, "nato")
+    assert run("-C", project, "build", "--format", "md", "--quiet").code == 0
+    nato = project / "briefs" / "issues" / "nato.yaml"
+    text = nato.read_text("utf-8")
+    nato.write_text(text.replace("title: NATO Enlargement", "title: NATO Growth", 1), "utf-8")
+    res = run("-C", project, "build", "--format", "md", "--quiet")
+    assert res.code == 0, res.err
+    md = (project / "build" / "md" / "us-russia-summit.md").read_text("utf-8")
+    assert "[NATO Growth and European Security](nato.md)" in md
