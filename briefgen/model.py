@@ -7,6 +7,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from .dates import MONTHS as MONTHS
+from .dates import PartialDate as PartialDate
+from .topic import Citation, SourcePart, TopicParts, cites, parts_from, topic_parts
+
 CONFIDENCE_WORDS = {
     "low": "Low confidence",
     "moderate": "Moderate confidence",
@@ -18,6 +22,7 @@ GAP_LABELS = {
     "narrow": "Narrow",
     "wide": "Wide",
     "irreconcilable": "Irreconcilable",
+    "not-applicable": "Not applicable",  # issue 21: a row where a gap makes no sense
 }
 LIKELIHOODS = (
     "almost-no-chance",
@@ -43,66 +48,6 @@ SCENARIO_KINDS = {
     "failure": "Failure",
     "alternative": "Alternative",
 }
-MONTHS = [
-    "January",
-    "February",
-    "March",
-    "April",
-    "May",
-    "June",
-    "July",
-    "August",
-    "September",
-    "October",
-    "November",
-    "December",
-]
-
-
-@dataclass(frozen=True, order=True)
-class PartialDate:
-    """A date only as precise as the source gives it (year, month or day)."""
-
-    year: int
-    month: int = 0
-    day: int = 0
-
-    @classmethod
-    def parse(cls, text: str) -> PartialDate:
-        """Parse YYYY, YYYY-MM or YYYY-MM-DD; raise ValueError for impossible dates."""
-        parts = [int(p) for p in text.split("-")]
-        year, month, day = [*parts, 0, 0][:3]
-        if month:
-            if not 1 <= month <= 12:
-                raise ValueError(f"month {month} does not exist")
-            if day:
-                dt.date(year, month, day)
-        return cls(year, month, day)
-
-    @property
-    def iso(self) -> str:
-        """The date as written: as precise as known."""
-        if self.day:
-            return f"{self.year:04d}-{self.month:02d}-{self.day:02d}"
-        if self.month:
-            return f"{self.year:04d}-{self.month:02d}"
-        return f"{self.year:04d}"
-
-    @property
-    def label(self) -> str:
-        """Human form: '6 August 2025', 'December 2019' or '2018'."""
-        if self.day:
-            return f"{self.day} {MONTHS[self.month - 1]} {self.year}"
-        if self.month:
-            return f"{MONTHS[self.month - 1]} {self.year}"
-        return str(self.year)
-
-    @property
-    def ordinal(self) -> float:
-        """Position on a time axis in years, for the timeline picture."""
-        month = self.month or 1
-        day = self.day or 1
-        return self.year + (month - 1) / 12 + (day - 1) / 365
 
 
 @dataclass(frozen=True)
@@ -118,6 +63,11 @@ class Source:
     local_copy: str | None
     reliability: str
     reliability_notes: str
+    parts: tuple[SourcePart, ...] = ()
+
+    def part(self, part_id: str | None) -> SourcePart | None:
+        """One of the source's dated parts, by id."""
+        return next((p for p in self.parts if p.id == part_id), None)
 
 
 @dataclass(frozen=True)
@@ -127,7 +77,7 @@ class Person:
     name: str
     role: str
     native_name: str | None = None
-    sources: tuple[str, ...] = ()
+    sources: tuple[Citation, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -138,12 +88,12 @@ class Actor:
     name: str
     short_name: str
     kind: str
-    agenda: str
+    agenda: str | None  # the fallback where a brief gives no profile of its own (issue 21)
     native_name: str | None = None
     member_of: tuple[str, ...] = ()
     people: tuple[Person, ...] = ()
     red_lines: tuple[str, ...] = ()
-    sources: tuple[str, ...] = ()
+    sources: tuple[Citation, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -153,7 +103,7 @@ class KeyJudgment:
     id: str
     text: str
     confidence: str
-    sources: tuple[str, ...]
+    sources: tuple[Citation, ...]
 
 
 @dataclass(frozen=True)
@@ -164,9 +114,10 @@ class PositionRow:
     topic: str
     gap: str
     stances: tuple[tuple[str, str], ...]
-    sources: tuple[str, ...]
+    sources: tuple[Citation, ...]
     note: str | None = None
     confidence: str | None = None
+    between: tuple[str, str] | None = None  # issue 21: the pair this row's gap is between
 
     def stance(self, actor: str) -> str | None:
         """The stance of one actor, or None where the row does not name it."""
@@ -180,7 +131,7 @@ class Agenda:
     actor: str
     goals: tuple[str, ...]
     red_lines: tuple[str, ...]
-    sources: tuple[str, ...]
+    sources: tuple[Citation, ...]
     confidence: str | None = None
 
 
@@ -191,7 +142,7 @@ class Section:
     id: str
     heading: str
     body: str
-    sources: tuple[str, ...] = ()
+    sources: tuple[Citation, ...] = ()
     kind: str = "analysis"
     confidence: str | None = None
 
@@ -204,7 +155,7 @@ class Precedent:
     date: PartialDate
     title: str
     summary: str
-    sources: tuple[str, ...]
+    sources: tuple[Citation, ...]
     confidence: str | None = None
     date_label: str | None = None
 
@@ -224,7 +175,7 @@ class Scenario:
     likelihood: str
     description: str
     indicators: tuple[str, ...]
-    sources: tuple[str, ...]
+    sources: tuple[Citation, ...]
     implications: str | None = None
 
 
@@ -236,7 +187,7 @@ class Lever:
     lever: str
     holder: str
     effect: str
-    sources: tuple[str, ...]
+    sources: tuple[Citation, ...]
     targets: tuple[str, ...] = ()
     direction: str = "pressure"
     confidence: str | None = None
@@ -248,7 +199,7 @@ class ActorNote:
 
     actor: str
     text: str
-    sources: tuple[str, ...]
+    sources: tuple[Citation, ...]
     confidence: str | None = None
 
 
@@ -257,7 +208,7 @@ class TalkingPoint:
     """A line a principal may use."""
 
     text: str
-    sources: tuple[str, ...] = ()
+    sources: tuple[Citation, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -281,7 +232,7 @@ class Issue:
     last_reviewed: dt.date
     principals: tuple[str, str]
     bluf: str
-    sources: tuple[str, ...]
+    sources: tuple[Citation, ...]
     key_judgments: tuple[KeyJudgment, ...]
     positions: tuple[PositionRow, ...]
     subtitle: str | None = None
@@ -296,6 +247,11 @@ class Issue:
     talking_points: tuple[TalkingPoint, ...] = ()
     related: tuple[str, ...] = ()
     digest: str = ""
+    topic: TopicParts = field(default_factory=TopicParts)  # issue 21: profiles, sections
+
+    def pair(self, row: PositionRow) -> tuple[str, str]:
+        """The two actors a row's gap is measured between: its own pair, else the principals."""
+        return row.between or self.principals
 
     def stance_actors(self) -> tuple[str, ...]:
         """Columns of the positions table: principals first, then others in order of appearance."""
@@ -322,10 +278,11 @@ class Book:
     issues: tuple[str, ...]
     subtitle: str | None = None
     distribution: str | None = None
-    summary_sources: tuple[str, ...] = ()
+    summary_sources: tuple[Citation, ...] = ()
     key_players: tuple[str, ...] = ()
     sections: tuple[Section, ...] = ()
     digest: str = ""
+    topic: TopicParts = field(default_factory=TopicParts)  # issue 21: profiles, authors
 
 
 @dataclass(frozen=True)
@@ -419,6 +376,7 @@ def source_from(d: dict[str, Any]) -> Source:
         local_copy=d.get("local_copy"),
         reliability=rel["rating"],
         reliability_notes=rel["notes"],
+        parts=parts_from(d),
     )
 
 
@@ -429,20 +387,20 @@ def actor_from(d: dict[str, Any]) -> Actor:
         name=d["name"],
         short_name=d["short_name"],
         kind=d["kind"],
-        agenda=d["agenda"],
+        agenda=d.get("agenda"),
         native_name=d.get("native_name"),
         member_of=_t(d.get("member_of")),
         people=tuple(
-            Person(p["name"], p["role"], p.get("native_name"), _t(p.get("sources")))
+            Person(p["name"], p["role"], p.get("native_name"), cites(p.get("sources")))
             for p in d.get("people") or ()
         ),
         red_lines=_t(d.get("red_lines")),
-        sources=_t(d.get("sources")),
+        sources=cites(d.get("sources")),
     )
 
 
 def _note(d: dict[str, Any], text_key: str) -> ActorNote:
-    return ActorNote(d["actor"], d[text_key], _t(d["sources"]), d.get("confidence"))
+    return ActorNote(d["actor"], d[text_key], cites(d["sources"]), d.get("confidence"))
 
 
 def issue_from(d: dict[str, Any], rel: str, digest: str) -> Issue:
@@ -458,9 +416,9 @@ def issue_from(d: dict[str, Any], rel: str, digest: str) -> Issue:
         distribution=d.get("distribution"),
         principals=(d["principals"][0], d["principals"][1]),
         bluf=d["bluf"],
-        sources=_t(d["sources"]),
+        sources=cites(d["sources"]),
         key_judgments=tuple(
-            KeyJudgment(k["id"], k["text"], k["confidence"], _t(k["sources"]))
+            KeyJudgment(k["id"], k["text"], k["confidence"], cites(k["sources"]))
             for k in d["key_judgments"]
         ),
         positions=tuple(
@@ -469,9 +427,10 @@ def issue_from(d: dict[str, Any], rel: str, digest: str) -> Issue:
                 topic=r["topic"],
                 gap=r["gap"],
                 stances=tuple(r["stances"].items()),
-                sources=_t(r["sources"]),
+                sources=cites(r["sources"]),
                 note=r.get("note"),
                 confidence=r.get("confidence"),
+                between=(r["between"][0], r["between"][1]) if r.get("between") else None,
             )
             for r in d["positions"]
         ),
@@ -480,7 +439,7 @@ def issue_from(d: dict[str, Any], rel: str, digest: str) -> Issue:
                 a["actor"],
                 _t(a.get("goals")),
                 _t(a.get("red_lines")),
-                _t(a["sources"]),
+                cites(a["sources"]),
                 a.get("confidence"),
             )
             for a in d.get("agendas") or ()
@@ -490,7 +449,7 @@ def issue_from(d: dict[str, Any], rel: str, digest: str) -> Issue:
                 s["id"],
                 s["heading"],
                 s["body"],
-                _t(s.get("sources")),
+                cites(s.get("sources")),
                 confidence=s.get("confidence"),
             )
             for s in d.get("analysis") or ()
@@ -503,7 +462,7 @@ def issue_from(d: dict[str, Any], rel: str, digest: str) -> Issue:
                         PartialDate.parse(p["date"]),
                         p["title"],
                         p["summary"],
-                        _t(p["sources"]),
+                        cites(p["sources"]),
                         p.get("confidence"),
                         p.get("date_label"),
                     )
@@ -520,7 +479,7 @@ def issue_from(d: dict[str, Any], rel: str, digest: str) -> Issue:
                 s["likelihood"],
                 s["description"],
                 _t(s["indicators"]),
-                _t(s["sources"]),
+                cites(s["sources"]),
                 s.get("implications"),
             )
             for s in d.get("scenarios") or ()
@@ -531,7 +490,7 @@ def issue_from(d: dict[str, Any], rel: str, digest: str) -> Issue:
                 e["lever"],
                 e["holder"],
                 e["effect"],
-                _t(e["sources"]),
+                cites(e["sources"]),
                 _t(e.get("targets")),
                 e.get("direction", "pressure"),
                 e.get("confidence"),
@@ -541,10 +500,11 @@ def issue_from(d: dict[str, Any], rel: str, digest: str) -> Issue:
         third_parties=tuple(_note(t, "influence") for t in d.get("third_parties") or ()),
         public_opinion=tuple(_note(p, "summary") for p in d.get("public_opinion") or ()),
         talking_points=tuple(
-            TalkingPoint(t["text"], _t(t.get("sources"))) for t in d.get("talking_points") or ()
+            TalkingPoint(t["text"], cites(t.get("sources"))) for t in d.get("talking_points") or ()
         ),
         related=_t(d.get("related")),
         digest=digest,
+        topic=topic_parts(d),
     )
 
 
@@ -561,14 +521,15 @@ def book_from(d: dict[str, Any], rel: str, digest: str) -> Book:
         audience=d["audience"],
         distribution=d.get("distribution"),
         executive_summary=d["executive_summary"],
-        summary_sources=_t(d.get("summary_sources")),
+        summary_sources=cites(d.get("summary_sources")),
         issues=_t(d["issues"]),
         key_players=_t(d.get("key_players")),
         sections=tuple(
-            Section(s["id"], s["heading"], s["body"], _t(s.get("sources")), s["kind"])
+            Section(s["id"], s["heading"], s["body"], cites(s.get("sources")), s["kind"])
             for s in d.get("sections") or ()
         ),
         digest=digest,
+        topic=topic_parts(d),
     )
 
 

@@ -103,11 +103,17 @@ def markings_of(corpus: Corpus) -> dict[str, str]:
     return out
 
 
+def links_of(targets: Iterable[Target]) -> dict[str, tuple[str, ...]]:
+    """Each issue's related issues, from its target's files."""
+    return {t.id: tuple(stem(r) for r in t.deps[1:]) for t in targets if t.kind == "issue"}
+
+
 def target_inputs(
     target: Target,
     digests: dict[str, str],
     revisions: dict[str, list[Revision]],
     views: Views,
+    links: dict[str, tuple[str, ...]] | None = None,
 ) -> dict[str, Any]:
     """What one brief's bytes depend on among the project's files (part of each of its keys)."""
     files = [target.own] if target.kind == "issue" else list(target.deps)
@@ -119,13 +125,11 @@ def target_inputs(
     }
     if target.kind == "issue":
         parts["related"] = [[stem(r), views.get(stem(r))] for r in target.deps[1:]]
-    else:  # its issues may link to any issue outside it, printed by title: all titles count
-        parts["related"] = sorted([i, v] for i, v in views.items() if i not in _ids(target))
+    else:  # the issues outside the book that its issues link to, printed by title
+        inside = [stem(r) for r in target.deps[1:]]
+        outside = {r for i in inside for r in (links or {}).get(i, ())} - set(inside)
+        parts["related"] = [[r, views.get(r)] for r in sorted(outside)]
     return parts
-
-
-def _ids(target: Target) -> set[str]:
-    return {stem(r) for r in target.deps[1:]}
 
 
 @dataclass(frozen=True)
@@ -151,8 +155,10 @@ def plan(targets: Iterable[Target], formats: Iterable[str], inputs: Inputs) -> l
         for fmt in formats
     }
     jobs: list[Job] = []
+    targets = list(targets)
+    links = links_of(targets)
     for t in targets:
-        own = target_inputs(t, inputs.digests, inputs.revisions, inputs.views)
+        own = target_inputs(t, inputs.digests, inputs.revisions, inputs.views, links)
         jobs.extend(Job(t.kind, t.id, fmt, makers[fmt].key(own)) for fmt in formats)
     return jobs
 

@@ -3,38 +3,49 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..model import Actor, Book, Corpus, Issue, Revision, Source
+from ..model import Actor, Book, Corpus, Issue, PartialDate, Revision, Source
+from ..topic import Citation, SourcePart
 from .figures import Matrix, Timeline, TimelineItem, gap_matrix, timeline
 
 
 @dataclass(frozen=True)
 class Note:
-    """A numbered endnote pointing at one source."""
+    """A numbered endnote pointing at one source (one of its parts, a pinpoint in it)."""
 
     number: int
     source: Source
+    part: SourcePart | None = None
+    at: str | None = None
+
+    @property
+    def date(self) -> PartialDate | None:
+        """The date the note prints: its part's, else the source's."""
+        return (self.part.date if self.part else None) or self.source.date
 
 
 class Citations:
-    """Numbers sources in order of first citation, for endnotes linked from the text."""
+    """Numbers citations in order of first use, for endnotes linked from the text; the same
+    source at another part or pinpoint is another note."""
 
     def __init__(self, sources: dict[str, Source]) -> None:
         self._sources = sources
-        self._numbers: dict[str, int] = {}
+        self._numbers: dict[tuple[str, str, str], int] = {}
         self.entries: list[Note] = []
 
-    def __call__(self, ids: tuple[str, ...] | list[str]) -> list[Note]:
+    def __call__(self, items: Iterable[Citation] | Citation) -> list[Note]:
         """Cite sources; returns their notes (numbered on first use)."""
         notes = []
-        for sid in ids:
-            if sid not in self._numbers:
-                self._numbers[sid] = len(self._numbers) + 1
-                self.entries.append(Note(self._numbers[sid], self._sources[sid]))
-            notes.append(self.entries[self._numbers[sid] - 1])
-        return sorted(notes, key=lambda n: n.number)
+        for c in [items] if isinstance(items, Citation) else items:
+            if c.key not in self._numbers:
+                self._numbers[c.key] = len(self._numbers) + 1
+                src = self._sources[c.id]
+                self.entries.append(Note(self._numbers[c.key], src, src.part(c.part), c.at))
+            notes.append(self.entries[self._numbers[c.key] - 1])
+        return sorted(set(notes), key=lambda n: n.number)
 
 
 def _months(d: dt.date) -> str:
