@@ -47,7 +47,8 @@ def figure_path(root: Path, file: str) -> Path:
     """The figure's file inside briefs/figures/; FigureError when it would lie elsewhere."""
     folder = (root / FIGURES_DIR).resolve()
     path = (folder / file).resolve()
-    if file.startswith("/") or "\\" in file or not path.is_relative_to(folder):
+    climbs = ".." in file.split("/")
+    if file.startswith("/") or "\\" in file or climbs or not path.is_relative_to(folder):
         raise FigureError(f"figure file '{file}' is outside {FIGURES_DIR}/; put images there")
     return path
 

@@ -19,6 +19,7 @@ from .load import Document
 from .project import SourceFile
 from .rules_topic import check_cited, check_pair, check_topic, source_refs
 from .schema import suggest
+from .topic import NOT_APPLICABLE
 
 # The schema-valid files of a project, grouped by their kind ("issue", "actors", ...).
 ByKind = dict[str, list[tuple[SourceFile, Document]]]
@@ -421,10 +422,11 @@ def _issue_positions(
         for actor in row["stances"]:
             ck.ref(doc, ("positions", i, "stances", actor), actor, actors, "actor", key=True)
         check_pair(ck, doc, i, row, actors)
-        pair = row.get("between") or principals
+        pair = row.get("between") or ([] if row.get("gap") == NOT_APPLICABLE else principals)
         what = "actor of its pair" if row.get("between") else "principal actor"
+        known = actors if row.get("between") else set(pair)  # an unknown one is reported once
         for principal in dict.fromkeys(pair):
-            if isinstance(principal, str) and principal not in row["stances"]:
+            if principal in known and principal not in row["stances"]:
                 ck.err(
                     doc,
                     ("positions", i, "stances"),

@@ -72,7 +72,9 @@ def search_pages(site: Path) -> list[dict[str, Any]]:
 
 # Tests that lay out PDFs, drive a browser or build whole sites: `pytest -m "not slow"` leaves
 # them out for a quick run while editing; `make test` runs everything.
-SLOW_FIXTURES = frozenset({"built", "pdf_pair", "site", "driver", "browser", "pages"})
+SLOW_FIXTURES = frozenset(
+    {"built", "pdf_pair", "site", "driver", "browser", "pages", "arctic_built"}
+)
 SLOW_MODULES = frozenset(
     {"test_site_browser", "test_setup", "test_hooks", "test_site_serve", "test_wheel"}
 )

@@ -28,6 +28,7 @@ FORMAT_TEMPLATES = {
     "html": ("html", "shared", "assets"),
     "pdf": ("html", "shared", "assets"),
 }
+FIGURES_PREFIX = f"{BRIEFS_DIR}/figures/"
 SAFE_ID = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*\Z")
 
 
@@ -117,6 +118,7 @@ def target_inputs(
 ) -> dict[str, Any]:
     """What one brief's bytes depend on among the project's files (part of each of its keys)."""
     files = [target.own] if target.kind == "issue" else list(target.deps)
+    files += [r for r in digests if r.startswith(FIGURES_PREFIX)]  # any brief may show one
     parts: dict[str, Any] = {
         "inputs": {r: digests.get(r, "missing") for r in sorted({*SHARED, *files})},
         "history": [

@@ -14,6 +14,7 @@ from ..project import BUILTIN_TEMPLATES as BUILTIN
 from ..project import template_dirs
 from .figures import gap_matrix
 from .templates import render
+from .topic_view import TopicHelpers
 from .view import BriefView, book_view, context, issue_view
 
 
@@ -78,6 +79,7 @@ def render_html(
         css_href=css_href,
         issue_matrix=lambda issue: gap_matrix([issue]),
         related_href=_related_href(corpus, target, ".html"),
+        **TopicHelpers(corpus, root).context(),
         **extra,
     )
     return render("html", template, root, **ctx)
@@ -88,5 +90,10 @@ def render_markdown(
 ) -> str:
     """GitHub-flavoured Markdown of one brief."""
     view = view_for(corpus, target, revisions or [])
-    ctx = context(corpus, view, related_href=_related_href(corpus, target, ".md"))
+    ctx = context(
+        corpus,
+        view,
+        related_href=_related_href(corpus, target, ".md"),
+        **TopicHelpers(corpus, root).context(),
+    )
     return render("md", "md/brief.md.j2", root, **ctx)

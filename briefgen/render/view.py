@@ -180,6 +180,9 @@ def sections_of(issue: Issue) -> list[str]:
         "judgments": bool(issue.key_judgments),
         "matrix": bool(issue.positions),
         "positions": bool(issue.positions),
+        "actors": bool(issue.topic.profiles),  # issue 21
+        "quotes": bool(issue.topic.quotes),
+        "figures": bool(issue.topic.figures),
         "agendas": bool(issue.agendas),
         "analysis": bool(issue.analysis),
         "history": bool(issue.precedents),
@@ -188,6 +191,8 @@ def sections_of(issue: Issue) -> list[str]:
         "third-parties": bool(issue.third_parties),
         "opinion": bool(issue.public_opinion),
         "talking-points": bool(issue.talking_points),
+        "watch-list": bool(issue.topic.watch_list),  # issue 21
+        "recommendations": bool(issue.topic.recommendations),
         "related": bool(issue.related),
     }
     return [k for k, on in present.items() if on]

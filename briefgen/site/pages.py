@@ -10,7 +10,7 @@ import datetime as dt
 import hashlib
 import re
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +22,7 @@ from ..render import Target as RenderTarget
 from ..render import render_html
 from ..render.figures import Matrix, gap_matrix
 from ..render.templates import render
+from ..render.topic_view import TopicHelpers
 from ..render.view import Citations, sections_of
 from .search import page_sections, section_json
 
@@ -162,11 +163,12 @@ class ActorIssue:
     agendas: list[Any]
     notes: list[tuple[str, Any]]
     levers: list[Any]
+    profiles: list[Any] = field(default_factory=list)  # issue 21: its profile on this topic
 
     @property
     def empty(self) -> bool:
         """True when the issue does not mention the actor at all."""
-        return not (self.stances or self.agendas or self.notes or self.levers)
+        return not (self.stances or self.agendas or self.notes or self.levers or self.profiles)
 
 
 def actor_issues(corpus: Corpus, actor: Actor) -> list[ActorIssue]:
@@ -184,6 +186,7 @@ def actor_issues(corpus: Corpus, actor: Actor) -> list[ActorIssue]:
             levers=[
                 e for e in issue.economic_levers if actor.id == e.holder or actor.id in e.targets
             ],
+            profiles=[p for p in issue.topic.profiles if p.actor == actor.id],
         )
         if not ai.empty or actor.id in issue.principals:
             found.append(ai)
@@ -316,6 +319,7 @@ def listing_page(item: tuple[str, str]) -> list[tuple[str, bytes, str | None]]:
             books=[b for b in corpus.books.values() if actor.id in b.key_players],
             cite=Citations(corpus.sources),
             sections_of=sections_of,
+            **TopicHelpers(corpus, None).context(),
         )
         sections = section_json(page_sections(text, ACTOR_SKIP))
         return [(f"actors/{ident}.html", text.encode(), sections)]
