@@ -280,6 +280,10 @@ def expected_json(base_commit: str, head: str, head_commit: str | None) -> dict[
         "sources_added": [{"id": "second-source", "label": "Second test source"}],
         "sources_removed": [],
         "sources_rerated": [_level("test-source", "Test source", "low", "moderate", "raised")],
+        "actors_added": [],
+        "actors_removed": [],
+        "actors_changed": [],
+        "books": [],
     }
 
 

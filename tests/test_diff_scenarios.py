@@ -840,6 +840,10 @@ def test_between_two_commits_through_the_cli(root: Path) -> None:
         "sources_added": [],
         "sources_removed": [],
         "sources_rerated": [],
+        "actors_added": [],
+        "actors_removed": [],
+        "actors_changed": [],
+        "books": [],
     }
     assert out.endswith("}\n") and '\n  "base": "HEAD~1",\n' in out  # indented, keys sorted
     code, out, _ = run("-C", root, "diff", "HEAD")
