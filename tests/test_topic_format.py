@@ -42,3 +42,42 @@ def test_renaming_an_outside_issue_rebuilds_the_book(project: Path) -> None:
     assert res.code == 0, res.err
     md = (project / "build" / "md" / "us-russia-summit.md").read_text("utf-8")
     assert "[NATO Growth and European Security](nato.md)" in md
+
+
+NEW_FIELDS = {
+    "issue": [
+        ("properties", "actors"),
+        ("properties", "recommendations"),
+        ("properties", "watch_list"),
+        ("properties", "figures"),
+        ("properties", "quotes"),
+        ("properties", "authors"),
+        ("properties", "positions", "items", "properties", "between"),
+        ("$defs", "citation"),
+        ("$defs", "citation", "properties", "at"),
+        ("$defs", "sourceRef"),
+    ],
+    "book": [("properties", "actors"), ("properties", "authors")],
+    "sources": [("properties", "sources", "items", "properties", "parts")],
+    "actors": [("properties", "actors", "items", "properties", "kind")],
+}
+
+
+def test_every_new_field_has_a_description_the_editor_shows() -> None:
+    import json
+
+    from tests.conftest import REPO
+
+    missing = []
+    for kind, paths in NEW_FIELDS.items():
+        schema = json.loads((REPO / "briefgen" / "schemas" / f"{kind}.schema.json").read_text())
+        for path in paths:
+            node = schema
+            for key in path:
+                node = node[key]
+            if not node.get("description"):
+                missing.append(f"{kind}: {'/'.join(path)}")
+    assert missing == []
+    issue = json.loads((REPO / "briefgen" / "schemas" / "issue.schema.json").read_text())
+    gap = issue["properties"]["positions"]["items"]["properties"]["gap"]
+    assert "not-applicable" in gap["enum"]
