@@ -81,3 +81,21 @@ def test_every_new_field_has_a_description_the_editor_shows() -> None:
     issue = json.loads((REPO / "briefgen" / "schemas" / "issue.schema.json").read_text())
     gap = issue["properties"]["positions"]["items"]["properties"]["gap"]
     assert "not-applicable" in gap["enum"]
+
+
+def test_in_the_pdf_an_outside_issue_links_to_its_own_pdf(project: Path) -> None:
+    """The book's PDF links NATO's PDF beside it, not a page the PDF folder lacks."""
+    from pypdf import PdfReader
+
+    _drop_from_book(project, "nato")
+    res = run("-C", project, "build", "--format", "pdf", "--quiet")
+    assert res.code == 0, res.err
+    uris = set()
+    for page in PdfReader(project / "build" / "pdf" / "us-russia-summit.pdf").pages:
+        for annot in page.get("/Annots") or ():
+            action = annot.get_object().get("/A")
+            if action and "/URI" in action:
+                uris.add(str(action["/URI"]))
+    assert "nato.pdf" in uris
+    assert not {u for u in uris if u.endswith(".html")}
+    assert (project / "build" / "pdf" / "nato.pdf").is_file()

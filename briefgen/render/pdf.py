@@ -50,6 +50,16 @@ def _data_image(url: str) -> tuple[str, bytes] | None:
         return None
 
 
+# A link the templates make to another brief's page (`nato.html`, from a slug); in a PDF it
+# points at that brief's PDF beside it instead (issue 21: a book's outside related issues).
+_BRIEF_LINK = re.compile(r'href="([a-z0-9]+(?:-[a-z0-9]+)*)\.html"')
+
+
+def pdf_links(html: str) -> str:
+    """The brief's HTML with its links to sibling briefs pointing at their PDFs."""
+    return _BRIEF_LINK.sub(r'href="\1.pdf"', html)
+
+
 def _fetcher_class() -> Any:
     from weasyprint.urls import URLFetcher
 
