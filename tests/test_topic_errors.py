@@ -173,3 +173,22 @@ def test_a_markdown_image_in_prose_is_a_warning_at_its_line(arctic: Path) -> Non
         "add the image to briefs/figures/ and list it under `figures` "
         "(file, caption, alt, source)"
     ]
+
+
+def test_an_edited_figure_rebuilds_the_briefs_that_show_it(arctic: Path) -> None:
+    """Figure files are inputs: the next build embeds the new bytes."""
+    import base64
+    import re
+
+    def embedded_svg() -> bytes:
+        html = (arctic / "build" / "html" / "arctic-sea-routes.html").read_text("utf-8")
+        (data,) = re.findall(r"data:image/svg\+xml;base64,([A-Za-z0-9+/=]+)", html)
+        return base64.b64decode(data)
+
+    assert run("-C", arctic, "build", "--format", "html", "--quiet").code == 0
+    assert b"Before April 2023" in embedded_svg()
+    edit(arctic, "Before April 2023", "Before 4 April 2023", "briefs/figures/arctic-allies.svg")
+    res = run("-C", arctic, "build", "--format", "html")
+    assert res.code == 0, res.err
+    assert "wrote build/html/arctic-sea-routes.html" in res.out + res.err
+    assert b"Before 4 April 2023" in embedded_svg()
