@@ -9,6 +9,7 @@ from typing import Any
 
 from .dates import MONTHS as MONTHS
 from .dates import PartialDate as PartialDate
+from .theme import Theme, theme_from
 from .topic import Citation, SourcePart, TopicParts, cites, parts_from, topic_parts
 
 CONFIDENCE_WORDS = {
@@ -310,6 +311,7 @@ class Config:
     markings: tuple[Marking, ...] = DEFAULT_MARKINGS  # from most open to most restricted
     audience: str = "internal"  # public | internal
     exclude: tuple[str, ...] = ()
+    theme: Theme = field(default_factory=Theme)  # organisation, logo, colours, fonts, extra_css
 
     def rank(self, marking: str) -> int:
         """How restricted a marking is (its place in `markings`; unknown ones rank last)."""
@@ -548,4 +550,5 @@ def config_from(d: dict[str, Any]) -> Config:
         markings=markings or DEFAULT_MARKINGS,
         audience=site.get("audience", default.audience),
         exclude=tuple(site.get("exclude", ())),
+        theme=theme_from(d.get("theme")),
     )

@@ -155,8 +155,8 @@ def test_templates_print_urls_only_through_safe_href() -> None:
                 continue
             if re.fullmatch(r"\{\{ (?:row|c|e)\.href \}\}|\{\{ related_href\(r\) \}\}", value):
                 continue  # built by the code from slugs: '#<id>--row-<id>' or '<id>.html'
-            if "css_href" in value or value == "{{ img.data_url }}":
-                continue  # set by the code: the site's CSS; a checked figure's bytes
+            if "css_href" in value or value in ("{{ img.data_url }}", "{{ brand.logo }}"):
+                continue  # set by the code: the CSS; a checked figure or logo as a data: URL
             loose.append(f"{path}: {value}")
     assert loose == []
 

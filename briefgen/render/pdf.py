@@ -10,7 +10,6 @@ as an in-process render and serial and parallel builds stay identical.
 from __future__ import annotations
 
 import base64
-import binascii
 import contextlib
 import logging
 import os
@@ -36,18 +35,7 @@ class PdfError(Exception):
     """A PDF could not be produced (for example, the page budget was exceeded)."""
 
 
-_DATA_IMAGE = re.compile(r"data:(image/(?:png|jpeg|svg\+xml));base64,([A-Za-z0-9+/=]+)")
-
-
-def _data_image(url: str) -> tuple[str, bytes] | None:
-    """A figure embedded as a base64 data: URL (PNG, JPEG or SVG): its type and bytes."""
-    m = _DATA_IMAGE.fullmatch(url)
-    if m is None:
-        return None
-    try:
-        return m.group(1), base64.b64decode(m.group(2), validate=True)
-    except binascii.Error:
-        return None
+DATA_IMAGE = re.compile(r"data:(image/(?:svg\+xml|png|jpeg));base64,")
 
 
 # A link the templates make to another brief's page (`nato.html`, from a slug); in a PDF it
@@ -76,10 +64,13 @@ def _fetcher_class() -> Any:
 
             from weasyprint.urls import URLFetcherResponse
 
+            image = DATA_IMAGE.match(url)
+            if (
+                image
+            ):  # the theme's logo or a figure, inlined by the renderer (checked when validated)
+                body = base64.b64decode(url[image.end() :], validate=True)
+                return URLFetcherResponse(url, body, {"Content-Type": image.group(1)})
             parts = urlsplit(url)
-            image = _data_image(url)  # a figure the brief embeds (issue 21)
-            if image is not None:
-                return URLFetcherResponse(url[:64], image[1], {"Content-Type": image[0]})
             if parts.scheme == "file" and not parts.netloc:
                 path = Path(unquote(parts.path)).resolve()
                 for base in self._allowed:
