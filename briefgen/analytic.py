@@ -11,6 +11,8 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
+from .topic import cites
+
 # --- likelihood: US Intelligence Community Directive 203 -----------------------------------
 
 LIKELIHOODS = (
@@ -114,45 +116,9 @@ class Claim:
     reason: str | None = field(default=None, kw_only=True)
 
 
-class Citation(str):
-    """A cited source id that may carry a credibility grade (1-6) for this one claim.
-
-    It is the id itself (a str), so every lookup by id keeps working; the object form of a
-    citation item (`{id: x, credibility: 2}`) adds its optional keys as attributes.
-    """
-
-    credibility: int | None
-
-    def __new__(cls, ident: str, credibility: int | None = None) -> Citation:
-        """The id, with the item's optional grade."""
-        obj = super().__new__(cls, ident)
-        obj.credibility = credibility
-        return obj
-
-    def __reduce__(self) -> tuple[Any, ...]:
-        """Pickle with the grade (for the worker processes)."""
-        return (Citation, (str(self), self.credibility))
-
-    @property
-    def id(self) -> str:
-        """The source id, as a plain str."""
-        return str(self)
-
-
 def citation_id(item: Any) -> Any:
     """The source id of a citation item (a plain id or `{id: ...}`); anything else as is."""
     return item.get("id") if isinstance(item, dict) else item
-
-
-def citations(items: Any) -> tuple[Citation, ...]:
-    """The citations of a validated `sources` list (plain ids and object items alike)."""
-    found = []
-    for item in items or ():
-        if isinstance(item, dict):
-            found.append(Citation(item["id"], item.get("credibility")))
-        else:
-            found.append(Citation(item))
-    return tuple(found)
 
 
 def claim(d: dict[str, Any]) -> dict[str, Any]:
@@ -171,7 +137,7 @@ def judgment(k: dict[str, Any]) -> dict[str, Any]:
         "id": k["id"],
         "text": k["text"],
         "confidence": k["confidence"],
-        "sources": citations(k.get("sources")),
+        "sources": cites(k.get("sources")),
         "likelihood": k.get("likelihood"),
         "basis": k.get("basis"),
         "horizon": _day(k.get("horizon")),

@@ -420,9 +420,9 @@ def render_target(item: tuple[str, str, tuple[str, ...]]) -> tuple[dict[str, byt
         if "html" in fmts:
             result["html"] = html.encode()
         if "pdf" in fmts:
-            from .render.pdf import render_pdf
+            from .render.pdf import pdf_links, render_pdf
 
-            result["pdf"] = render_pdf(html, root=ctx.root)
+            result["pdf"] = render_pdf(pdf_links(html), root=ctx.root)
     return result, time.perf_counter() - started
 
 

@@ -10,6 +10,7 @@ from typing import Literal
 from .analytic import GRADES, citation_id
 from .model import GAP_LEVELS, LIKELIHOODS
 from .revisions import Revisions, Snapshot, Yaml, YamlMap, keyed
+from .topic import ref_of
 
 CONFIDENCE_LEVELS = ("low", "moderate", "high")
 
@@ -182,6 +183,28 @@ class IssueChanges:
         return self.change == "changed" and not any(lists)
 
 
+@dataclass(frozen=True)
+class ActorChange:
+    """An actor of the registry whose entry changed, and which of its fields (issue 21)."""
+
+    id: str
+    label: str
+    fields: tuple[str, ...]
+
+
+@dataclass
+class BookChanges:
+    """A briefing book added, removed or changed: its issue list and other fields (issue 21)."""
+
+    id: str
+    title: str
+    change: IssueChange
+    issues_added: list[str] = field(default_factory=list)
+    issues_removed: list[str] = field(default_factory=list)
+    reordered: bool = False
+    fields: list[str] = field(default_factory=list)
+
+
 @dataclass
 class Changes:
     """The whole report: per-issue changes and changes to the source registry."""
@@ -195,6 +218,10 @@ class Changes:
     sources_removed: list[Ref] = field(default_factory=list)
     sources_rerated: list[LevelChange] = field(default_factory=list)
     sources_regraded: list[LevelChange] = field(default_factory=list)
+    actors_added: list[Ref] = field(default_factory=list)
+    actors_removed: list[Ref] = field(default_factory=list)
+    actors_changed: list[ActorChange] = field(default_factory=list)
+    books: list[BookChanges] = field(default_factory=list)
 
     @property
     def empty(self) -> bool:
@@ -207,7 +234,7 @@ class Changes:
                 self.sources_rerated,
                 self.sources_regraded,
             )
-        )
+        ) and not any((self.actors_added, self.actors_removed, self.actors_changed, self.books))
 
 
 # --- comparing --------------------------------------------------------------------------
@@ -279,8 +306,8 @@ def _citations(value: Yaml) -> set[str]:
         v = stack.pop()
         if isinstance(v, dict):
             for k, x in v.items():
-                if k == "sources" and isinstance(x, list):
-                    found.update(_text(citation_id(s)) for s in x)
+                if k == "sources" and isinstance(x, list):  # ids, `id#part`, {id, at}
+                    found.update(_text(ref_of(s).split("#")[0] or s) for s in x)
                 else:
                     stack.append(x)
         elif isinstance(v, list):
@@ -524,4 +551,43 @@ def compare(revisions: Revisions) -> Changes:
         if not ch.empty:
             changes.issues.append(ch)
     _compare_registry(changes, old, new)
+    _compare_actors(changes, old, new)
+    changes.books = [
+        b for k in sorted(old.books.keys() | new.books.keys()) if (b := _compare_book(k, old, new))
+    ]
     return changes
+
+
+def _compare_actors(changes: Changes, old: Snapshot, new: Snapshot) -> None:
+    """Actors added to or removed from the registry, and those whose entry changed."""
+    a, b = old.actors, new.actors
+    changes.actors_added = _refs(b, b.keys() - a.keys(), "name")
+    changes.actors_removed = _refs(a, a.keys() - b.keys(), "name")
+    for k in sorted(a.keys() & b.keys()):
+        fields = _changed_fields(a[k], b[k], ("id",))
+        if fields:
+            changes.actors_changed.append(ActorChange(k, _text(b[k].get("name")), tuple(fields)))
+
+
+def _ids(value: Yaml) -> list[str]:
+    return [v for v in value if isinstance(v, str)] if isinstance(value, list) else []
+
+
+def _compare_book(ident: str, old: Snapshot, new: Snapshot) -> BookChanges | None:
+    """A book added or removed, or what changed in it: its issue list first."""
+    a, b = old.books.get(ident), new.books.get(ident)
+    if a is None or b is None:
+        data = b if a is None else a
+        assert data is not None
+        return BookChanges(
+            ident, _text(data.get("title")) or ident, "added" if a is None else "removed"
+        )
+    ch = BookChanges(ident, _text(b.get("title")) or ident, "changed")
+    before, after = _ids(a.get("issues")), _ids(b.get("issues"))
+    ch.issues_added = [i for i in after if i not in before]
+    ch.issues_removed = [i for i in before if i not in after]
+    kept = [i for i in after if i in before]
+    ch.reordered = kept != [i for i in before if i in after]
+    ch.fields = _changed_fields(a, b, ("id", "issues"))
+    changed = ch.issues_added or ch.issues_removed or ch.reordered or ch.fields
+    return ch if changed else None

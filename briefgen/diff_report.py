@@ -160,4 +160,23 @@ def format_markdown(changes: Changes) -> str:
     ]
     if reg:
         out += ["### Source registry", "", *reg, ""]
+    out += _actors_and_books(changes)
     return "\n".join(out).rstrip("\n") + "\n"
+
+
+def _actors_and_books(changes: Changes) -> list[str]:
+    """The actor registry's and the books' changes (issue 21), as Markdown sections."""
+    out: list[str] = []
+    act = [f"- Added `{r.id}`: {_c(r.label)}" for r in changes.actors_added]
+    act += [f"- Removed `{r.id}`: {_c(r.label)}" for r in changes.actors_removed]
+    act += [f"- `{a.id}` ({_c(a.label)}): {', '.join(a.fields)}" for a in changes.actors_changed]
+    if act:
+        out += ["### Actor registry", "", *act, ""]
+    for b in changes.books:
+        out += [f"### Book {_c(b.title)} (`{b.id}`): {b.change}", ""]
+        lines = [f"- Issue added: `{i}`" for i in b.issues_added]
+        lines += [f"- Issue removed: `{i}`" for i in b.issues_removed]
+        lines += ["- Issues reordered"] if b.reordered else []
+        lines += [f"- Revised: {', '.join(b.fields)}"] if b.fields else []
+        out += [*lines, ""] if lines else []
+    return out

@@ -10,8 +10,11 @@ from typing import Any
 # --- tradecraft (#22): scales, graded citations, claim status ---
 from .analytic import LIKELIHOOD_LABELS as LIKELIHOOD_LABELS
 from .analytic import LIKELIHOODS as LIKELIHOODS
-from .analytic import Claim, Indicator, citations, claim, judgment, shown
+from .analytic import Claim, Indicator, claim, judgment, shown
+from .dates import MONTHS as MONTHS
+from .dates import PartialDate as PartialDate
 from .theme import Theme, theme_from
+from .topic import Citation, SourcePart, TopicParts, cites, parts_from, topic_parts
 
 CONFIDENCE_WORDS = {
     "low": "Low confidence",
@@ -24,6 +27,7 @@ GAP_LABELS = {
     "narrow": "Narrow",
     "wide": "Wide",
     "irreconcilable": "Irreconcilable",
+    "not-applicable": "Not applicable",  # issue 21: a row where a gap makes no sense
 }
 SCENARIO_KINDS = {
     "best-case": "Best case",
@@ -31,66 +35,6 @@ SCENARIO_KINDS = {
     "failure": "Failure",
     "alternative": "Alternative",
 }
-MONTHS = [
-    "January",
-    "February",
-    "March",
-    "April",
-    "May",
-    "June",
-    "July",
-    "August",
-    "September",
-    "October",
-    "November",
-    "December",
-]
-
-
-@dataclass(frozen=True, order=True)
-class PartialDate:
-    """A date only as precise as the source gives it (year, month or day)."""
-
-    year: int
-    month: int = 0
-    day: int = 0
-
-    @classmethod
-    def parse(cls, text: str) -> PartialDate:
-        """Parse YYYY, YYYY-MM or YYYY-MM-DD; raise ValueError for impossible dates."""
-        parts = [int(p) for p in text.split("-")]
-        year, month, day = [*parts, 0, 0][:3]
-        if month:
-            if not 1 <= month <= 12:
-                raise ValueError(f"month {month} does not exist")
-            if day:
-                dt.date(year, month, day)
-        return cls(year, month, day)
-
-    @property
-    def iso(self) -> str:
-        """The date as written: as precise as known."""
-        if self.day:
-            return f"{self.year:04d}-{self.month:02d}-{self.day:02d}"
-        if self.month:
-            return f"{self.year:04d}-{self.month:02d}"
-        return f"{self.year:04d}"
-
-    @property
-    def label(self) -> str:
-        """Human form: '6 August 2025', 'December 2019' or '2018'."""
-        if self.day:
-            return f"{self.day} {MONTHS[self.month - 1]} {self.year}"
-        if self.month:
-            return f"{MONTHS[self.month - 1]} {self.year}"
-        return str(self.year)
-
-    @property
-    def ordinal(self) -> float:
-        """Position on a time axis in years, for the timeline picture."""
-        month = self.month or 1
-        day = self.day or 1
-        return self.year + (month - 1) / 12 + (day - 1) / 365
 
 
 @dataclass(frozen=True)
@@ -107,6 +51,11 @@ class Source:
     reliability: str
     reliability_notes: str
     grade: str | None = None  # tradecraft: Admiralty source reliability, A-F
+    parts: tuple[SourcePart, ...] = ()
+
+    def part(self, part_id: str | None) -> SourcePart | None:
+        """One of the source's dated parts, by id."""
+        return next((p for p in self.parts if p.id == part_id), None)
 
 
 @dataclass(frozen=True)
@@ -116,7 +65,7 @@ class Person:
     name: str
     role: str
     native_name: str | None = None
-    sources: tuple[str, ...] = ()
+    sources: tuple[Citation, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -127,12 +76,12 @@ class Actor:
     name: str
     short_name: str
     kind: str
-    agenda: str
+    agenda: str | None  # the fallback where a brief gives no profile of its own (issue 21)
     native_name: str | None = None
     member_of: tuple[str, ...] = ()
     people: tuple[Person, ...] = ()
     red_lines: tuple[str, ...] = ()
-    sources: tuple[str, ...] = ()
+    sources: tuple[Citation, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -142,7 +91,7 @@ class KeyJudgment(Claim):
     id: str
     text: str
     confidence: str
-    sources: tuple[str, ...]
+    sources: tuple[Citation, ...]
     # --- tradecraft (#22): likelihood apart from confidence, what would resolve it ---
     likelihood: str | None = None
     basis: str | None = None
@@ -158,9 +107,10 @@ class PositionRow(Claim):
     topic: str
     gap: str
     stances: tuple[tuple[str, str], ...]
-    sources: tuple[str, ...]
+    sources: tuple[Citation, ...]
     note: str | None = None
     confidence: str | None = None
+    between: tuple[str, str] | None = None  # issue 21: the pair this row's gap is between
 
     def stance(self, actor: str) -> str | None:
         """The stance of one actor, or None where the row does not name it."""
@@ -174,7 +124,7 @@ class Agenda:
     actor: str
     goals: tuple[str, ...]
     red_lines: tuple[str, ...]
-    sources: tuple[str, ...]
+    sources: tuple[Citation, ...]
     confidence: str | None = None
 
 
@@ -185,7 +135,7 @@ class Section(Claim):
     id: str
     heading: str
     body: str
-    sources: tuple[str, ...] = ()
+    sources: tuple[Citation, ...] = ()
     kind: str = "analysis"
     confidence: str | None = None
 
@@ -198,7 +148,7 @@ class Precedent(Claim):
     date: PartialDate
     title: str
     summary: str
-    sources: tuple[str, ...]
+    sources: tuple[Citation, ...]
     confidence: str | None = None
     date_label: str | None = None
     timeline: bool = True  # drawn on the timeline as an event
@@ -219,7 +169,7 @@ class Scenario:
     likelihood: str
     description: str
     indicators: tuple[str, ...]
-    sources: tuple[str, ...]
+    sources: tuple[Citation, ...]
     implications: str | None = None
 
 
@@ -231,7 +181,7 @@ class Lever:
     lever: str
     holder: str
     effect: str
-    sources: tuple[str, ...]
+    sources: tuple[Citation, ...]
     targets: tuple[str, ...] = ()
     direction: str = "pressure"
     confidence: str | None = None
@@ -243,7 +193,7 @@ class ActorNote:
 
     actor: str
     text: str
-    sources: tuple[str, ...]
+    sources: tuple[Citation, ...]
     confidence: str | None = None
 
 
@@ -252,7 +202,7 @@ class TalkingPoint:
     """A line a principal may use; with `they_say`, the answer to what the other side says."""
 
     text: str
-    sources: tuple[str, ...] = ()
+    sources: tuple[Citation, ...] = ()
     they_say: str | None = None
 
 
@@ -277,7 +227,7 @@ class Issue:
     last_reviewed: dt.date
     principals: tuple[str, str]
     bluf: str
-    sources: tuple[str, ...]
+    sources: tuple[Citation, ...]
     key_judgments: tuple[KeyJudgment, ...]
     positions: tuple[PositionRow, ...]
     subtitle: str | None = None
@@ -292,6 +242,11 @@ class Issue:
     talking_points: tuple[TalkingPoint, ...] = ()
     related: tuple[str, ...] = ()
     digest: str = ""
+    topic: TopicParts = field(default_factory=TopicParts)  # issue 21: profiles, sections
+
+    def pair(self, row: PositionRow) -> tuple[str, str]:
+        """The two actors a row's gap is measured between: its own pair, else the principals."""
+        return row.between or self.principals
 
     def stance_actors(self) -> tuple[str, ...]:
         """Columns of the positions table: principals first, then others in order of appearance."""
@@ -318,10 +273,11 @@ class Book:
     issues: tuple[str, ...]
     subtitle: str | None = None
     distribution: str | None = None
-    summary_sources: tuple[str, ...] = ()
+    summary_sources: tuple[Citation, ...] = ()
     key_players: tuple[str, ...] = ()
     sections: tuple[Section, ...] = ()
     digest: str = ""
+    topic: TopicParts = field(default_factory=TopicParts)  # issue 21: profiles, authors
 
 
 @dataclass(frozen=True)
@@ -419,6 +375,7 @@ def source_from(d: dict[str, Any]) -> Source:
         reliability=rel["rating"],
         reliability_notes=rel["notes"],
         grade=rel.get("grade"),
+        parts=parts_from(d),
     )
 
 
@@ -429,20 +386,20 @@ def actor_from(d: dict[str, Any]) -> Actor:
         name=d["name"],
         short_name=d["short_name"],
         kind=d["kind"],
-        agenda=d["agenda"],
+        agenda=d.get("agenda"),
         native_name=d.get("native_name"),
         member_of=_t(d.get("member_of")),
         people=tuple(
-            Person(p["name"], p["role"], p.get("native_name"), _t(p.get("sources")))
+            Person(p["name"], p["role"], p.get("native_name"), cites(p.get("sources")))
             for p in d.get("people") or ()
         ),
         red_lines=_t(d.get("red_lines")),
-        sources=_t(d.get("sources")),
+        sources=cites(d.get("sources")),
     )
 
 
 def _note(d: dict[str, Any], text_key: str) -> ActorNote:
-    return ActorNote(d["actor"], d[text_key], citations(d["sources"]), d.get("confidence"))
+    return ActorNote(d["actor"], d[text_key], cites(d["sources"]), d.get("confidence"))
 
 
 def issue_from(d: dict[str, Any], rel: str, digest: str) -> Issue:
@@ -458,7 +415,7 @@ def issue_from(d: dict[str, Any], rel: str, digest: str) -> Issue:
         distribution=d.get("distribution"),
         principals=(d["principals"][0], d["principals"][1]),
         bluf=d["bluf"],
-        sources=citations(d["sources"]),
+        sources=cites(d["sources"]),
         key_judgments=tuple(KeyJudgment(**judgment(k)) for k in d["key_judgments"] if shown(k)),
         positions=tuple(
             PositionRow(
@@ -466,9 +423,10 @@ def issue_from(d: dict[str, Any], rel: str, digest: str) -> Issue:
                 topic=r["topic"],
                 gap=r["gap"],
                 stances=tuple(r["stances"].items()),
-                sources=citations(r["sources"]),
+                sources=cites(r["sources"]),
                 note=r.get("note"),
                 confidence=r.get("confidence"),
+                between=(r["between"][0], r["between"][1]) if r.get("between") else None,
                 **claim(r),
             )
             for r in d["positions"]
@@ -479,7 +437,7 @@ def issue_from(d: dict[str, Any], rel: str, digest: str) -> Issue:
                 a["actor"],
                 _t(a.get("goals")),
                 _t(a.get("red_lines")),
-                citations(a["sources"]),
+                cites(a["sources"]),
                 a.get("confidence"),
             )
             for a in d.get("agendas") or ()
@@ -489,7 +447,7 @@ def issue_from(d: dict[str, Any], rel: str, digest: str) -> Issue:
                 s["id"],
                 s["heading"],
                 s["body"],
-                citations(s.get("sources")),
+                cites(s.get("sources")),
                 confidence=s.get("confidence"),
                 **claim(s),
             )
@@ -504,7 +462,7 @@ def issue_from(d: dict[str, Any], rel: str, digest: str) -> Issue:
                         PartialDate.parse(p["date"]),
                         p["title"],
                         p["summary"],
-                        citations(p["sources"]),
+                        cites(p["sources"]),
                         p.get("confidence"),
                         p.get("date_label"),
                         timeline=p.get("timeline", True),
@@ -524,7 +482,7 @@ def issue_from(d: dict[str, Any], rel: str, digest: str) -> Issue:
                 s["likelihood"],
                 s["description"],
                 _t(s["indicators"]),
-                citations(s["sources"]),
+                cites(s["sources"]),
                 s.get("implications"),
             )
             for s in d.get("scenarios") or ()
@@ -535,7 +493,7 @@ def issue_from(d: dict[str, Any], rel: str, digest: str) -> Issue:
                 e["lever"],
                 e["holder"],
                 e["effect"],
-                citations(e["sources"]),
+                cites(e["sources"]),
                 _t(e.get("targets")),
                 e.get("direction", "pressure"),
                 e.get("confidence"),
@@ -545,11 +503,12 @@ def issue_from(d: dict[str, Any], rel: str, digest: str) -> Issue:
         third_parties=tuple(_note(t, "influence") for t in d.get("third_parties") or ()),
         public_opinion=tuple(_note(p, "summary") for p in d.get("public_opinion") or ()),
         talking_points=tuple(
-            TalkingPoint(t["text"], citations(t.get("sources")), t.get("they_say"))
+            TalkingPoint(t["text"], cites(t.get("sources")), t.get("they_say"))
             for t in d.get("talking_points") or ()
         ),
         related=_t(d.get("related")),
         digest=digest,
+        topic=topic_parts(d),
     )
 
 
@@ -566,14 +525,15 @@ def book_from(d: dict[str, Any], rel: str, digest: str) -> Book:
         audience=d["audience"],
         distribution=d.get("distribution"),
         executive_summary=d["executive_summary"],
-        summary_sources=_t(d.get("summary_sources")),
+        summary_sources=cites(d.get("summary_sources")),
         issues=_t(d["issues"]),
         key_players=_t(d.get("key_players")),
         sections=tuple(
-            Section(s["id"], s["heading"], s["body"], _t(s.get("sources")), s["kind"])
+            Section(s["id"], s["heading"], s["body"], cites(s.get("sources")), s["kind"])
             for s in d.get("sections") or ()
         ),
         digest=digest,
+        topic=topic_parts(d),
     )
 
 

@@ -18,6 +18,7 @@ WORKTREE = "working tree"
 ACTORS_REL = f"{BRIEFS_DIR}/actors.yaml"
 SOURCES_REL = f"{BRIEFS_DIR}/sources.yaml"
 ISSUES_DIR = f"{BRIEFS_DIR}/issues/"
+BOOKS_DIR = f"{BRIEFS_DIR}/books/"
 _REGULAR_MODES = ("100644", "100755")
 
 # Plain data exactly as the loader builds it: core-schema scalars, lists, string-keyed maps.
@@ -47,6 +48,7 @@ class Snapshot:
     actors: dict[str, YamlMap] = field(default_factory=dict)
     sources: dict[str, YamlMap] = field(default_factory=dict)
     problems: list[Diagnostic] = field(default_factory=list)
+    books: dict[str, YamlMap] = field(default_factory=dict)  # issue 21: books are compared too
 
 
 @dataclass(frozen=True)
@@ -116,9 +118,10 @@ def _wanted(rel: str) -> str | None:
         return "actors"
     if rel == SOURCES_REL:
         return "sources"
-    name = rel[len(ISSUES_DIR) :]
-    if rel.startswith(ISSUES_DIR) and "/" not in name and name.endswith(".yaml"):
-        return None if name.startswith(".") else "issue"
+    for folder, kind in ((ISSUES_DIR, "issue"), (BOOKS_DIR, "book")):
+        name = rel[len(folder) :]
+        if rel.startswith(folder) and "/" not in name and name.endswith(".yaml"):
+            return None if name.startswith(".") else kind
     return None
 
 
@@ -220,14 +223,14 @@ def _snapshot(label: str, files: dict[str, bytes], problems: list[Diagnostic]) -
         if data is None:
             snap.problems.append(doc.diag((), "the file must be a YAML mapping"))
             continue
-        if kind == "issue":
+        if kind in ("issue", "book"):
             name = data.get("id")
             ident = name if isinstance(name, str) and name else Path(rel).stem
             if ident in owner:
                 msg = f"id '{ident}' is also used by {owner[ident]}"
                 snap.problems.append(doc.diag(("id",), msg))
             owner[ident] = rel
-            snap.issues[ident] = data
+            (snap.issues if kind == "issue" else snap.books)[ident] = data
         else:
             target = snap.actors if kind == "actors" else snap.sources
             target.update(keyed(data.get(kind), "id"))

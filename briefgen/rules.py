@@ -18,7 +18,9 @@ from .analytic import citation_id
 from .diagnostics import Diagnostic, sort_key
 from .load import Document
 from .project import SourceFile
+from .rules_topic import check_cited, check_pair, check_topic, source_refs
 from .schema import suggest
+from .topic import NOT_APPLICABLE, ref_of
 
 # The schema-valid files of a project, grouped by their kind ("issue", "actors", ...).
 ByKind = dict[str, list[tuple[SourceFile, Document]]]
@@ -176,6 +178,8 @@ def check_corpus(ck: Checker, by_kind: ByKind, issue_files: Iterable[str] = ()) 
     """
     actor_ids = _check_registry(ck, by_kind, "actors")
     source_ids = _check_registry(ck, by_kind, "sources")
+    for _sf, doc in by_kind.get("sources", []):  # `source#part` is citable too (issue 21)
+        source_ids |= source_refs(doc.data["sources"])
     registries_ok = bool(by_kind.get("actors")) and bool(by_kind.get("sources"))
     _check_names(ck, by_kind)
     issue_ids = {d.data["id"] for _, d in by_kind.get("issue", [])} | set(issue_files)
@@ -330,7 +334,7 @@ def salvage_checks(
             if sf.kind == "actors":
                 actors.update(a["id"] for a in data["actors"] if isinstance(a.get("id"), str))
             elif sf.kind == "sources":
-                sources.update(x["id"] for x in data["sources"] if isinstance(x.get("id"), str))
+                sources.update(source_refs(data["sources"]))
             elif sf.kind == "issue" and isinstance(data.get("id"), str):
                 issues.add(data["id"])
         except (KeyError, TypeError, AttributeError):
@@ -351,15 +355,14 @@ def _check_sources(
     ck: Checker, doc: Document, base: tuple[Any, ...], item: dict[str, Any], known: set[str]
 ) -> None:
     """Every source an item cites must be in the sources registry, and be cited once."""
-    seen: set[str] = set()
+    seen: set[tuple[str, str]] = set()
     for j, cited in enumerate(item.get("sources") or ()):
-        sid = citation_id(cited)  # a plain id, or the id of a graded citation {id: ...}
-        if not isinstance(sid, str):
-            continue
-        ck.ref(doc, (*base, "sources", j), sid, known, "source")
-        if sid in seen:
-            ck.err(doc, (*base, "sources", j), f"source '{_shown(sid)}' is cited twice here")
-        seen.add(sid)
+        check_cited(ck, doc, (*base, "sources", j), cited, known)
+        at = cited.get("at") if isinstance(cited, dict) else None
+        key = (ref_of(cited), at if isinstance(at, str) else "")
+        if key[0] and key in seen:
+            ck.err(doc, (*base, "sources", j), f"source '{_shown(key[0])}' is cited twice here")
+        seen.add(key)
 
 
 def _check_date(ck: Checker, doc: Document, path: tuple[Any, ...], text: str) -> None:
@@ -445,7 +448,8 @@ def _issue_actor_refs(
 def _issue_positions(
     ck: Checker, doc: Document, actors: set[str], sources: set[str], issues: set[str]
 ) -> None:
-    """Each positions row names known actors and has a stance for every principal."""
+    """Each positions row names known actors and has a stance for both actors of its pair
+    (`between`, else the principals)."""
     d = doc.data
     principals = [p for p in d.get("principals") or () if isinstance(p, str)]
     for i, row in enumerate(d["positions"]):
@@ -453,13 +457,16 @@ def _issue_positions(
             continue
         for actor in row["stances"]:
             ck.ref(doc, ("positions", i, "stances", actor), actor, actors, "actor", key=True)
-        for principal in principals:
-            if principal not in row["stances"]:
+        check_pair(ck, doc, i, row, actors)
+        pair = row.get("between") or ([] if row.get("gap") == NOT_APPLICABLE else principals)
+        what = "actor of its pair" if row.get("between") else "principal actor"
+        known = actors if row.get("between") else set(pair)  # an unknown one is reported once
+        for principal in dict.fromkeys(pair):
+            if principal in known and principal not in row["stances"]:
                 ck.err(
                     doc,
                     ("positions", i, "stances"),
-                    f"row '{_shown(row.get('id'))}' has no stance for principal actor "
-                    f"'{_shown(principal)}'",
+                    f"row '{_shown(row.get('id'))}' has no stance for {what} '{_shown(principal)}'",
                 )
 
 
@@ -485,7 +492,15 @@ def _issue_related(
             ck.ref(doc, ("related", j), rel_id, issues, "issue")
 
 
+def _issue_topic(
+    ck: Checker, doc: Document, actors: set[str], sources: set[str], issues: set[str]
+) -> None:
+    """Issue 21's fields: profiles per topic and the new sections."""
+    check_topic(ck, doc, actors, sources)
+
+
 _ISSUE_STEPS = (
+    _issue_topic,
     _issue_refs,
     _issue_sources,
     _issue_ids,
@@ -522,7 +537,8 @@ def _book_checks(
     for j, a in enumerate(d.get("key_players") or ()):
         ck.ref(doc, ("key_players", j), a, actors, "actor")
     for j, sid in enumerate(d.get("summary_sources") or ()):
-        ck.ref(doc, ("summary_sources", j), sid, sources, "source")
+        check_cited(ck, doc, ("summary_sources", j), sid, sources)
     ck.ids_unique(doc, ("sections",), d.get("sections") or ())
     for i, s in enumerate(d.get("sections") or ()):
         _check_sources(ck, doc, ("sections", i), s, sources)
+    check_topic(ck, doc, actors, sources)

@@ -17,6 +17,7 @@ from typing import Any
 
 import jinja2
 
+from .diagnostics import Diagnostic
 from .init import InitError, ensure_schemas
 from .load import LoadError, load_bytes, load_file
 from .project import BRIEFS_DIR, SourceFile, discover, inside, template_dirs
@@ -108,6 +109,16 @@ def render(root: Path, kind: str, context: dict[str, Any]) -> str:
         raise ScaffoldError(f"scaffold template for {kind}: {exc}") from None
 
 
+# A list the author must fill in: the scaffold leaves it empty on purpose, never guessing.
+_BLANK = re.compile(r"\s*(?:-\s+)?(?:sources|summary_sources|issues): \[\](?:\s+#.*)?")
+
+
+def _blank(text: str, problem: Diagnostic) -> bool:
+    """True for a schema problem at one of the lists the scaffold leaves empty on purpose."""
+    lines = text.splitlines()
+    return 0 < problem.line <= len(lines) and bool(_BLANK.fullmatch(lines[problem.line - 1]))
+
+
 def scaffold(root: Path, kind: str, ident: str, today: dt.date | None = None) -> Scaffolded:
     """Write briefs/<kind>s/<ident>.yaml from the scaffold template, and the schemas its
     modeline points at when the project lacks them."""
@@ -138,13 +149,14 @@ def scaffold(root: Path, kind: str, ident: str, today: dt.date | None = None) ->
         "actors": actors,
         "principals": actors[:2],
         "sources": sources,
-        "source": sources[0],
         "issues": issues,
     }
     text = render(root, kind, context)
     rel = f"{BRIEFS_DIR}/{KINDS[kind]}/{ident}.yaml"
     try:
-        problems = check(load_bytes(text.encode("utf-8"), rel), kind)
+        problems = [
+            p for p in check(load_bytes(text.encode("utf-8"), rel), kind) if not _blank(text, p)
+        ]
     except LoadError as exc:
         raise ScaffoldError(f"the scaffold template made invalid YAML: {exc.message}") from None
     if problems:

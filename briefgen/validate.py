@@ -19,6 +19,7 @@ from .diagnostics import Diagnostic, Severity, has_errors, sort_key
 from .engine.workers import context, default_jobs, parallel_map, use_context
 from .load import MAX_BYTES, Document, load_file
 from .project import BRIEFS_DIR, SourceFile, discover, read_source
+from .rules_topic import check_figures, prose_images, source_refs
 from .schema import check
 
 
@@ -80,6 +81,9 @@ def load_project(
     corpus = _build_corpus(root, valid, checker, files)
     diags.extend(checker.diags)
     diags.extend(rules.salvage_checks(valid, damaged, _issue_stems(files)))
+    for sf, doc in valid.values():
+        if sf.kind in ("issue", "book"):
+            diags.extend(prose_images(root, doc))
     if corpus is not None and today is not None:
         diags.extend(freshness(corpus, result.documents, today, strict_freshness))
     if corpus is not None:  # tradecraft (#22): the analytic-standards rules, TC001...
@@ -206,7 +210,7 @@ def revalidate_changed(root: Path, changed: Collection[str]) -> model.Corpus | N
         corpus.actors[a["id"]] = model.actor_from(a)
     for x in docs["sources"].data["sources"]:
         corpus.sources[x["id"]] = model.source_from(x)
-    actor_ids, source_ids = set(corpus.actors), set(corpus.sources)
+    actor_ids, source_ids = set(corpus.actors), source_refs(docs["sources"].data["sources"])
     issue_ids = {sf.path.stem for sf in files if sf.kind == "issue"}
     folded: dict[str, int] = {}
     for sf in files:
@@ -228,7 +232,8 @@ def revalidate_changed(root: Path, changed: Collection[str]) -> model.Corpus | N
             return None
         rules.check_issue(ck, doc, actor_ids, source_ids, issue_ids)
         rules.check_marking(ck, doc, rules.marking_names(docs["config"].data))
-        if ck.diags:
+        check_figures(ck, root, doc)
+        if ck.diags or prose_images(root, doc):
             return None
         corpus.issues[ident] = model.issue_from(doc.data, doc.rel, doc.digest)
         corpus.digests[rel] = doc.digest
@@ -317,6 +322,8 @@ def _build_corpus(
         if sf.rel in valid:
             corpus.digests[sf.rel] = valid[sf.rel][1].digest
     rules.check_corpus(ck, by_kind, _issue_stems(files))
+    for _sf, doc in by_kind.get("issue", []):
+        check_figures(ck, root, doc)
     if ck.diags:
         return None
     _fill_corpus(corpus, by_kind)

@@ -72,7 +72,9 @@ def search_pages(site: Path) -> list[dict[str, Any]]:
 
 # Tests that lay out PDFs, drive a browser or build whole sites: `pytest -m "not slow"` leaves
 # them out for a quick run while editing; `make test` runs everything.
-SLOW_FIXTURES = frozenset({"built", "pdf_pair", "site", "driver", "browser", "pages"})
+SLOW_FIXTURES = frozenset(
+    {"built", "pdf_pair", "site", "driver", "browser", "pages", "arctic_built"}
+)
 SLOW_MODULES = frozenset(
     {
         "test_site_browser",
@@ -93,6 +95,7 @@ SLOW_TESTS = frozenset(  # each lays out PDFs or builds a whole site: seconds ap
         "test_no_connection_is_attempted_during_a_full_build",
         "test_history_in_html_and_pdf",
         "test_nothing_is_written_outside_the_output_folder",
+        "test_in_the_pdf_an_outside_issue_links_to_its_own_pdf",
     }
 )
 

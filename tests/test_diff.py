@@ -284,6 +284,10 @@ def expected_json(base_commit: str, head: str, head_commit: str | None) -> dict[
         "sources_removed": [],
         "sources_rerated": [_level("test-source", "Test source", "low", "moderate", "raised")],
         "sources_regraded": [],
+        "actors_added": [],
+        "actors_removed": [],
+        "actors_changed": [],
+        "books": [],
     }
 
 

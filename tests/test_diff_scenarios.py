@@ -844,6 +844,10 @@ def test_between_two_commits_through_the_cli(root: Path) -> None:
         "sources_removed": [],
         "sources_rerated": [],
         "sources_regraded": [],
+        "actors_added": [],
+        "actors_removed": [],
+        "actors_changed": [],
+        "books": [],
     }
     assert out.endswith("}\n") and '\n  "base": "HEAD~1",\n' in out  # indented, keys sorted
     code, out, _ = run("-C", root, "diff", "HEAD")

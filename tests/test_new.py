@@ -26,7 +26,9 @@ def _today(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("BRIEFGEN_TODAY", TODAY)
 
 
-def test_new_issue_validates_at_once(project: Path) -> None:
+def test_new_issue_cites_nothing_until_the_author_does(project: Path) -> None:
+    """No default source: every list of sources is empty, the registry is listed in a
+    comment, and validation fails at each empty list until something real is cited."""
     code, out, err = new(project, "issue", "arms-control")
     path = project / "briefs" / "issues" / "arms-control.yaml"
     assert (code, err) == (0, "")
@@ -38,10 +40,23 @@ def test_new_issue_validates_at_once(project: Path) -> None:
     assert f'last_reviewed: "{TODAY}"' in text
     assert "principals: [united-states, russia]" in lines
     assert sum(line.lstrip().startswith("#") for line in lines) >= 20  # it explains itself
+    assert "summit-report" not in "\n".join(x for x in lines if not x.startswith("#"))
+    assert "# Known sources: summit-report, gap-analysis" in lines
+    assert "sources: []" in lines
+    code, _, out = validate(project)
+    assert code == 1
+    empties = [n for n, x in enumerate(lines, 1) if x.strip() == "sources: []"]
+    errors = [x for x in out.splitlines() if "arms-control.yaml" in x]
+    assert errors == [
+        f"briefs/issues/arms-control.yaml:{n}:14: error: 'sources' must have at least 1 items"
+        for n in empties[1:]  # the brief's own list may stay empty; each claim's may not
+    ]
+    text = text.replace("sources: []", "sources: [gap-analysis]")
+    path.write_text(text, "utf-8")
     assert validate(project) == (0, "ok: 6 issues, 1 books\n", "")
 
 
-def test_new_book_validates_at_once(project: Path) -> None:
+def test_new_book_starts_with_no_issues(project: Path) -> None:
     code, out, err = new(project, "book", "autumn-summit")
     path = project / "briefs" / "books" / "autumn-summit.yaml"
     assert (code, err) == (0, "")
@@ -49,9 +64,12 @@ def test_new_book_validates_at_once(project: Path) -> None:
     text = path.read_text("utf-8")
     assert text.startswith("# yaml-language-server: $schema=../../schemas/book.schema.json\n")
     assert f'date: "{TODAY}"' in text
-    assert (
-        "issues:\n  - institutions\n  - nato\n  - new-start\n  - sanctions\n  - ukraine\n" in text
-    )
+    assert "\nissues: []\n" in text
+    assert "# Known issues: institutions, nato, new-start, sanctions, ukraine\n" in text
+    code, _, out = validate(project)
+    assert code == 1
+    assert "briefs/books/autumn-summit.yaml:18:9: error: 'issues' must have at least 1 items" in out
+    path.write_text(text.replace("issues: []", "issues: [nato]"), "utf-8")
     assert validate(project) == (0, "ok: 5 issues, 2 books\n", "")
 
 
@@ -86,8 +104,7 @@ def test_a_new_book_collects_a_new_issue(project: Path) -> None:
     assert new(project, "issue", "cyber")[0] == 0
     assert new(project, "book", "cyber-book")[0] == 0
     book = (project / "briefs" / "books" / "cyber-book.yaml").read_text("utf-8")
-    assert "  - cyber\n" in book
-    assert validate(project)[0] == 0
+    assert "# Known issues: cyber, institutions," in book
 
 
 @pytest.mark.parametrize(

@@ -838,7 +838,8 @@ def test_damaged_files_are_checked_against_damaged_registries(tmp_path: Path) ->
             ACT,
             21,
             11,
-            "'kind' is 'bloc'; expected one of: state, alliance, union, organisation, group",
+            "'kind' is 'bloc'; expected one of: "
+            "state, territory, alliance, union, organisation, group",
         ),
         err(A, 3, 9, "'status' is 'wip'; expected one of: draft, final"),
         unknown(A, 87, 12, "actor", "ghost"),

@@ -46,8 +46,31 @@ def file_digests(root: Path, also: Iterable[str] = ()) -> dict[str, str]:
         if data is None:
             data, _ = read_source(root, sf.path)
         out[sf.rel] = hashlib.sha256(data).hexdigest() if data is not None else "missing"
-    for rel in sorted(r for r in also if not r.endswith(YAML) and r not in out):
+    out.update(figure_digests(root))  # found afresh each time: a removed one is just gone
+    theme = (r for r in also if not r.endswith(YAML) and not r.startswith(f"{FIGURES}/"))
+    for rel in sorted(r for r in theme if r not in out):
         data, _ = read_source(root, root / rel, THEME_FILE_LIMIT)
+        out[rel] = hashlib.sha256(data).hexdigest() if data is not None else "missing"
+    return out
+
+
+FIGURES = "briefs/figures"
+MAX_FIGURE_FILES = 500
+
+
+def figure_digests(root: Path) -> dict[str, str]:
+    """The sha256 of each file under briefs/figures/ (issue 21): figures are inputs too.
+    Only plain files inside the project count; a brief naming anything else fails to
+    validate, so its output is never built from it."""
+    folder = root / FIGURES
+    if not folder.is_dir() or not folder.resolve().is_relative_to(root.resolve()):
+        return {}
+    out: dict[str, str] = {}
+    for path in sorted(folder.rglob("*"))[:MAX_FIGURE_FILES]:
+        if path.is_symlink() or not path.is_file():
+            continue
+        data, _ = read_regular(path, 5 * 1024 * 1024)
+        rel = path.relative_to(root).as_posix()
         out[rel] = hashlib.sha256(data).hexdigest() if data is not None else "missing"
     return out
 

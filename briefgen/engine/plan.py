@@ -28,6 +28,7 @@ FORMAT_TEMPLATES = {
     "html": ("html", "shared", "assets"),
     "pdf": ("html", "shared", "assets"),
 }
+FIGURES_PREFIX = f"{BRIEFS_DIR}/figures/"
 SAFE_ID = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*\Z")
 
 
@@ -103,14 +104,21 @@ def markings_of(corpus: Corpus) -> dict[str, str]:
     return out
 
 
+def links_of(targets: Iterable[Target]) -> dict[str, tuple[str, ...]]:
+    """Each issue's related issues, from its target's files."""
+    return {t.id: tuple(stem(r) for r in t.deps[1:]) for t in targets if t.kind == "issue"}
+
+
 def target_inputs(
     target: Target,
     digests: dict[str, str],
     revisions: dict[str, list[Revision]],
     views: Views,
+    links: dict[str, tuple[str, ...]] | None = None,
 ) -> dict[str, Any]:
     """What one brief's bytes depend on among the project's files (part of each of its keys)."""
     files = [target.own] if target.kind == "issue" else list(target.deps)
+    files += [r for r in digests if r.startswith(FIGURES_PREFIX)]  # any brief may show one
     parts: dict[str, Any] = {
         "inputs": {r: digests.get(r, "missing") for r in sorted({*SHARED, *files})},
         "history": [
@@ -119,6 +127,10 @@ def target_inputs(
     }
     if target.kind == "issue":
         parts["related"] = [[stem(r), views.get(stem(r))] for r in target.deps[1:]]
+    else:  # the issues outside the book that its issues link to, printed by title
+        inside = [stem(r) for r in target.deps[1:]]
+        outside = {r for i in inside for r in (links or {}).get(i, ())} - set(inside)
+        parts["related"] = [[r, views.get(r)] for r in sorted(outside)]
     return parts
 
 
@@ -148,8 +160,10 @@ def plan(targets: Iterable[Target], formats: Iterable[str], inputs: Inputs) -> l
         for fmt in formats
     }
     jobs: list[Job] = []
+    targets = list(targets)
+    links = links_of(targets)
     for t in targets:
-        own = target_inputs(t, inputs.digests, inputs.revisions, inputs.views)
+        own = target_inputs(t, inputs.digests, inputs.revisions, inputs.views, links)
         jobs.extend(Job(t.kind, t.id, fmt, makers[fmt].key(own)) for fmt in formats)
     return jobs
 
@@ -177,7 +191,8 @@ def scoped(corpus: Corpus, target: Target, views: Views) -> Corpus:
     """The corpus as one target may see it: the registries, itself and its declared inputs.
 
     An issue sees its related issues only as RelatedIssue (the fields its key holds), so they
-    need not even be loaded; a template reaching for more fails instead of going stale.
+    need not even be loaded; so does a book for the issues outside it that its issues link
+    to. A template reaching for more fails instead of going stale.
     """
     if target.kind == "issue":
         related = set(corpus.issues[target.id].related)
@@ -187,7 +202,9 @@ def scoped(corpus: Corpus, target: Target, views: Views) -> Corpus:
         }
         return replace(corpus, issues=issues, books={})
     wanted = set(corpus.books[target.id].issues)
-    kept = {i: x for i, x in corpus.issues.items() if i in wanted}
+    kept: dict[str, Any] = {i: x for i, x in corpus.issues.items() if i in wanted}
+    outside = {r for i in kept.values() for r in i.related if r not in wanted and r in views}
+    kept.update({i: RelatedIssue(i, **views[i]) for i in sorted(outside)})
     return replace(corpus, issues=kept, books={target.id: corpus.books[target.id]})
 
 

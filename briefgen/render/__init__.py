@@ -16,6 +16,7 @@ from ..project import template_dirs
 from ..theme import Theme, extra_css_text, logo_data_uri, variables_css
 from .figures import gap_matrix
 from .templates import render
+from .topic_view import TopicHelpers
 from .view import BriefView, book_view, context, issue_view
 
 
@@ -113,6 +114,7 @@ def render_html(
         brand=Brand(theme.organisation, logo if theme.logo else None),
         issue_matrix=lambda issue: gap_matrix([issue]),
         related_href=_related_href(corpus, target, ".html"),
+        **TopicHelpers(corpus, root).context(),
         **extra,
     )
     return render("html", template, root, **ctx)
@@ -128,5 +130,6 @@ def render_markdown(
         view,
         related_href=_related_href(corpus, target, ".md"),
         chapter_heading=chapter_heading,
+        **TopicHelpers(corpus, root).context(),
     )
     return render("md", "md/brief.md.j2", root, **ctx)

@@ -66,6 +66,7 @@ class Matrix:
     rows: tuple[MatrixRow, ...]
     legend_y: float
     legend: tuple[tuple[float, str], ...]
+    legend_label: str = "Gap between principals:"
 
 
 def gap_matrix(issues: list[Issue], anchor: str = "#", width: float = 680) -> Matrix:
@@ -110,7 +111,10 @@ def gap_matrix(issues: list[Issue], anchor: str = "#", width: float = 680) -> Ma
         y += h
     legend_w = (width - label_w) / len(GAP_LEVELS)
     legend = tuple((label_w + i * legend_w, g) for i, g in enumerate(GAP_LEVELS))
-    return Matrix(width, y + 34, label_w, tuple(rows), y + 10, legend)
+    rows_ = [(i, r) for i in issues for r in i.positions]
+    own = any(r.between and set(r.between) != set(i.principals) for i, r in rows_)
+    label = "Gap within each row's pair:" if own else "Gap between principals:"
+    return Matrix(width, y + 34, label_w, tuple(rows), y + 10, legend, label)
 
 
 @dataclass(frozen=True)

@@ -38,6 +38,16 @@ class PdfError(Exception):
 DATA_IMAGE = re.compile(r"data:(image/(?:svg\+xml|png|jpeg));base64,")
 
 
+# A link the templates make to another brief's page (`nato.html`, from a slug); in a PDF it
+# points at that brief's PDF beside it instead (issue 21: a book's outside related issues).
+_BRIEF_LINK = re.compile(r'href="([a-z0-9]+(?:-[a-z0-9]+)*)\.html"')
+
+
+def pdf_links(html: str) -> str:
+    """The brief's HTML with its links to sibling briefs pointing at their PDFs."""
+    return _BRIEF_LINK.sub(r'href="\1.pdf"', html)
+
+
 def _fetcher_class() -> Any:
     from weasyprint.urls import URLFetcher
 
@@ -55,7 +65,9 @@ def _fetcher_class() -> Any:
             from weasyprint.urls import URLFetcherResponse
 
             image = DATA_IMAGE.match(url)
-            if image:  # the theme's logo, inlined by the renderer (checked when validated)
+            if (
+                image
+            ):  # the theme's logo or a figure, inlined by the renderer (checked when validated)
                 body = base64.b64decode(url[image.end() :], validate=True)
                 return URLFetcherResponse(url, body, {"Content-Type": image.group(1)})
             parts = urlsplit(url)

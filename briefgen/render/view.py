@@ -3,40 +3,51 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from ..model import Actor, Book, Corpus, Issue, Revision, Source
+from ..model import Actor, Book, Corpus, Issue, PartialDate, Revision, Source
+from ..topic import Citation, SourcePart
 from .figures import Matrix, Timeline, TimelineItem, gap_matrix, timeline
 
 
 @dataclass(frozen=True)
 class Note:
-    """A numbered endnote pointing at one source."""
+    """A numbered endnote pointing at one source (one of its parts, a pinpoint in it)."""
 
     number: int
     source: Source
+    part: SourcePart | None = None
+    at: str | None = None
     credibility: int | None = None  # tradecraft: this citation's grade, 1-6
+
+    @property
+    def date(self) -> PartialDate | None:
+        """The date the note prints: its part's, else the source's."""
+        return (self.part.date if self.part else None) or self.source.date
 
 
 class Citations:
-    """Numbers sources in order of first citation, for endnotes linked from the text."""
+    """Numbers citations in order of first use, for endnotes linked from the text; the same
+    source at another part or pinpoint is another note."""
 
     def __init__(self, sources: dict[str, Source]) -> None:
         self._sources = sources
-        self._numbers: dict[str, int] = {}
+        self._numbers: dict[tuple[str, str, str], int] = {}
         self.entries: list[Note] = []
 
-    def __call__(self, ids: tuple[str, ...] | list[str]) -> list[Note]:
+    def __call__(self, items: Iterable[Citation] | Citation) -> list[Note]:
         """Cite sources; returns their notes (numbered on first use)."""
         notes = []
-        for sid in ids:
-            if sid not in self._numbers:
-                self._numbers[sid] = len(self._numbers) + 1
-                self.entries.append(Note(self._numbers[sid], self._sources[sid]))
-            note = self.entries[self._numbers[sid] - 1]
-            notes.append(replace(note, credibility=getattr(sid, "credibility", None)))
-        return sorted(notes, key=lambda n: n.number)
+        for c in [items] if isinstance(items, Citation) else items:
+            if c.key not in self._numbers:
+                self._numbers[c.key] = len(self._numbers) + 1
+                src = self._sources[c.id]
+                self.entries.append(Note(self._numbers[c.key], src, src.part(c.part), c.at))
+            note = self.entries[self._numbers[c.key] - 1]
+            notes.append(replace(note, credibility=c.credibility) if c.credibility else note)
+        return sorted(set(notes), key=lambda n: n.number)
 
 
 def _months(d: dt.date) -> str:
@@ -175,6 +186,9 @@ def sections_of(issue: Issue) -> list[str]:
         "indicators": any(k.indicators for k in issue.key_judgments),  # tradecraft
         "matrix": bool(issue.positions),
         "positions": bool(issue.positions),
+        "actors": bool(issue.topic.profiles),  # issue 21
+        "quotes": bool(issue.topic.quotes),
+        "figures": bool(issue.topic.figures),
         "agendas": bool(issue.agendas),
         "analysis": bool(issue.analysis),
         "history": bool(issue.precedents),
@@ -183,6 +197,8 @@ def sections_of(issue: Issue) -> list[str]:
         "third-parties": bool(issue.third_parties),
         "opinion": bool(issue.public_opinion),
         "talking-points": bool(issue.talking_points),
+        "watch-list": bool(issue.topic.watch_list),  # issue 21
+        "recommendations": bool(issue.topic.recommendations),
         "related": bool(issue.related),
     }
     return [k for k, on in present.items() if on]

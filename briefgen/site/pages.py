@@ -10,7 +10,7 @@ import datetime as dt
 import hashlib
 import re
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -22,7 +22,9 @@ from ..render import Target as RenderTarget
 from ..render import render_html
 from ..render.figures import Matrix, gap_matrix
 from ..render.templates import render
+from ..render.topic_view import TopicHelpers
 from ..render.view import Citations, sections_of
+from ..topic import Citation
 from .search import page_sections, section_json
 
 # The figures hold links, so on the site they keep the SVG's own role (a graphics document):
@@ -175,15 +177,15 @@ def entries(
     return out
 
 
-def site_citations(corpus: Corpus, cited: list[str]) -> Citations:
+def site_citations(corpus: Corpus, cited: list[Citation]) -> Citations:
     """Citations numbered in the order the issues (as the site orders them) list their
     sources, so an actor page gives a source the number most issue pages give it."""
-    order = [s for i in site_order(corpus) for s in i.sources] + list(corpus.sources)
+    order = [c.id for i in site_order(corpus) for c in i.sources] + list(corpus.sources)
     rank: dict[str, int] = {}
     for n, sid in enumerate(order):
         rank.setdefault(sid, n)
     cite = Citations(corpus.sources)
-    cite(sorted(cited, key=lambda sid: rank[sid]))
+    cite(sorted(cited, key=lambda c: rank[c.id]))
     return cite
 
 
@@ -207,11 +209,12 @@ class ActorIssue:
     agendas: list[Any]
     notes: list[tuple[str, Any]]
     levers: list[Any]
+    profiles: list[Any] = field(default_factory=list)  # issue 21: its profile on this topic
 
     @property
     def empty(self) -> bool:
         """True when the issue does not mention the actor at all."""
-        return not (self.stances or self.agendas or self.notes or self.levers)
+        return not (self.stances or self.agendas or self.notes or self.levers or self.profiles)
 
 
 def actor_issues(corpus: Corpus, actor: Actor) -> list[ActorIssue]:
@@ -229,6 +232,7 @@ def actor_issues(corpus: Corpus, actor: Actor) -> list[ActorIssue]:
             levers=[
                 e for e in issue.economic_levers if actor.id == e.holder or actor.id in e.targets
             ],
+            profiles=[p for p in issue.topic.profiles if p.actor == actor.id],
         )
         if not ai.empty or actor.id in issue.principals:
             found.append(ai)
@@ -364,11 +368,13 @@ def listing_page(item: tuple[str, str]) -> list[tuple[str, bytes, str | None]]:
                 books=[b for b in corpus.books.values() if actor.id in b.key_players],
                 cite=cite,
                 sections_of=sections_of,
+                **TopicHelpers(corpus, None).context(),
             )
 
         first = Citations(corpus.sources)
         actor_page(first)  # which sources the page cites; then number them as issues do
-        text = actor_page(site_citations(corpus, [n.source.id for n in first.entries]))
+        cited = [Citation(n.source.id, n.part.id if n.part else None, n.at) for n in first.entries]
+        text = actor_page(site_citations(corpus, cited))
         sections = section_json(page_sections(text, ACTOR_SKIP))
         return [(f"actors/{ident}.html", text.encode(), sections)]
     sitemap: list[tuple[str, dt.date | None]] = [(e.href, e.updated) for e in listed]

@@ -10,7 +10,7 @@ from urllib.parse import urlsplit
 
 from ..build import BuildOptions, BuildReport, Gathered, RenderContext, compiled_templates
 from ..engine.keys import KeyMaker, code_digest, output_key, templates_digest
-from ..engine.plan import SHARED, target_inputs
+from ..engine.plan import SHARED, links_of, target_inputs
 from ..engine.state import history_json
 from ..engine.workers import Progress, parallel_map, use_context
 from ..theme import Theme, site_files, site_logo, site_stylesheets
@@ -149,9 +149,10 @@ def brief_pages(run: SiteRun, err: TextIO) -> Rendered:
     root, opts, gathered, site, staging = run.root, run.opts, run.gathered, run.site, run.staging
     templates, state, live = run.templates, run.state, run.live
     maker = KeyMaker({"code": code_digest(False), "templates": templates, "site": repr(site)})
+    links = links_of(gathered.targets)
     keys = {
         f"{t.id}.html": maker.key(
-            target_inputs(t, gathered.record.digests, gathered.revisions, gathered.views)
+            target_inputs(t, gathered.record.digests, gathered.revisions, gathered.views, links)
         )
         for t in gathered.targets
     }
