@@ -14,7 +14,6 @@ from collections.abc import Collection, Iterable
 from typing import Any
 
 from . import model, theme
-from .analytic import citation_id
 from .diagnostics import Diagnostic, sort_key
 from .load import Document
 from .project import SourceFile

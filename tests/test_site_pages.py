@@ -71,7 +71,7 @@ def test_actor_pages_number_sources_as_the_issues_do() -> None:
     c = corpus()
     first = site_order(c)[0]
     cite = site_citations(c, list(reversed(first.sources)))
-    assert [n.source.id for n in cite.entries] == list(first.sources)
+    assert [n.source.id for n in cite.entries] == [s.id for s in first.sources]
     reordered = replace(c, issues={i.id: i for i in reversed(site_order(c))})
     assert [i.id for i in site_order(reordered)] == [i.id for i in site_order(c)]
 
