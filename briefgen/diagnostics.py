@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 
 class Severity(enum.Enum):
@@ -24,6 +24,9 @@ class Diagnostic:
     col: int
     message: str
     severity: Severity = Severity.ERROR
+    # The numbered lines around it with a caret under the column, shown below the message
+    # in the human output (a YAML syntax error, whose line a person must find by eye).
+    excerpt: tuple[str, ...] = field(default=(), compare=False)
 
     def format(self) -> str:
         """Render as `path:line:col: error: message`, the format editors and CI understand;

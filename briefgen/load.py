@@ -28,6 +28,7 @@ from ruamel.yaml.events import (
     StreamEndEvent,
 )
 
+from . import syntax
 from .chars import BIDI as _BIDI
 from .chars import FORBIDDEN as _FORBIDDEN
 from .diagnostics import Diagnostic
@@ -65,11 +66,12 @@ _DUPLICATE = "\x00duplicate"  # a key no YAML text can contain (NUL is rejected 
 class LoadError(Exception):
     """A located problem that stops the loading of one file."""
 
-    def __init__(self, line: int, col: int, message: str) -> None:
+    def __init__(self, line: int, col: int, message: str, excerpt: tuple[str, ...] = ()) -> None:
         super().__init__(message)
         self.line = line
         self.col = col
         self.message = message
+        self.excerpt = excerpt  # the lines around it, for a syntax error a person must find
 
 
 @dataclass
@@ -83,6 +85,7 @@ class Document:
     key_positions: dict[PathKey, Position] = field(default_factory=dict)
     plain_text: dict[PathKey, str] = field(default_factory=dict)
     problems: list[Diagnostic] = field(default_factory=list)
+    warnings: list[Diagnostic] = field(default_factory=list)  # authoring.warnings: no failure
 
     def locate(self, path: PathKey, *, key: bool = False) -> Position:
         """Best position for a JSON path: the exact node, else its nearest known ancestor."""
@@ -194,8 +197,13 @@ def decode(raw: bytes) -> str:
         ) from None
 
 
-def parse_text(text: str, rel: str, digest: str = "") -> Document:
-    """Parse one YAML document into plain data, or raise a LoadError with a position."""
+def parse_text(
+    text: str, rel: str, digest: str = "", fits: Callable[[Any], bool] | None = None
+) -> Document:
+    """Parse one YAML document into plain data, or raise a LoadError with a position.
+
+    `fits(data)`: whether data passes the file's schema; on a syntax error it tells apart
+    two candidate fixes that both parse (syntax.explain)."""
     _check_text(text)  # so that only escapes in double-quoted values need checking again
     doc = Document(rel=rel, data=None, digest=digest)
     try:
@@ -203,17 +211,35 @@ def parse_text(text: str, rel: str, digest: str = "") -> Document:
     except LoadError:
         raise
     except Exception as exc:  # the YAML parsers' own errors
-        mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
-        problem = getattr(exc, "problem", None) or getattr(exc, "reason", None) or str(exc)
-        if mark is not None and getattr(mark, "line", None) is not None:
-            line, col = mark.line + 1, mark.column + 1
-        elif getattr(exc, "position", None) is not None:
+        if getattr(exc, "problem_mark", None) is None and getattr(exc, "position", None):
             line, col = _offset_to_pos(text, int(getattr(exc, "position", 0)))
-        else:
-            line, col = 1, 1
-        problem = str(problem).strip().splitlines()[0] if str(problem).strip() else "invalid YAML"
-        raise LoadError(line, col, f"invalid YAML: {problem}") from None
+            raise LoadError(line, col, f"invalid YAML: {str(exc).strip()[:200]}") from None
+        found = syntax.explain(text, exc, syntax.parse_problem_line(_drain), _fits(rel, fits))
+        shown = tuple(syntax.excerpt(text, found.line, found.col))
+        raise LoadError(found.line, found.col, found.message, shown) from None
     return doc
+
+
+def _fits(rel: str, fits: Callable[[Any], bool] | None) -> Callable[[str], bool] | None:
+    """`fits` over a text: it parses into data that passes the schema."""
+    if fits is None:
+        return None
+    check = fits
+
+    def text_fits(text: str) -> bool:
+        try:
+            return check(parse_text(text, rel).data)
+        except LoadError:
+            return False
+
+    return text_fits
+
+
+def _drain(text: str) -> None:
+    """Run the parser over the whole text (a trial parse: only its syntax errors matter)."""
+    next_event = _events(text)
+    while type(next_event()) is not StreamEndEvent:
+        pass
 
 
 def _build(text: str, doc: Document) -> None:
@@ -400,12 +426,12 @@ class _Builder:
         return (*parent, value)
 
 
-def load_bytes(raw: bytes, rel: str) -> Document:
-    """Decode, size-check and parse one file's bytes."""
+def load_bytes(raw: bytes, rel: str, fits: Callable[[Any], bool] | None = None) -> Document:
+    """Decode, size-check and parse one file's bytes (`fits`: see parse_text)."""
     if len(raw) > MAX_BYTES:
         raise LoadError(1, 1, f"file is {len(raw)} bytes; the limit is {MAX_BYTES} bytes (1 MiB)")
     digest = hashlib.sha256(raw).hexdigest()
-    return parse_text(decode(raw), rel, digest)
+    return parse_text(decode(raw), rel, digest, fits)
 
 
 def _check_text(text: str) -> None:
@@ -416,9 +442,11 @@ def _check_text(text: str) -> None:
         raise LoadError(line, col, f"file contains {_describe(m.group())}")
 
 
-def load_file(raw: bytes, rel: str) -> tuple[Document | None, Diagnostic | None]:
+def load_file(
+    raw: bytes, rel: str, fits: Callable[[Any], bool] | None = None
+) -> tuple[Document | None, Diagnostic | None]:
     """Load one file; problems come back as a diagnostic value, never an exception."""
     try:
-        return load_bytes(raw, rel), None
+        return load_bytes(raw, rel, fits), None
     except LoadError as exc:
-        return None, Diagnostic(rel, exc.line, exc.col, exc.message)
+        return None, Diagnostic(rel, exc.line, exc.col, exc.message, excerpt=exc.excerpt)

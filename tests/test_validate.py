@@ -143,7 +143,7 @@ def test_not_yaml_not_utf8_and_too_big(project: Path) -> None:
     (issues / "list.yaml").write_text("- just\n- a list\n", "utf-8")
     res = run("-C", project, "validate")
     assert res.code == 1
-    assert "briefs/issues/broken.yaml:2:1: error: invalid YAML" in res.err
+    assert "broken.yaml:1:5: error: the list opened with '[' here is not closed" in res.err
     assert "briefs/issues/latin.yaml:1:11: error: file is not valid UTF-8" in res.err
     assert "briefs/issues/huge.yaml:1:1: error: file is 1048590 bytes; the limit is" in res.err
     assert (
