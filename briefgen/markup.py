@@ -207,3 +207,14 @@ def md_cell(text: str) -> Markup:
     """Text made safe inside a Markdown table cell (one line, pipes escaped, no links)."""
     flat = md_text(" ".join(text.split()))
     return Markup(flat.replace("|", "\\|"))
+
+
+def raw_html(text: str) -> str | None:
+    """The first raw HTML tag a Markdown reader finds in a value (shown as literal text in
+    our briefs, so an author is warned), or None."""
+    if "<" not in text:
+        return None
+    for tok in _tokens(_reader().parse(text)):
+        if tok.type in ("html_inline", "html_block"):
+            return tok.content.strip().split("\n")[0]
+    return None

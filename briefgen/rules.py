@@ -99,6 +99,16 @@ def _shown(value: Any) -> str:
     return text if len(text) <= 64 else text[:61] + "..."
 
 
+# What an unknown reference with no close match means, and where to add what it names.
+_HOW_TO_ADD = {
+    "actor": ": it is not in briefs/actors.yaml; add it there (`- id: {0}` with its `name`; "
+    "`briefgen schema actors` lists the fields)",
+    "source": ": it is not in briefs/sources.yaml; add it there (`- id: {0}` with its "
+    "`title`; `briefgen schema sources` lists the fields)",
+    "issue": ": there is no briefs/issues/{0}.yaml (`briefgen new issue {0}` starts one)",
+}
+
+
 class Checker:
     """Cross-file checks over the validated data; collects diagnostics."""
 
@@ -162,8 +172,9 @@ class Checker:
         if value in known:
             return
         shown = _shown(value)
-        hint = suggest(value, sorted(known)) if shown == value else ""
-        self.err(doc, path, f"unknown {what} '{shown}'{hint}", key=key)
+        hint = suggest(value, sorted(known), cutoff=0.75) if shown == value else ""
+        fix = "" if hint else _HOW_TO_ADD.get(what, "").format(shown)
+        self.err(doc, path, f"unknown {what} '{shown}'{hint}{fix}", key=key)
 
 
 def check_corpus(ck: Checker, by_kind: ByKind, issue_files: Iterable[str] = ()) -> None:
