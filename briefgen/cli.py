@@ -249,6 +249,11 @@ def _brief_files(root: Path, paths: Sequence[str]) -> set[str]:
         path = Path(p)
         if not path.exists():
             raise _UsageError(f"briefgen validate: no such file: {p}")
+        if path.is_dir():
+            raise _UsageError(
+                f"briefgen validate: {p} is a folder; name its files, or give no path to "
+                "check the whole project"
+            )
         try:
             rel = path.resolve().relative_to(root).as_posix()
         except ValueError:
@@ -385,9 +390,16 @@ def cmd_new(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
 
 def cmd_completion(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    """A completion script built from the parser itself, so it never falls behind it."""
     import shtab
 
-    out.write(shtab.complete(_parser(), shell=args.shell))
+    parser = _parser()
+    for action in parser._actions:  # menus show each command's one-line summary
+        if isinstance(action, argparse._SubParsersAction):
+            for sub in action.choices.values():
+                sub.description = None
+    script = shtab.complete(parser, shell=args.shell)
+    out.write(script if script.endswith("\n") else script + "\n")
     return EXIT_OK
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import difflib
 import unicodedata
 from collections.abc import Collection, Iterable
 from typing import Any
@@ -332,7 +333,8 @@ def _check_sources(
     ck: Checker, doc: Document, base: tuple[Any, ...], item: dict[str, Any], known: set[str]
 ) -> None:
     """Every source an item cites must be in the sources registry."""
-    for j, sid in enumerate(item.get("sources") or ()):
+    cited = item.get("sources")
+    for j, sid in enumerate(cited if isinstance(cited, list) else ()):  # else: a schema error
         ck.ref(doc, (*base, "sources", j), sid, known, "source")
 
 
@@ -427,14 +429,21 @@ def _issue_positions(
             continue
         for actor in row["stances"]:
             ck.ref(doc, ("positions", i, "stances", actor), actor, actors, "actor", key=True)
+        misspelt = {_close(a, actors) for a in row["stances"] if a not in actors}
         for principal in principals:
-            if principal not in row["stances"]:
+            if principal not in row["stances"] and principal not in misspelt:
                 ck.err(
                     doc,
                     ("positions", i, "stances"),
                     f"row '{_shown(row.get('id'))}' has no stance for principal actor "
                     f"'{_shown(principal)}'",
                 )
+
+
+def _close(name: str, known: set[str]) -> str | None:
+    """The known name a misspelt one is close to (its error already says so), or None."""
+    close = difflib.get_close_matches(name, sorted(known), n=1, cutoff=0.75)
+    return close[0] if close else None
 
 
 def _issue_dates(

@@ -108,8 +108,7 @@ def _unclosed(lines: list[str], f: _Failure) -> Explanation | None:
         return Explanation(
             f.context_line,
             f.context_col,
-            f"the list opened with '{at[0]}' here is not closed: add '{close}' after its "
-            "last item (and put quotes around an item that holds ',', ':', '[' or '{')",
+            f"the list opened with '{at[0]}' here is not closed: add '{close}' after its last item",
         )
     return None
 
@@ -271,13 +270,17 @@ def _indent_of(line: str) -> int:
 
 
 def _indent_fixes(lines: list[str], n: int) -> Iterator[_Fix]:
-    """Line n moved to the indentation of a line above it, the nearest levels first."""
+    """Line n moved to the indentation of a line above it (or the one below), the nearest
+    levels first."""
     current = _indent_of(lines[n - 1])
     seen: dict[int, int] = {}  # indentation -> the nearest line above that has it
     for k in range(n - 1, max(0, n - 1 - 4 * LOOK_BACK), -1):
         above = lines[k - 1]
         if above.strip() and not above.lstrip().startswith("#"):
             seen.setdefault(_indent_of(above), k)
+    below = next((k for k in range(n + 1, len(lines) + 1) if lines[k - 1].strip()), 0)
+    if below:  # the line after, too: the first line of a block sets the block's indentation
+        seen.setdefault(_indent_of(lines[below - 1]), below)
     levels = sorted((i for i in seen if i != current), key=lambda i: (abs(i - current), i))
     for level in levels[:6]:
         yield _Fix(

@@ -42,7 +42,10 @@ def read_input(root: Path, sf: SourceFile) -> tuple[bytes | None, Diagnostic | N
     """Read one input file, refusing links out of the project, non-files and huge files."""
     raw, problem = read_source(root, sf.path, MAX_BYTES)
     if problem == "missing":
-        problem = f"required file {sf.rel} is missing"
+        problem = (
+            f"required file {sf.rel} is missing (`briefgen init --force .` writes a starter "
+            "one and keeps every file you have)"
+        )
     if problem is not None:
         return None, Diagnostic(sf.rel, 1, 1, problem)
     return raw, None
@@ -80,7 +83,9 @@ def load_project(
     checker = rules.Checker(valid)
     corpus = _build_corpus(root, valid, checker, files)
     diags.extend(checker.diags)
-    diags.extend(rules.salvage_checks(valid, damaged, _issue_stems(files)))
+    placed = {(d.path, d.line, d.col) for d in diags if d.severity is Severity.ERROR}
+    salvaged = rules.salvage_checks(valid, damaged, _issue_stems(files))
+    diags.extend(d for d in salvaged if (d.path, d.line, d.col) not in placed)  # one per place
     reviewed = corpus or _reviewed_only(root, valid)  # warnings are kept beside errors
     if reviewed is not None and today is not None:
         diags.extend(freshness(reviewed, result.documents, today, strict_freshness))

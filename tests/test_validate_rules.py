@@ -376,7 +376,8 @@ CASES: list[tuple[str, Edits, list[str]]] = [
     (
         "stance-typo",
         {A: [("      moscow: Lift them", "      moskow: Lift them")]},
-        [no_stance(30, "row-two", "moscow"), unknown(A, 31, 7, "actor", "moskow", "moscow")],
+        # One mistake, one message: the misspelt key is the principal's missing stance.
+        [unknown(A, 31, 7, "actor", "moskow", "moscow")],
     ),
     (
         "agenda-actor",
@@ -773,7 +774,11 @@ def test_issue_and_book_with_one_id_collide(tmp_path: Path) -> None:
 def test_missing_registry_is_one_error_and_stops_reference_checks(tmp_path: Path, rel: str) -> None:
     root = make_project(tmp_path)
     (root / rel).unlink()
-    assert report(root, today=TODAY) == [err(rel, 1, 1, f"required file {rel} is missing")]
+    missing = (
+        f"required file {rel} is missing (`briefgen init --force .` writes a starter one "
+        "and keeps every file you have)"
+    )
+    assert report(root, today=TODAY) == [err(rel, 1, 1, missing)]
 
 
 def test_yml_extension_is_refused(tmp_path: Path) -> None:
