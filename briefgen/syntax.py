@@ -16,9 +16,12 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
-# How far above the parser's line a mistake is looked for, and how many trial parses at most.
+# How far above the parser's line a mistake is looked for, and how many trial parses at most
+# (fewer for a big file: the trials parse at most TRIAL_CHARS characters in all).
 LOOK_BACK = 24
 MAX_TRIALS = 160
+TRIAL_CHARS = 20_000_000
+EXCERPT_WIDTH = 120  # characters of a long line shown around the column
 
 _KEY = r"[A-Za-z0-9_][A-Za-z0-9_-]*"
 _NO_SPACE = re.compile(rf"^(\s*(?:-\s+)?)({_KEY}):(?=[^\s/:])")
@@ -149,10 +152,12 @@ def _repaired(
     one that brings a line most in line with its neighbours, then to an indentation the
     file uses most, then the nearest."""
     best: tuple[float, bool, int, int, int, _Fix] | None = None
+    size = sum(len(x) + 1 for x in lines)
+    trials = max(8, min(MAX_TRIALS, TRIAL_CHARS // max(1, size)))
     common = Counter(_indent_of(x) for x in lines if x.strip())
     stop_at = 0
     for order, fix in enumerate(_fixes(lines, f)):
-        if order >= MAX_TRIALS or fix.line < stop_at:
+        if order >= trials or fix.line < stop_at:
             break
         trial = "\n".join([*lines[: fix.line - 1], fix.new, *lines[fix.line :]])
         after = parses(trial)
@@ -328,19 +333,23 @@ def _fallback(f: _Failure) -> Explanation:
 
 
 def excerpt(text: str, line: int, col: int, context: int = 2) -> list[str]:
-    """The lines around `line` numbered, with a caret under `col` (as Rust and Elm show)."""
+    """The lines around `line` numbered, with a caret under `col` (as Rust and Elm show);
+    a long line is cut to EXCERPT_WIDTH characters around the column."""
     lines = text.split("\n")
     if not 1 <= line <= len(lines):
         return []
     lo, hi = max(1, line - context), min(len(lines), line + 1)
     width = len(str(hi))
+    start = max(0, col - 1 - EXCERPT_WIDTH // 2) if len(lines[line - 1]) > EXCERPT_WIDTH else 0
     out = []
     for n in range(lo, hi + 1):
         shown = lines[n - 1].replace("\t", "→")
-        out.append(f" {n:>{width}} | {shown}".rstrip())
+        at = start if len(shown) > start else 0  # a shorter neighbour is shown from its start
+        cut = ("…" if at else "") + shown[at : at + EXCERPT_WIDTH]
+        cut += "…" if len(shown) > at + EXCERPT_WIDTH else ""
+        out.append(f" {n:>{width}} | {cut}".rstrip())
         if n == line:
-            pad = "".join("\t" if c == "\t" else " " for c in lines[n - 1][: col - 1])
-            out.append(f" {'':>{width}} | {pad.replace(chr(9), ' ')}^")
+            out.append(f" {'':>{width}} | {' ' * (col - 1 - start + (1 if start else 0))}^")
     return out
 
 
