@@ -290,7 +290,7 @@ def _indent_fixes(lines: list[str], n: int) -> Iterator[_Fix]:
     for level in levels[:6]:
         yield _Fix(
             n,
-            1,
+            current + 1,
             " " * level + lines[n - 1].lstrip(" "),
             f"wrong indentation: this line is indented by {current}, but it belongs at "
             f"{level}, like line {seen[level]}",
@@ -302,7 +302,7 @@ def _indent_fixes(lines: list[str], n: int) -> Iterator[_Fix]:
         if deeper > current:
             yield _Fix(
                 n,
-                1,
+                current + 1,
                 " " * deeper + lines[n - 1].lstrip(" "),
                 f"wrong indentation: the value of line {prev} goes below it, indented "
                 f"more than its key: indent this line by {deeper}",
