@@ -355,7 +355,7 @@ def cmd_site(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 def cmd_serve(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from .serve import serve
 
-    return serve(_root(args), host=args.host, port=args.port, out=out, err=err)
+    return serve(_root(args), host=args.host, port=args.port, out=_notes(args, out), err=err)
 
 
 def cmd_diff(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
