@@ -408,15 +408,7 @@ class _Builder:
         if value in frame[4]:
             # Reported, and the value is read into nowhere, so checking goes on and the
             # author sees every other problem of the file in the same run.
-            first = frame[4][value]
-            self.doc.problems.append(
-                Diagnostic(
-                    self.doc.rel,
-                    pos[0],
-                    pos[1],
-                    f"duplicate key '{_one_line(value)}' (first defined at line {first})",
-                )
-            )
+            self.duplicate(frame, value, pos)
             frame[2] = _DUPLICATE
             return (*parent, _DUPLICATE)
         frame[4][value] = pos[0]
@@ -424,6 +416,41 @@ class _Builder:
         frame[3] = pos
         self.doc.key_positions[(*parent, value)] = pos
         return (*parent, value)
+
+    def duplicate(self, frame: list[Any], key: str, pos: Position) -> None:
+        """Report a repeated key; later repeats in the same mapping are counted in the first
+        report (one slip, such as a missing '- ', repeats every key of an item)."""
+        problems = self.doc.problems
+        first_key = next(iter(frame[4]))
+        new_item = key == first_key and len(self.stack) > 1 and isinstance(self.stack[-2][0], list)
+        if len(frame) == 5:  # the first repeat in this mapping: reported at its own line
+            frame.append([len(problems), key, frame[4][key], new_item, 0])
+            problems.append(
+                Diagnostic(
+                    self.doc.rel,
+                    pos[0],
+                    pos[1],
+                    _duplicate_message(key, frame[4][key], new_item, 0),
+                )
+            )
+            return
+        index, first, line, item, more = frame[5]
+        frame[5][4] = more + 1
+        old = problems[index]
+        problems[index] = Diagnostic(
+            old.path, old.line, old.col, _duplicate_message(first, line, item, more + 1)
+        )
+
+
+def _duplicate_message(key: str, first: int, new_item: bool, more: int) -> str:
+    """A duplicate key; the likely cause when the mapping is a list item that repeats its
+    first key (a new item whose '- ' is missing), and how many keys after it repeat too."""
+    text = f"duplicate key '{_one_line(key)}' (first defined at line {first})"
+    if new_item:
+        text += "; if this line starts the next item of the list, begin it with '- '"
+    if more:
+        text += f" (and {more} more repeated key{'s' if more > 1 else ''} below it)"
+    return text
 
 
 def load_bytes(raw: bytes, rel: str, fits: Callable[[Any], bool] | None = None) -> Document:

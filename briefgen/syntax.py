@@ -25,6 +25,8 @@ EXCERPT_WIDTH = 120  # characters of a long line shown around the column
 
 _KEY = r"[A-Za-z0-9_][A-Za-z0-9_-]*"
 _NO_SPACE = re.compile(rf"^(\s*(?:-\s+)?)({_KEY}):(?=[^\s/:])")
+_DASH = re.compile(r"^\s*-(?=[^\s-])")
+_NO_COLON = re.compile(r"^(\s*(?:-\s+)?)([a-z_][a-z0-9_-]*)(?=\s+\S|\s*$)")
 _VALUE = re.compile(rf"^(\s*(?:-\s+)?)({_KEY}):[ ]+(.*)$")
 _RESERVED_START = {"@": "'@'", "`": "a backtick (`)", "%": "'%'"}
 
@@ -77,6 +79,7 @@ def explain(
         _tab(lines, f)
         or _unclosed(lines, f)
         or _reserved_start(lines, f)
+        or _extra_closer(lines, f)
         or _repaired(lines, f, parses, fits or (lambda _text: True))
         or _fallback(f)
     )
@@ -200,6 +203,20 @@ def _fixes(lines: list[str], f: _Failure) -> Iterator[_Fix]:
         yield from _indent_fixes(lines, n)
 
 
+def _extra_closer(lines: list[str], f: _Failure) -> Explanation | None:
+    """A ']' or '}' with no '[' or '{' to close on its line."""
+    if f.line > len(lines):
+        return None
+    line = lines[f.line - 1]
+    for close, opener in (("]", "["), ("}", "{")):
+        at = line.find(close, max(0, f.col - 2))
+        if at >= 0 and line.count(close) > line.count(opener):
+            return Explanation(
+                f.line, at + 1, f"one '{close}' too many: this line has no '{opener}' for it"
+            )
+    return None
+
+
 def _text_fixes(n: int, line: str) -> Iterator[_Fix]:
     """A missing space after a colon, a colon inside unquoted text, text after a closing
     quote, a quote never closed on its line."""
@@ -212,6 +229,24 @@ def _text_fixes(n: int, line: str) -> Iterator[_Fix]:
             line[:colon] + " " + line[colon:],
             f"missing space after '{m.group(2)}:'; YAML needs a space between a key's "
             f"colon and its value: '{m.group(2)}: {line[colon:].strip()[:30]}'",
+        )
+    m = _DASH.match(line)
+    if m:
+        rest = line[m.end() :].strip()
+        yield _Fix(
+            n,
+            m.end(),
+            line[: m.end()] + " " + line[m.end() :],
+            f"a list item needs a space after its '-': write '- {rest[:30]}'",
+        )
+    m = _NO_COLON.match(line)
+    if m and ":" not in line:
+        yield _Fix(
+            n,
+            m.end(2) + 1,
+            line[: m.end(2)] + ":" + line[m.end(2) :],
+            f"missing ':' after '{m.group(2)}': write "
+            f"'{(m.group(2) + ': ' + line[m.end(2) :].strip()).strip()[:40]}'",
         )
     m = _VALUE.match(line)
     if not m:

@@ -134,8 +134,8 @@ def _fold_consequences(
             d = diags[first]
             diags[first] = replace(
                 d,
-                message=f"{d.message} (and {n} {refs} to '{stem}' from other files cannot be "
-                "checked until this is fixed)",
+                message=f"{d.message}; and {n} {refs} to '{stem}' from other files cannot be "
+                "checked until this is fixed",
             )
 
 

@@ -222,8 +222,8 @@ def test_the_issues_example_line_74_is_reported_at_74(project: Path) -> None:
     assert res.code == 1
     assert res.err.splitlines() == [
         "briefs/issues/ukraine.yaml:74:5: error: wrong indentation: this line is indented by 4, "
-        "but it belongs at 6, like line 73 (and 4 references to 'ukraine' from other files "
-        "cannot be checked until this is fixed)",
+        "but it belongs at 6, like line 73; and 4 references to 'ukraine' from other files "
+        "cannot be checked until this is fixed",
         " 72 |     stances:",
         " 73 |       united-states: Crimea must revert to Ukrainian control (per the gap analysis)",
         " 74 |     russia: Crimea is part of the Russian Federation; Moscow wants formal "

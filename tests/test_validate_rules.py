@@ -555,8 +555,8 @@ CASES: list[tuple[str, Edits, list[str]]] = [
                 A,
                 1,
                 5,
-                "id 'alpha-x' must match the file name 'alpha.yaml' (and 1 reference to "
-                "'alpha' from other files cannot be checked until this is fixed)",
+                "id 'alpha-x' must match the file name 'alpha.yaml'; and 1 reference to "
+                "'alpha' from other files cannot be checked until this is fixed",
             )
         ],
     ),
@@ -865,8 +865,8 @@ def test_damaged_files_are_checked_against_damaged_registries(tmp_path: Path) ->
             A,
             3,
             9,
-            "'status' is 'wip'; expected one of: draft, final (and 1 reference to 'alpha' "
-            "from other files cannot be checked until this is fixed)",
+            "'status' is 'wip'; expected one of: draft, final; and 1 reference to 'alpha' "
+            "from other files cannot be checked until this is fixed",
         ),
         unknown(A, 87, 12, "actor", "ghost"),
         unknown(A, 89, 15, "source", "ghost"),
@@ -886,8 +886,8 @@ def test_a_damaged_issue_is_not_called_unknown_where_it_is_named(tmp_path: Path)
             A,
             3,
             9,
-            "'status' is 'wip'; expected one of: draft, final (and 2 references to 'alpha' "
-            "from other files cannot be checked until this is fixed)",
+            "'status' is 'wip'; expected one of: draft, final; and 2 references to 'alpha' "
+            "from other files cannot be checked until this is fixed",
         ),
     ]
 
