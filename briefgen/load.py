@@ -214,7 +214,10 @@ def parse_text(
         if getattr(exc, "problem_mark", None) is None and getattr(exc, "position", None):
             line, col = _offset_to_pos(text, int(getattr(exc, "position", 0)))
             raise LoadError(line, col, f"invalid YAML: {str(exc).strip()[:200]}") from None
-        found = syntax.explain(text, exc, syntax.parse_problem_line(_drain), _fits(rel, fits))
+        try:
+            found = syntax.explain(text, exc, syntax.parse_problem_line(_drain), _fits(rel, fits))
+        except Exception:  # the explanation is a nicety: never a traceback instead of an error
+            found = syntax.plain(exc)
         shown = tuple(syntax.excerpt(text, found.line, found.col))
         raise LoadError(found.line, found.col, found.message, shown) from None
     return doc

@@ -360,6 +360,11 @@ _PLAIN = {
 }
 
 
+def plain(exc: BaseException) -> Explanation:
+    """The parser's error in plain words at its own position, with no trial fixes."""
+    return _fallback(_failure(exc))
+
+
 def _fallback(f: _Failure) -> Explanation:
     """The parser's own words, translated where we know them, at the parser's position."""
     first = f.problem.splitlines()[0] if f.problem else "invalid YAML"

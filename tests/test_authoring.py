@@ -15,6 +15,8 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from briefgen.cache import fast_valid
 from briefgen.load import LoadError, parse_text
@@ -23,6 +25,32 @@ from tests.conftest import REPO, run
 BASE = REPO / "tests" / "mistakes" / "base"
 ISSUE = "briefs/issues/gerd-filling.yaml"
 TODAY = "2026-12-05"
+YAML_BITS = [
+    "id: x",
+    "title: a: b",
+    "  nested: 1",
+    "\tkey: tab",
+    "- item",
+    "  - item",
+    'q: "open',
+    "q: 'open",
+    "l: [a, b",
+    "m: {a: 1",
+    "]",
+    "k:v",
+    "-x",
+    "text: >-",
+    "    prose line",
+    "bare words",
+    "@at",
+    "`tick`",
+    "%pct",
+    '"closed" tail',
+    "key:",
+    "",
+    "# comment",
+    "ünï: cödé",
+]
 
 
 @pytest.fixture
@@ -232,3 +260,20 @@ def test_the_issues_example_line_74_is_reported_at_74(project: Path) -> None:
         " 75 |       ukraine: Rejects any settlement that cedes territory",
         "1 error(s), 0 warning(s)",
     ]
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.sampled_from(YAML_BITS), min_size=1, max_size=12))
+def test_any_broken_yaml_is_one_located_error_with_its_line_shown(bits: list[str]) -> None:
+    """Lines of YAML in any order: either data, or one LoadError at a real line whose
+    excerpt shows that line with a caret; never another exception."""
+    text = "\n".join(bits)
+    try:
+        parse_text(text, "x.yaml", fits=lambda d: fast_valid("issue", d))
+    except LoadError as exc:
+        lines = text.split("\n")
+        assert 1 <= exc.line <= len(lines) + 1 and exc.col >= 1
+        if exc.excerpt:
+            number = f" {exc.line:>{len(exc.excerpt[0].split('|')[0]) - 2}} |"
+            at = [i for i, x in enumerate(exc.excerpt) if x.startswith(number)]
+            assert at and exc.excerpt[at[0] + 1].rstrip().endswith("^")
