@@ -28,7 +28,6 @@ from ruamel.yaml.events import (
     StreamEndEvent,
 )
 
-from . import syntax
 from .chars import BIDI as _BIDI
 from .chars import FORBIDDEN as _FORBIDDEN
 from .diagnostics import Diagnostic
@@ -214,6 +213,8 @@ def parse_text(
         if getattr(exc, "problem_mark", None) is None and getattr(exc, "position", None):
             line, col = _offset_to_pos(text, int(getattr(exc, "position", 0)))
             raise LoadError(line, col, f"invalid YAML: {str(exc).strip()[:200]}") from None
+        from . import syntax  # only on a syntax error: valid files never pay for its import
+
         try:
             found = syntax.explain(text, exc, syntax.parse_problem_line(_drain), _fits(rel, fits))
         except Exception:  # the explanation is a nicety: never a traceback instead of an error

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from . import authoring, model, rules
+from . import model, rules
 from .cache import DocCache, cached_document, fast_valid, top_positions
 from .diagnostics import Diagnostic, Severity, sort_key
 from .engine.workers import context, default_jobs, parallel_map, use_context
@@ -36,6 +36,15 @@ class Loaded:
         return self.corpus is not None and not any(
             d.severity is Severity.ERROR for d in self.diagnostics
         )
+
+
+def _authoring_warnings(doc: Document, raw: bytes) -> list[Diagnostic]:
+    """authoring.warnings, imported only for a file that may hold a TODO or a tag."""
+    if b"TODO" not in raw and b"<" not in raw:
+        return []
+    from . import authoring
+
+    return authoring.warnings(doc, raw)
 
 
 def read_input(root: Path, sf: SourceFile) -> tuple[bytes | None, Diagnostic | None]:
@@ -169,7 +178,7 @@ def _parse_ahead(root: Path, files: list[SourceFile], cache: DocCache | None) ->
             if cache:
                 cache.note_stored(sf.kind, digest)
             ready[sf.rel] = cached_document(sf.rel, got[0], digest, raw, got[1])
-            ready[sf.rel].warnings = authoring.warnings(ready[sf.rel], raw)
+            ready[sf.rel].warnings = _authoring_warnings(ready[sf.rel], raw)
     return ready
 
 
@@ -211,13 +220,13 @@ def _load_one(
     assert raw is not None
     hit = cache.lookup(sf.rel, sf.kind, raw) if cache else None
     if hit is not None:
-        hit.warnings = authoring.warnings(hit, raw)
+        hit.warnings = _authoring_warnings(hit, raw)
         return hit, []
     doc, problem = load_file(raw, sf.rel, lambda data: fast_valid(sf.kind, data))
     if problem is not None:
         return None, [problem]
     assert doc is not None
-    doc.warnings = authoring.warnings(doc, raw)
+    doc.warnings = _authoring_warnings(doc, raw)
     diags = list(doc.problems)
     diags.extend([] if fast_valid(sf.kind, doc.data) else check(doc, sf.kind))
     if not diags and cache:
