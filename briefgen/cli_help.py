@@ -49,6 +49,11 @@ HELP: dict[str, tuple[str, str]] = {
         "validates at once (the TODOs are warnings until replaced).",
         "briefgen new issue arctic-shipping",
     ),
+    "templates": (
+        "List the default theme's templates and assets (marking those the project's "
+        "templates/ overrides), or copy one into templates/ to edit it.",
+        "briefgen templates list\n  briefgen templates copy html/partials/cover.html.j2",
+    ),
     "completion": (
         "Print a shell completion script for commands, options and their choices.",
         "briefgen completion bash > ~/.local/share/bash-completion/completions/briefgen\n"

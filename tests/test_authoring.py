@@ -116,7 +116,18 @@ def test_quiet_prints_only_errors_and_verbose_says_how_long(base: Path) -> None:
     assert both.code == 2 and "not allowed with argument" in both.err
 
 
-COMMANDS = ["init", "validate", "schema", "build", "site", "serve", "diff", "new", "completion"]
+COMMANDS = [
+    "init",
+    "validate",
+    "schema",
+    "build",
+    "site",
+    "serve",
+    "diff",
+    "new",
+    "templates",
+    "completion",
+]
 
 
 @pytest.mark.parametrize("command", COMMANDS)
