@@ -15,7 +15,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
-from .diagnostics import Diagnostic, has_errors
+from .diagnostics import Diagnostic, Severity, has_errors, sort_key
 from .engine import plan as planning
 from .engine.keys import YAML, code_digest, file_digests, templates_digest
 from .engine.plan import FORMAT_TEMPLATES, Inputs, Job, Target, Views
@@ -139,7 +139,7 @@ def gather(
         merged = _merged(previous, corpus, last_record)
         if merged is not None:
             corpus, partial = merged, False
-    diags: list[Diagnostic] = []
+    diags: list[Diagnostic] = list(record.warnings) if record is not None else []
     validated = record is None or corpus is not None
     if record is None:
         from . import validate  # the validators are imported only when something changed
@@ -158,6 +158,7 @@ def gather(
             planning.views_of(corpus),
             corpus.config.page_size,
             planning.markings_of(corpus),
+            [d for d in diags if d.severity is Severity.WARNING],
         )
     own = [t.own for t in record.targets]
     gathered = Gathered(record, corpus, partial, git_revisions(root, own), validated)
@@ -202,7 +203,9 @@ def _revalidated(
     ]
     views = {**last.views, **planning.views_of(corpus)}
     markings = {**last.markings, **planning.markings_of(corpus)}
-    return Validated(digests, targets, views, last.page_size, markings), corpus
+    kept = [d for d in last.warnings if d.path not in changed]
+    warnings = sorted([*kept, *validate.warnings_of(root, changed)], key=sort_key)
+    return Validated(digests, targets, views, last.page_size, markings, warnings), corpus
 
 
 # --- the build ----------------------------------------------------------------------------------

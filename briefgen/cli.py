@@ -8,15 +8,20 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import difflib
+import io
 import json
 import os
 import re
 import sys
+import textwrap
+import time
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import TextIO
 
 from . import __version__
+from .cli_help import HELP
 from .diagnostics import Diagnostic, Severity, has_errors
 
 EXIT_OK, EXIT_INVALID, EXIT_USAGE = 0, 1, 2
@@ -59,19 +64,42 @@ class _UsageError(Exception):
     pass
 
 
+def _common() -> _Parser:
+    """-q and -v, which every subcommand takes."""
+    common = _Parser(add_help=False)
+    loud = common.add_mutually_exclusive_group()
+    loud.add_argument("-q", "--quiet", action="store_true", help="print only errors")
+    loud.add_argument(
+        "-v", "--verbose", action="store_true", help="say what was done and how long it took"
+    )
+    return common
+
+
 def _parser() -> _Parser:
     p = _Parser(prog="briefgen", description="Turn policy-issue YAML into briefs.")
     p.add_argument("--version", action="version", version=f"briefgen {__version__}")
     p.add_argument("-C", "--project", type=Path, help="project directory (default: search upward)")
     sub = p.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    common = _common()
 
-    i = sub.add_parser("init", help="start a new briefing project that validates and builds")
+    def command(name: str, summary: str) -> argparse.ArgumentParser:
+        description, example = HELP[name]
+        return sub.add_parser(
+            name,
+            help=summary,
+            description=textwrap.fill(description, 88),
+            epilog=f"example:\n  {example}",
+            formatter_class=argparse.RawDescriptionHelpFormatter,
+            parents=[common],
+        )
+
+    i = command("init", "start a new briefing project that validates and builds")
     i.add_argument("dir", nargs="?", type=Path, default=Path("."), help="default: here")
     i.add_argument(
         "--force", action="store_true", help="add to a non-empty folder (existing files are kept)"
     )
 
-    v = sub.add_parser("validate", help="check every input file; report all problems")
+    v = command("validate", "check every input file; report all problems")
     v.add_argument("paths", nargs="*", type=Path, help="only report problems in these files")
     v.add_argument(
         "--format",
@@ -80,14 +108,14 @@ def _parser() -> _Parser:
         help="text (file:line:col), github (Actions annotations) or json (for editors and bots)",
     )
     v.add_argument(
-        "--strict", action="store_true", help="warnings (stale briefs, tradecraft) are errors"
+        "--strict", action="store_true", help="every warning (stale briefs, tradecraft) is an error"
     )
     v.add_argument(
         "--today",
         help="date for staleness and judgments due for review (YYYY-MM-DD; default: today)",
     )
 
-    s = sub.add_parser("schema", help="print the JSON Schema of a file kind, or --write all")
+    s = command("schema", "print the JSON Schema of a file kind, or --write all")
     s.add_argument(
         "kind",
         nargs="?",
@@ -98,7 +126,7 @@ def _parser() -> _Parser:
         "--write", action="store_true", help="write every schema into the project's schemas/"
     )
 
-    b = sub.add_parser("build", help="render Markdown, HTML and PDF for every issue and book")
+    b = command("build", "render Markdown, HTML and PDF for every issue and book")
     b.add_argument("--format", default="md,html,pdf", help="comma-separated: md,html,pdf")
     b.add_argument("--out", type=Path, default=None, help="output directory (default: build/)")
     b.add_argument(
@@ -112,15 +140,13 @@ def _parser() -> _Parser:
         "-j", "--jobs", type=int, default=0, help="worker processes (default: all cores)"
     )
     b.add_argument("--force", action="store_true", help="rebuild everything")
-    b.add_argument("--quiet", "-q", action="store_true", help="print only problems")
 
-    site = sub.add_parser("site", help="publish the static HTML site into build/site/")
+    site = command("site", "publish the static HTML site into build/site/")
     site.add_argument("--out", type=Path, default=None, help="site directory (default: build/site)")
     site.add_argument(
         "-j", "--jobs", type=int, default=0, help="worker processes (default: all cores)"
     )
     site.add_argument("--force", action="store_true", help="render every page again")
-    site.add_argument("--quiet", "-q", action="store_true", help="print only problems")
     site.add_argument(
         "--no-pdf", action="store_true", help="leave out the PDF downloads (HTML and Markdown only)"
     )
@@ -128,11 +154,11 @@ def _parser() -> _Parser:
         "--today", help="date overdue reviews are measured from (YYYY-MM-DD; default: today)"
     )
 
-    serve = sub.add_parser("serve", help="serve the site on localhost; rebuild on change")
+    serve = command("serve", "serve the site on localhost; rebuild on change")
     serve.add_argument("--port", type=int, default=8000, help="default: 8000")
     serve.add_argument("--host", default="127.0.0.1", help="default: 127.0.0.1 (this machine only)")
 
-    d = sub.add_parser("diff", help="what changed in substance between two git revisions")
+    d = command("diff", "what changed in substance between two git revisions")
     d.add_argument("base", help="the git revision to compare from (a branch, tag or commit)")
     d.add_argument("head", nargs="?", default=None, help="default: the working tree")
     d.add_argument(
@@ -142,28 +168,48 @@ def _parser() -> _Parser:
         help="markdown (a PR comment) or json",
     )
 
-    t = sub.add_parser("templates", help="list the default templates, or copy one to edit")
+    t = command("templates", "list the default templates, or copy one to edit")
     tsub = t.add_subparsers(dest="action", metavar="ACTION", parser_class=_Parser, required=True)
     tsub.add_parser("list", help="every default template and asset; marks the overridden ones")
-    c = tsub.add_parser("copy", help="copy a default into the project's templates/ to edit it")
-    c.add_argument("name", help="its path as `templates list` prints it, or a unique file name")
-    c.add_argument("--force", action="store_true", help="replace the project's own copy")
+    tc = tsub.add_parser("copy", help="copy a default into the project's templates/ to edit it")
+    tc.add_argument("name", help="its path as `templates list` prints it, or a unique file name")
+    tc.add_argument("--force", action="store_true", help="replace the project's own copy")
 
-    n = sub.add_parser("new", help="scaffold a new issue or book file")
+    n = command("new", "scaffold a new issue or book file")
     n.add_argument("kind", choices=("issue", "book"), help="issue or book")
     n.add_argument("id", help="lower-case words joined by hyphens; names the file")
+
+    c = command("completion", "print a bash or zsh completion script")
+    c.add_argument("shell", choices=("bash", "zsh"), help="the shell to complete in")
     return p
 
 
-def _print_diags(diags: Sequence[Diagnostic], fmt: str, err: TextIO) -> None:
+def _print_diags(
+    diags: Sequence[Diagnostic], fmt: str, err: TextIO, *, quiet: bool = False
+) -> None:
+    """Every problem on stderr (warnings too, beside errors; -q: errors only), a YAML
+    syntax error with the lines around it, then the counts of both."""
     if fmt == "json":
         return  # validate prints them as its answer, on standard output
-    for d in diags:
+    shown = [d for d in diags if not (quiet and d.severity is Severity.WARNING)]
+    for d in shown:
         print(d.format_github() if fmt == "github" else d.format(), file=err)
+        if fmt == "text" and d.excerpt:
+            print("\n".join(d.excerpt), file=err)
     n_err = sum(d.severity is Severity.ERROR for d in diags)
     n_warn = len(diags) - n_err
-    if fmt == "text" and any(d.line > 0 for d in diags):  # one unlocated failure: one line
+    if fmt == "text" and any(d.line > 0 for d in shown):  # one unlocated failure: one line
         print(f"{n_err} error(s), {n_warn} warning(s)", file=err)
+
+
+def _notes(args: argparse.Namespace, out: TextIO) -> TextIO:
+    """Where a command says what it did: nowhere with -q (errors only)."""
+    return io.StringIO() if args.quiet else out
+
+
+def _strict(diags: Sequence[Diagnostic]) -> list[Diagnostic]:
+    """--strict: every warning is an error."""
+    return [replace(d, severity=Severity.ERROR) for d in diags]
 
 
 def _root(args: argparse.Namespace) -> Path:
@@ -189,15 +235,15 @@ def cmd_validate(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     root = _root(args)
     wanted = _brief_files(root, args.paths)  # before the work: a wrong path is no pass
     loaded = load_project(root, today=_today(args), strict_freshness=args.strict)
-    diags = loaded.diagnostics
+    diags = _strict(loaded.diagnostics) if args.strict else loaded.diagnostics
     if args.paths:
         diags = [d for d in diags if d.path in wanted]
-    _print_diags(diags, args.format, err)
+    _print_diags(diags, args.format, err, quiet=args.quiet)
     if args.format == "json":
         print(json.dumps([d.as_json() for d in diags], indent=1, ensure_ascii=False), file=out)
     if has_errors(diags) or (not args.paths and loaded.corpus is None):
         return EXIT_INVALID
-    if args.format == "text":
+    if args.format == "text" and not args.quiet:
         counts = ""
         if loaded.corpus is not None:
             c = loaded.corpus
@@ -218,6 +264,11 @@ def _brief_files(root: Path, paths: Sequence[str]) -> set[str]:
         path = Path(p)
         if not path.exists():
             raise _UsageError(f"briefgen validate: no such file: {p}")
+        if path.is_dir():
+            raise _UsageError(
+                f"briefgen validate: {p} is a folder; name its files, or give no path to "
+                "check the whole project"
+            )
         try:
             rel = path.resolve().relative_to(root).as_posix()
         except ValueError:
@@ -247,6 +298,7 @@ def cmd_schema(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     except (InitError, OSError) as exc:
         print(f"briefgen schema: {exc}", file=err)
         return EXIT_INVALID
+    out = _notes(args, out)
     for rel in report.written:
         print(f"wrote {rel}", file=out)
     if report.unchanged:
@@ -265,6 +317,7 @@ def cmd_init(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     except OSError as exc:  # a write failed (permissions, a full disk)
         print(f"briefgen init: cannot write {exc.filename or args.dir}: {exc.strerror}", file=err)
         return EXIT_INVALID
+    out = _notes(args, out)
     for rel in report.written:
         print(f"wrote {rel}", file=out)
     for rel in report.kept:
@@ -296,7 +349,10 @@ def cmd_build(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         quiet=args.quiet,
     )
     report = build(root, opts, out=out, err=err)
-    _print_diags(report.diagnostics, "text", err)
+    _print_diags(report.diagnostics, "text", err, quiet=args.quiet)
+    if args.verbose:
+        for rel in report.kept:
+            print(f"kept {rel} (its inputs did not change)", file=err)
     return EXIT_INVALID if has_errors(report.diagnostics) else EXIT_OK
 
 
@@ -312,14 +368,14 @@ def cmd_site(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         today=_today(args),
     )
     report = build_site(_root(args), opts, out=out, err=err)
-    _print_diags(report.diagnostics, "text", err)
+    _print_diags(report.diagnostics, "text", err, quiet=args.quiet)
     return EXIT_INVALID if has_errors(report.diagnostics) else EXIT_OK
 
 
 def cmd_serve(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from .serve import serve
 
-    return serve(_root(args), host=args.host, port=args.port, out=out, err=err)
+    return serve(_root(args), host=args.host, port=args.port, out=_notes(args, out), err=err)
 
 
 def cmd_diff(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
@@ -346,9 +402,24 @@ def cmd_new(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     except ScaffoldError as exc:
         print(f"briefgen new: {exc}", file=err)
         return EXIT_USAGE
+    out = _notes(args, out)
     print(f"created {made.path}", file=out)
     for rel in made.schemas:
         print(f"wrote {rel} (for the editor; `briefgen schema --write` refreshes it)", file=out)
+    return EXIT_OK
+
+
+def cmd_completion(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    """A completion script built from the parser itself, so it never falls behind it."""
+    import shtab
+
+    parser = _parser()
+    for action in parser._actions:  # menus show each command's one-line summary
+        if isinstance(action, argparse._SubParsersAction):
+            for sub in action.choices.values():
+                sub.description = None
+    script = shtab.complete(parser, shell=args.shell)
+    out.write(script if script.endswith("\n") else script + "\n")
     return EXIT_OK
 
 
@@ -374,6 +445,7 @@ def cmd_templates(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     except OSError as exc:
         print(f"briefgen templates: cannot write {exc.filename}: {exc.strerror}", file=err)
         return EXIT_INVALID
+    out = _notes(args, out)
     print(f"wrote {rel} (a copy of the default; edit it: it overrides the default)", file=out)
     return EXIT_OK
 
@@ -388,6 +460,7 @@ COMMANDS = {
     "diff": cmd_diff,
     "new": cmd_new,
     "templates": cmd_templates,
+    "completion": cmd_completion,
 }
 
 
@@ -409,8 +482,13 @@ def main(
     if not args.command:
         _parser().print_help(out)
         return EXIT_USAGE
+    started = time.perf_counter()
     try:
-        return COMMANDS[args.command](args, out, err)
+        code = COMMANDS[args.command](args, out, err)
+        if args.verbose:
+            took = time.perf_counter() - started
+            print(f"briefgen {args.command}: done in {took:.2f} s (exit {code})", file=err)
+        return code
     except ProjectNotFound as exc:
         print(f"briefgen: {exc}", file=err)
         return EXIT_USAGE

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 
 class Severity(enum.Enum):
@@ -25,6 +25,9 @@ class Diagnostic:
     message: str
     severity: Severity = Severity.ERROR
     code: str = ""  # a rule's code (TC001...), where a rule that can be switched off found it
+    # The numbered lines around it with a caret under the column, shown below the message
+    # in the human output (a YAML syntax error, whose line a person must find by eye).
+    excerpt: tuple[str, ...] = field(default=(), compare=False)
 
     def format(self) -> str:
         """Render as `path:line:col: error: message`, the format editors and CI understand;

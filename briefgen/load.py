@@ -65,11 +65,12 @@ _DUPLICATE = "\x00duplicate"  # a key no YAML text can contain (NUL is rejected 
 class LoadError(Exception):
     """A located problem that stops the loading of one file."""
 
-    def __init__(self, line: int, col: int, message: str) -> None:
+    def __init__(self, line: int, col: int, message: str, excerpt: tuple[str, ...] = ()) -> None:
         super().__init__(message)
         self.line = line
         self.col = col
         self.message = message
+        self.excerpt = excerpt  # the lines around it, for a syntax error a person must find
 
 
 @dataclass
@@ -83,6 +84,7 @@ class Document:
     key_positions: dict[PathKey, Position] = field(default_factory=dict)
     plain_text: dict[PathKey, str] = field(default_factory=dict)
     problems: list[Diagnostic] = field(default_factory=list)
+    warnings: list[Diagnostic] = field(default_factory=list)  # authoring.warnings: no failure
 
     def locate(self, path: PathKey, *, key: bool = False) -> Position:
         """Best position for a JSON path: the exact node, else its nearest known ancestor."""
@@ -188,8 +190,13 @@ def decode(raw: bytes) -> str:
         ) from None
 
 
-def parse_text(text: str, rel: str, digest: str = "") -> Document:
-    """Parse one YAML document into plain data, or raise a LoadError with a position."""
+def parse_text(
+    text: str, rel: str, digest: str = "", fits: Callable[[Any], bool] | None = None
+) -> Document:
+    """Parse one YAML document into plain data, or raise a LoadError with a position.
+
+    `fits(data)`: whether data passes the file's schema; on a syntax error it tells apart
+    two candidate fixes that both parse (syntax.explain)."""
     _check_text(text)  # so that only escapes in double-quoted values need checking again
     doc = Document(rel=rel, data=None, digest=digest)
     try:
@@ -197,17 +204,40 @@ def parse_text(text: str, rel: str, digest: str = "") -> Document:
     except LoadError:
         raise
     except Exception as exc:  # the YAML parsers' own errors
-        mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
-        problem = getattr(exc, "problem", None) or getattr(exc, "reason", None) or str(exc)
-        if mark is not None and getattr(mark, "line", None) is not None:
-            line, col = mark.line + 1, mark.column + 1
-        elif getattr(exc, "position", None) is not None:
+        if getattr(exc, "problem_mark", None) is None and getattr(exc, "position", None):
             line, col = _offset_to_pos(text, int(getattr(exc, "position", 0)))
-        else:
-            line, col = 1, 1
-        problem = str(problem).strip().splitlines()[0] if str(problem).strip() else "invalid YAML"
-        raise LoadError(line, col, f"invalid YAML: {problem}") from None
+            raise LoadError(line, col, f"invalid YAML: {str(exc).strip()[:200]}") from None
+        from . import syntax  # only on a syntax error: valid files never pay for its import
+
+        try:
+            found = syntax.explain(text, exc, syntax.parse_problem_line(_drain), _fits(rel, fits))
+        except Exception:  # the explanation is a nicety: never a traceback instead of an error
+            found = syntax.plain(exc)
+        shown = tuple(syntax.excerpt(text, found.line, found.col))
+        raise LoadError(found.line, found.col, found.message, shown) from None
     return doc
+
+
+def _fits(rel: str, fits: Callable[[Any], bool] | None) -> Callable[[str], bool] | None:
+    """`fits` over a text: it parses into data that passes the schema."""
+    if fits is None:
+        return None
+    check = fits
+
+    def text_fits(text: str) -> bool:
+        try:
+            return check(parse_text(text, rel).data)
+        except LoadError:
+            return False
+
+    return text_fits
+
+
+def _drain(text: str) -> None:
+    """Run the parser over the whole text (a trial parse: only its syntax errors matter)."""
+    next_event = _events(text)
+    while type(next_event()) is not StreamEndEvent:
+        pass
 
 
 def _build(text: str, doc: Document) -> None:
@@ -376,15 +406,7 @@ class _Builder:
         if value in frame[4]:
             # Reported, and the value is read into nowhere, so checking goes on and the
             # author sees every other problem of the file in the same run.
-            first = frame[4][value]
-            self.doc.problems.append(
-                Diagnostic(
-                    self.doc.rel,
-                    pos[0],
-                    pos[1],
-                    f"duplicate key '{_one_line(value)}' (first defined at line {first})",
-                )
-            )
+            self.duplicate(frame, value, pos)
             frame[2] = _DUPLICATE
             return (*parent, _DUPLICATE)
         frame[4][value] = pos[0]
@@ -393,13 +415,48 @@ class _Builder:
         self.doc.key_positions[(*parent, value)] = pos
         return (*parent, value)
 
+    def duplicate(self, frame: list[Any], key: str, pos: Position) -> None:
+        """Report a repeated key; later repeats in the same mapping are counted in the first
+        report (one slip, such as a missing '- ', repeats every key of an item)."""
+        problems = self.doc.problems
+        first_key = next(iter(frame[4]))
+        new_item = key == first_key and len(self.stack) > 1 and isinstance(self.stack[-2][0], list)
+        if len(frame) == 5:  # the first repeat in this mapping: reported at its own line
+            frame.append([len(problems), key, frame[4][key], new_item, 0])
+            problems.append(
+                Diagnostic(
+                    self.doc.rel,
+                    pos[0],
+                    pos[1],
+                    _duplicate_message(key, frame[4][key], new_item, 0),
+                )
+            )
+            return
+        index, first, line, item, more = frame[5]
+        frame[5][4] = more + 1
+        old = problems[index]
+        problems[index] = Diagnostic(
+            old.path, old.line, old.col, _duplicate_message(first, line, item, more + 1)
+        )
 
-def load_bytes(raw: bytes, rel: str) -> Document:
-    """Decode, size-check and parse one file's bytes."""
+
+def _duplicate_message(key: str, first: int, new_item: bool, more: int) -> str:
+    """A duplicate key; the likely cause when the mapping is a list item that repeats its
+    first key (a new item whose '- ' is missing), and how many keys after it repeat too."""
+    text = f"duplicate key '{_one_line(key)}' (first defined at line {first})"
+    if new_item:
+        text += "; if this line starts the next item of the list, begin it with '- '"
+    if more:
+        text += f" (and {more} more repeated key{'s' if more > 1 else ''} below it)"
+    return text
+
+
+def load_bytes(raw: bytes, rel: str, fits: Callable[[Any], bool] | None = None) -> Document:
+    """Decode, size-check and parse one file's bytes (`fits`: see parse_text)."""
     if len(raw) > MAX_BYTES:
         raise LoadError(1, 1, f"file is {len(raw)} bytes; the limit is {MAX_BYTES} bytes (1 MiB)")
     digest = hashlib.sha256(raw).hexdigest()
-    return parse_text(decode(raw), rel, digest)
+    return parse_text(decode(raw), rel, digest, fits)
 
 
 def _check_text(text: str) -> None:
@@ -410,9 +467,11 @@ def _check_text(text: str) -> None:
         raise LoadError(line, col, f"file contains {_describe(m.group())}")
 
 
-def load_file(raw: bytes, rel: str) -> tuple[Document | None, Diagnostic | None]:
+def load_file(
+    raw: bytes, rel: str, fits: Callable[[Any], bool] | None = None
+) -> tuple[Document | None, Diagnostic | None]:
     """Load one file; problems come back as a diagnostic value, never an exception."""
     try:
-        return load_bytes(raw, rel), None
+        return load_bytes(raw, rel, fits), None
     except LoadError as exc:
-        return None, Diagnostic(rel, exc.line, exc.col, exc.message)
+        return None, Diagnostic(rel, exc.line, exc.col, exc.message, excerpt=exc.excerpt)

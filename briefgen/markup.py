@@ -220,3 +220,14 @@ def gfm_slug(heading: str) -> str:
     lower case, punctuation dropped but for '-' and '_', each space a '-'. A Markdown brief
     may not carry raw HTML anchors, so its own links must point at these."""
     return _SLUG_DROP.sub("", heading.strip().lower()).replace(" ", "-")
+
+
+def raw_html(text: str) -> str | None:
+    """The first raw HTML tag a Markdown reader finds in a value (shown as literal text in
+    our briefs, so an author is warned), or None."""
+    if "<" not in text:
+        return None
+    for tok in _tokens(_reader().parse(text)):
+        if tok.type in ("html_inline", "html_block"):
+            return tok.content.strip().split("\n")[0]
+    return None

@@ -130,10 +130,13 @@ def read_regular(path: Path, limit: int = MAX_INPUT_BYTES) -> tuple[bytes | None
         fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_NOFOLLOW | os.O_CLOEXEC)
     except OSError as exc:
         return None, f"cannot read file: {exc.strerror}"
+    st = os.fstat(fd)
+    if not stat.S_ISREG(st.st_mode):  # before fdopen, which refuses a folder with a traceback
+        os.close(fd)
+        if stat.S_ISDIR(st.st_mode):
+            return None, "this is a folder, not a file: move it out of the way or rename it"
+        return None, "not a regular file (a pipe or a device); only plain files are read"
     with os.fdopen(fd, "rb") as fh:
-        st = os.fstat(fh.fileno())
-        if not stat.S_ISREG(st.st_mode):
-            return None, "not a regular file"
         if st.st_size > limit:
             return None, f"file is {st.st_size} bytes; the limit is {limit} bytes (1 MiB)"
         data = fh.read(limit + 1)

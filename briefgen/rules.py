@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import difflib
 import unicodedata
 from collections.abc import Collection, Iterable
 from typing import Any
@@ -101,6 +102,16 @@ def _shown(value: Any) -> str:
     return text if len(text) <= 64 else text[:61] + "..."
 
 
+# What an unknown reference with no close match means, and where to add what it names.
+_HOW_TO_ADD = {
+    "actor": ": it is not in briefs/actors.yaml; add it there (`- id: {0}` with its `name`; "
+    "`briefgen schema actors` lists the fields)",
+    "source": ": it is not in briefs/sources.yaml; add it there (`- id: {0}` with its "
+    "`title`; `briefgen schema sources` lists the fields)",
+    "issue": ": there is no briefs/issues/{0}.yaml (`briefgen new issue {0}` starts one)",
+}
+
+
 class Checker:
     """Cross-file checks over the validated data; collects diagnostics."""
 
@@ -164,8 +175,9 @@ class Checker:
         if value in known:
             return
         shown = _shown(value)
-        hint = suggest(value, sorted(known)) if shown == value else ""
-        self.err(doc, path, f"unknown {what} '{shown}'{hint}", key=key)
+        hint = suggest(value, sorted(known), cutoff=0.75) if shown == value else ""
+        fix = "" if hint else _HOW_TO_ADD.get(what, "").format(shown)
+        self.err(doc, path, f"unknown {what} '{shown}'{hint}{fix}", key=key)
 
 
 def check_corpus(ck: Checker, by_kind: ByKind, issue_files: Iterable[str] = ()) -> None:
@@ -355,7 +367,8 @@ def _check_sources(
 ) -> None:
     """Every source an item cites must be in the sources registry, and be cited once."""
     seen: set[tuple[str, str]] = set()
-    for j, cited in enumerate(item.get("sources") or ()):
+    items = item.get("sources")
+    for j, cited in enumerate(items if isinstance(items, list) else ()):  # else: a schema error
         check_cited(ck, doc, (*base, "sources", j), cited, known)
         at = cited.get("at") if isinstance(cited, dict) else None
         key = (ref_of(cited), at if isinstance(at, str) else "")
@@ -460,13 +473,20 @@ def _issue_positions(
         pair = row.get("between") or ([] if row.get("gap") == NOT_APPLICABLE else principals)
         what = "actor of its pair" if row.get("between") else "principal actor"
         known = actors if row.get("between") else set(pair)  # an unknown one is reported once
+        misspelt = {_close(a, actors) for a in row["stances"] if a not in actors}
         for principal in dict.fromkeys(pair):
-            if principal in known and principal not in row["stances"]:
+            if principal in known and principal not in row["stances"] and principal not in misspelt:
                 ck.err(
                     doc,
                     ("positions", i, "stances"),
                     f"row '{_shown(row.get('id'))}' has no stance for {what} '{_shown(principal)}'",
                 )
+
+
+def _close(name: str, known: set[str]) -> str | None:
+    """The known name a misspelt one is close to (its error already says so), or None."""
+    close = difflib.get_close_matches(name, sorted(known), n=1, cutoff=0.75)
+    return close[0] if close else None
 
 
 def _issue_dates(

@@ -104,9 +104,9 @@ def validator(kind: str) -> Any:
     return _validator_class()(schema(kind))
 
 
-def suggest(word: str, choices: list[str] | tuple[str, ...]) -> str:
+def suggest(word: str, choices: list[str] | tuple[str, ...], cutoff: float = 0.6) -> str:
     """A ' (did you mean ...?)' hint for a misspelt name, or ''."""
-    close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
+    close = difflib.get_close_matches(word, list(choices), n=1, cutoff=cutoff)
     return f" (did you mean '{close[0]}'?)" if close else ""
 
 
@@ -154,7 +154,8 @@ def _message(err: ValidationError, doc: Document) -> tuple[tuple[str | int, ...]
         extra = [k for k in inst if k not in allowed]
         key = extra[0] if extra else ""
         shown = key if key.isprintable() else repr(key)[1:-1]  # one line, whatever the key
-        return (*path, key), f"unknown field '{shown}'{suggest(key, allowed)}", True
+        hint = suggest(key, allowed) or f"; the fields allowed here are: {', '.join(allowed)}"
+        return (*path, key), f"unknown field '{shown}'{hint}", True
     if v == "enum":
         options = [str(o) for o in err.validator_value]
         hint = suggest(str(inst), options) if isinstance(inst, str) else ""

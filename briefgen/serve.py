@@ -548,7 +548,7 @@ def serve(
             return 0
         if host not in ("127.0.0.1", "localhost", "::1"):
             print(f"briefgen serve: warning: {host} is reachable from other machines", file=err)
-        print(f"Serving {root} at {preview.url} (Ctrl-C to stop)", file=out)
+        print(f"Preview ready: open {preview.url} (serving {root}; Ctrl-C to stop)", file=out)
         out.flush()
         try:
             preview.wait()

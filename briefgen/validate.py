@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 from collections.abc import Collection, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -39,11 +39,23 @@ class Loaded:
         )
 
 
+def _authoring_warnings(doc: Document, raw: bytes) -> list[Diagnostic]:
+    """authoring.warnings, imported only for a file that may hold a TODO or a tag."""
+    if b"TODO" not in raw and b"<" not in raw:
+        return []
+    from . import authoring
+
+    return authoring.warnings(doc, raw)
+
+
 def read_input(root: Path, sf: SourceFile) -> tuple[bytes | None, Diagnostic | None]:
     """Read one input file, refusing links out of the project, non-files and huge files."""
     raw, problem = read_source(root, sf.path, MAX_BYTES)
     if problem == "missing":
-        problem = f"required file {sf.rel} is missing"
+        problem = (
+            f"required file {sf.rel} is missing (`briefgen init --force .` writes a starter "
+            "one and keeps every file you have)"
+        )
     if problem is not None:
         return None, Diagnostic(sf.rel, 1, 1, problem)
     return raw, None
@@ -70,6 +82,7 @@ def load_project(
         diags.extend(file_diags)
         if doc is None:
             continue
+        diags.extend(doc.warnings)
         result.documents[sf.rel] = doc
         if not file_diags:
             valid[sf.rel] = (sf, doc)
@@ -80,18 +93,65 @@ def load_project(
     checker = rules.Checker(valid)
     corpus = _build_corpus(root, valid, checker, files)
     diags.extend(checker.diags)
-    diags.extend(rules.salvage_checks(valid, damaged, _issue_stems(files)))
+    placed = {(d.path, d.line, d.col) for d in diags if d.severity is Severity.ERROR}
+    salvaged = rules.salvage_checks(valid, damaged, _issue_stems(files))
+    diags.extend(d for d in salvaged if (d.path, d.line, d.col) not in placed)  # one per place
     for sf, doc in valid.values():
         if sf.kind in ("issue", "book"):
             diags.extend(prose_images(root, doc))
-    if corpus is not None and today is not None:
-        diags.extend(freshness(corpus, result.documents, today, strict_freshness))
+    reviewed = corpus or _reviewed_only(root, valid)  # warnings are kept beside errors
+    if reviewed is not None and today is not None:
+        diags.extend(freshness(reviewed, result.documents, today, strict_freshness))
     if corpus is not None:  # tradecraft (#22): the analytic-standards rules, TC001...
         diags.extend(tradecraft.check(corpus, result.documents, today, strict_freshness))
     diags.sort(key=sort_key)
+    _fold_consequences(diags, files, valid, result.documents)
     if not any(d.severity is Severity.ERROR for d in diags):
         result.corpus = corpus
     return result
+
+
+def _fold_consequences(
+    diags: list[Diagnostic],
+    files: list[SourceFile],
+    valid: dict[str, tuple[SourceFile, Document]],
+    docs: dict[str, Document],
+) -> None:
+    """Say, at a broken issue file's first error, how many references to it from other
+    files wait on it (they are not reported "unknown": the file exists)."""
+    broken = {
+        sf.path.stem: sf.rel
+        for sf in files
+        if sf.kind == "issue"
+        and (sf.rel not in valid or valid[sf.rel][1].data.get("id") != sf.path.stem)
+    }
+    if not broken:
+        return
+    waiting = dict.fromkeys(broken, 0)
+    for rel, doc in docs.items():
+        data = doc.data if isinstance(doc.data, dict) else {}
+        for name in ("issues", "related"):
+            refs = data.get(name)
+            for ref in refs if isinstance(refs, list) else ():
+                if isinstance(ref, str) and ref in waiting and broken[ref] != rel:
+                    waiting[ref] += 1
+    for stem, n in waiting.items():
+        first = next(
+            (
+                i
+                for i, d in enumerate(diags)
+                if d.path == broken[stem] and d.severity is Severity.ERROR
+            ),
+            None,
+        )
+        if n and first is not None:
+            refs = "reference" if n == 1 else "references"
+            d = diags[first]
+            diags[first] = replace(
+                d,
+                message=f"{d.message}; and {n} {refs} to '{stem}' from other files cannot be "
+                "checked until this is fixed",
+            )
 
 
 # A file costs ~3 ms to parse; below this many, forking a pool costs more than it saves.
@@ -124,6 +184,7 @@ def _parse_ahead(root: Path, files: list[SourceFile], cache: DocCache | None) ->
             if cache:
                 cache.note_stored(sf.kind, digest)
             ready[sf.rel] = cached_document(sf.rel, got[0], digest, raw, got[1])
+            ready[sf.rel].warnings = _authoring_warnings(ready[sf.rel], raw)
     return ready
 
 
@@ -165,11 +226,13 @@ def _load_one(
     assert raw is not None
     hit = cache.lookup(sf.rel, sf.kind, raw) if cache else None
     if hit is not None:
+        hit.warnings = _authoring_warnings(hit, raw)
         return hit, []
-    doc, problem = load_file(raw, sf.rel)
+    doc, problem = load_file(raw, sf.rel, lambda data: fast_valid(sf.kind, data))
     if problem is not None:
         return None, [problem]
     assert doc is not None
+    doc.warnings = _authoring_warnings(doc, raw)
     diags = list(doc.problems)
     diags.extend([] if fast_valid(sf.kind, doc.data) else check(doc, sf.kind))
     if not diags and cache:
@@ -245,6 +308,19 @@ def revalidate_changed(root: Path, changed: Collection[str]) -> model.Corpus | N
 def _tradecraft_clean(corpus: model.Corpus, docs: dict[str, Document]) -> model.Corpus | None:
     """The corpus, or None when a tradecraft rule finds an error (TC001, TC005)."""
     return None if has_errors(tradecraft.check(corpus, docs, None, False)) else corpus
+
+
+def warnings_of(root: Path, rels: Collection[str]) -> list[Diagnostic]:
+    """The authoring warnings of a few files that validated (read through the cache)."""
+    root = root.resolve()
+    cache = DocCache.open(root)
+    by_rel = {sf.rel: sf for sf in discover(root)}
+    out: list[Diagnostic] = []
+    for rel in sorted(rels):
+        if rel in by_rel:
+            doc, _ = _load_one(root, by_rel[rel], cache)
+            out.extend(doc.warnings if doc is not None else ())
+    return out
 
 
 def load_unchanged(
@@ -327,6 +403,27 @@ def _build_corpus(
     if ck.diags:
         return None
     _fill_corpus(corpus, by_kind)
+    return corpus
+
+
+def _reviewed_only(
+    root: Path, valid: dict[str, tuple[SourceFile, Document]]
+) -> model.Corpus | None:
+    """A corpus of just the schema-valid issues, for the review-date warnings of a project
+    that has errors elsewhere (every problem in every file is reported in one run)."""
+    corpus = model.Corpus(root=str(root), config=model.Config())
+    for sf, doc in valid.values():
+        if sf.kind == "config":
+            try:
+                corpus = model.Corpus(root=str(root), config=model.config_from(doc.data))
+            except (KeyError, TypeError, ValueError):
+                return None
+    for sf, doc in valid.values():
+        if sf.kind == "issue":
+            try:
+                corpus.issues[doc.data["id"]] = model.issue_from(doc.data, doc.rel, doc.digest)
+            except (KeyError, TypeError, ValueError):
+                continue
     return corpus
 
 

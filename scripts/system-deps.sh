@@ -6,7 +6,7 @@ set -euo pipefail
 need=(python3-venv libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-paratype fonts-dejavu-core)
 case "${1:-brief}" in
   brief) ;;
-  test) need+=(poppler-utils chromium chromium-driver default-jre-headless git cmark-gfm pandoc) ;;
+  test) need+=(poppler-utils chromium chromium-driver default-jre-headless git cmark-gfm pandoc zsh) ;;
   bench) need+=(hugo time git) ;;
   *) echo "usage: $0 brief|test|bench" >&2; exit 2 ;;
 esac

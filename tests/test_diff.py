@@ -456,7 +456,7 @@ def test_invalid_yaml_at_a_revision_is_located(root: Path) -> None:
     assert res.out == ""
     lines = res.err.splitlines()
     assert lines[0] == "briefgen diff: invalid content; nothing compared"
-    pattern = r"briefs/issues/arms-test\.yaml:\d+:\d+: error: invalid YAML: .+ \(at {}\)"
+    pattern = r"briefs/issues/arms-test\.yaml:\d+:\d+: error: the list opened with .+ \(at {}\)"
     assert re.fullmatch(pattern.format(re.escape(f"HEAD ({bad[:7]})")), lines[1])
     assert re.fullmatch(pattern.format("the working tree"), lines[2])
     # Only the head is broken when comparing the good commit with it.

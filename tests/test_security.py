@@ -99,7 +99,7 @@ YAML_ATTACKS: dict[str, tuple[bytes, str, int]] = {
     "integer_key": (b"id: evil\n1: x\n", "mapping keys must be plain strings", 2),
     "empty_file": (b"", "file is empty", 1),
     "scalar_document": (b"just a string\n", "must be a YAML mapping", 1),
-    "unclosed_quote": (b'id: evil\ntitle: "abc\n', "invalid YAML", 3),
+    "unclosed_quote": (b'id: evil\ntitle: "abc\n', 'quoted with " here is never closed', 2),
     "utf16": ("id: evil\n".encode("utf-16"), "not valid UTF-8 (byte 0xFF", 1),
 }
 

@@ -268,8 +268,18 @@ def err(rel: str, line: int, col: int, message: str) -> str:
     return f"{rel}:{line}:{col}: error: {message}"
 
 
+ADD_TO = {
+    "actor": ": it is not in briefs/actors.yaml; add it there (`- id: {0}` with its `name`; "
+    "`briefgen schema actors` lists the fields)",
+    "source": ": it is not in briefs/sources.yaml; add it there (`- id: {0}` with its "
+    "`title`; `briefgen schema sources` lists the fields)",
+    "issue": ": there is no briefs/issues/{0}.yaml (`briefgen new issue {0}` starts one)",
+}
+
+
 def unknown(rel: str, line: int, col: int, what: str, value: str, hint: str = "") -> str:
-    tail = f" (did you mean '{hint}'?)" if hint else ""
+    """An unknown reference: a did-you-mean when a name is close, else where to add it."""
+    tail = f" (did you mean '{hint}'?)" if hint else ADD_TO[what].format(value)
     return err(rel, line, col, f"unknown {what} '{value}'{tail}")
 
 
@@ -368,7 +378,8 @@ CASES: list[tuple[str, Edits, list[str]]] = [
     (
         "stance-typo",
         {A: [("      moscow: Lift them", "      moskow: Lift them")]},
-        [no_stance(30, "row-two", "moscow"), unknown(A, 31, 7, "actor", "moskow", "moscow")],
+        # One mistake, one message: the misspelt key is the principal's missing stance.
+        [unknown(A, 31, 7, "actor", "moskow", "moscow")],
     ),
     (
         "agenda-actor",
@@ -541,7 +552,15 @@ CASES: list[tuple[str, Edits, list[str]]] = [
     (
         "issue-id-not-file-name",
         {A: [("id: alpha\n", "id: alpha-x\n")]},
-        [err(A, 1, 5, "id 'alpha-x' must match the file name 'alpha.yaml'")],
+        [
+            err(
+                A,
+                1,
+                5,
+                "id 'alpha-x' must match the file name 'alpha.yaml'; and 1 reference to "
+                "'alpha' from other files cannot be checked until this is fixed",
+            )
+        ],
     ),
     # Actor registry.
     (
@@ -757,7 +776,11 @@ def test_issue_and_book_with_one_id_collide(tmp_path: Path) -> None:
 def test_missing_registry_is_one_error_and_stops_reference_checks(tmp_path: Path, rel: str) -> None:
     root = make_project(tmp_path)
     (root / rel).unlink()
-    assert report(root, today=TODAY) == [err(rel, 1, 1, f"required file {rel} is missing")]
+    missing = (
+        f"required file {rel} is missing (`briefgen init --force .` writes a starter one "
+        "and keeps every file you have)"
+    )
+    assert report(root, today=TODAY) == [err(rel, 1, 1, missing)]
 
 
 def test_yml_extension_is_refused(tmp_path: Path) -> None:
@@ -841,7 +864,13 @@ def test_damaged_files_are_checked_against_damaged_registries(tmp_path: Path) ->
             "'kind' is 'bloc'; expected one of: "
             "state, territory, alliance, union, organisation, group",
         ),
-        err(A, 3, 9, "'status' is 'wip'; expected one of: draft, final"),
+        err(
+            A,
+            3,
+            9,
+            "'status' is 'wip'; expected one of: draft, final; and 1 reference to 'alpha' "
+            "from other files cannot be checked until this is fixed",
+        ),
         unknown(A, 87, 12, "actor", "ghost"),
         unknown(A, 89, 15, "source", "ghost"),
         err(SRC, 13, 15, "'rating' is 'middling'; expected one of: low, moderate, high"),
@@ -856,7 +885,13 @@ def test_a_damaged_issue_is_not_called_unknown_where_it_is_named(tmp_path: Path)
         ],
     }
     assert report(make_project(tmp_path, edits), today=TODAY) == [
-        err(A, 3, 9, "'status' is 'wip'; expected one of: draft, final"),
+        err(
+            A,
+            3,
+            9,
+            "'status' is 'wip'; expected one of: draft, final; and 2 references to 'alpha' "
+            "from other files cannot be checked until this is fixed",
+        ),
     ]
 
 
@@ -878,7 +913,7 @@ def test_damaged_file_stops_after_fifty_problems(tmp_path: Path, n: int, capped:
     root = make_project(tmp_path, {B: [("issues: [alpha, beta]", "issues: [beta]")]})
     (root / A).write_text(_with_points(n, "[ghost]", "wip"), "utf-8")
     lines = report(root, today=TODAY)
-    unknowns = [x for x in lines if x.endswith(": error: unknown source 'ghost'")]
+    unknowns = [x for x in lines if ": error: unknown source 'ghost':" in x]
     more = err(A, 1, 1, "more than 50 problems; fix these and run again")
     assert len(unknowns) == 50
     assert unknowns[0] == unknown(A, 96, 15, "source", "ghost")

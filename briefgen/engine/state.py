@@ -11,12 +11,13 @@ folder in the same atomic step, so files and keys can never disagree.
 from __future__ import annotations
 
 import contextlib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .. import __version__
 from ..cache import signed_dump, signed_load
+from ..diagnostics import Diagnostic, Severity
 from ..write import atomic_write
 from .keys import code_digest
 from .plan import PROJECTION, SAFE_ID, Target, Views
@@ -72,6 +73,8 @@ class Validated:
     views: Views
     page_size: str
     markings: dict[str, str]  # brief id -> its own marking ("" for the project's default)
+    # The warnings of that validation, so a run that validates nothing still shows them.
+    warnings: list[Diagnostic] = field(default_factory=list)
 
     def to_json(self) -> dict[str, Any]:
         """The record as stored."""
@@ -81,6 +84,7 @@ class Validated:
             "views": self.views,
             "page_size": self.page_size,
             "markings": self.markings,
+            "warnings": [d.as_json() for d in self.warnings],
         }
 
     @staticmethod
@@ -96,7 +100,30 @@ class Validated:
             return None
         if not all(isinstance(markings.get(t.id), str) for t in targets):
             return None
-        return Validated(digests, targets, views, page_size, markings)
+        warnings = _warnings(raw.get("warnings"))
+        if warnings is None:
+            return None
+        return Validated(digests, targets, views, page_size, markings, warnings)
+
+
+def _warnings(raw: Any) -> list[Diagnostic] | None:
+    """The recorded warnings, if each is well-formed."""
+    if not isinstance(raw, list):
+        return None
+    out = []
+    for item in raw:
+        try:
+            d = Diagnostic(
+                str(item["path"]),
+                int(item["line"]),
+                int(item["col"]),
+                str(item["message"]),
+                Severity.WARNING,
+            )
+        except (KeyError, TypeError, ValueError):
+            return None
+        out.append(d)
+    return out
 
 
 def _targets(raw: Any) -> list[Target] | None:
