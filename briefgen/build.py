@@ -296,6 +296,9 @@ def _build(
     report.diagnostics.extend(gathered.ensure(root, [(k, i) for k, i, _ in items]))
     if gathered.corpus is None or has_errors(report.diagnostics):
         return report
+    report.diagnostics.extend(unprintable(root, gathered, items))
+    if has_errors(report.diagnostics):
+        return report
     try:
         rendered = render_stale(root, gathered, items, opts, costs, err)
     except MissingTemplate as exc:  # a project's templates/ that names a file nobody has
@@ -315,6 +318,20 @@ def _build(
         for rel in report.removed:
             print(f"removed {_show(root, out_dir / rel)}", file=out)
     return report
+
+
+def unprintable(
+    root: Path, gathered: Gathered, items: list[tuple[str, str, tuple[str, ...]]]
+) -> list[Diagnostic]:
+    """Fields of the briefs about to become PDFs that hold a character no font draws."""
+    from .render import asset_text
+    from .render.glyphs import check_files
+
+    by_id = {(t.kind, t.id): t for t in gathered.targets}
+    rels = {r for kind, ident, fmts in items if "pdf" in fmts for r in by_id[(kind, ident)].deps}
+    if not rels:
+        return []
+    return check_files(root, sorted({*planning.SHARED, *rels}), asset_text(root, "brief.css"))
 
 
 def plan_jobs(root: Path, opts: BuildOptions, gathered: Gathered) -> list[Job]:
