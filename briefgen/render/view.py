@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..model import Actor, Book, Corpus, Issue, Revision, Source
+from ..model import LIKELIHOODS, Actor, Book, Corpus, Issue, KeyJudgment, Revision, Source
 from .figures import Matrix, Timeline, TimelineItem, gap_matrix, timeline
 
 
@@ -37,6 +38,61 @@ class Citations:
         return sorted(notes, key=lambda n: n.number)
 
 
+@dataclass(frozen=True)
+class TopJudgment:
+    """A key judgment on the book's top sheet, with the chapter it comes from."""
+
+    issue: Issue
+    judgment: KeyJudgment
+
+    @property
+    def lead(self) -> str:
+        """The judgment's first sentence: the top sheet states it; the chapter argues it."""
+        return _SENTENCE_END.split(self.judgment.text.strip(), maxsplit=1)[0]
+
+
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z“\"])")
+
+
+@dataclass(frozen=True)
+class Watch:
+    """One sign to watch on the book's top sheet: the most likely scenario's first indicator."""
+
+    issue: Issue
+    scenario: str
+    likelihood: str
+    indicator: str
+
+
+@dataclass(frozen=True)
+class TopSheet:
+    """The book's first page: its bottom line, the judgments that matter most, what to watch."""
+
+    bottom_line: str
+    judgments: tuple[TopJudgment, ...]
+    watch: tuple[Watch, ...]
+
+
+TOP_JUDGMENTS = 5
+
+
+def top_sheet(book: Book, issues: list[Issue]) -> TopSheet:
+    """Each chapter's leading judgment in turn (its first, then its second...) up to five, and
+    each chapter's most likely scenario's first indicator; the summary's first paragraph."""
+    picked: list[TopJudgment] = []
+    depth = max((len(i.key_judgments) for i in issues), default=0)
+    for k in range(depth):
+        picked += [TopJudgment(i, i.key_judgments[k]) for i in issues if k < len(i.key_judgments)]
+    watch = []
+    for issue in issues:
+        if issue.scenarios:
+            sc = max(issue.scenarios, key=lambda s: LIKELIHOODS.index(s.likelihood))
+            if sc.indicators:
+                watch.append(Watch(issue, sc.name, sc.likelihood, sc.indicators[0]))
+    first = book.executive_summary.strip().split("\n\n", 1)[0]
+    return TopSheet(first, tuple(picked[:TOP_JUDGMENTS]), tuple(watch))
+
+
 def _months(d: dt.date) -> str:
     return f"{d.day} {d.strftime('%B')} {d.year}"
 
@@ -64,6 +120,8 @@ class BriefView:
     key_players: list[Actor] = field(default_factory=list)
     revisions: list[Revision] = field(default_factory=list)
     source_rel: str = ""
+    top: TopSheet | None = None
+    overdue_since: dt.date | None = None
 
     @property
     def date_label(self) -> str:
@@ -144,6 +202,7 @@ def book_view(
         description=_plain(book.executive_summary),
         book=book,
         key_players=[corpus.actors[a] for a in book.key_players],
+        top=top_sheet(book, issues),
         revisions=revisions,
         source_rel=book.rel,
     )
