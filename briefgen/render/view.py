@@ -217,6 +217,7 @@ def context(corpus: Corpus, view: BriefView, **extra: Any) -> dict[str, Any]:
         "issues_by_id": corpus.issues,
         "cite": Citations(corpus.sources),
         "sections_of": sections_of,
+        "position_columns": position_columns,
         **extra,
     }
 
@@ -239,3 +240,31 @@ def sections_of(issue: Issue) -> list[str]:
         "related": bool(issue.related),
     }
     return [k for k, on in present.items() if on]
+
+
+@dataclass(frozen=True)
+class PositionColumns:
+    """The positions table's actor columns; stances of actors too sparse for a column of
+    their own are printed under their row instead (an empty column is never drawn)."""
+
+    actors: tuple[str, ...]
+    folded: dict[str, tuple[tuple[str, str], ...]]  # row id -> (actor, stance) moved out
+
+    @property
+    def any_folded(self) -> bool:
+        """True when some actor's stances appear under rows rather than in a column."""
+        return any(self.folded.values())
+
+
+def position_columns(issue: Issue) -> PositionColumns:
+    """Principals always; another actor gets a column when it takes a stance on at least two
+    sub-topics, else its one stance is printed under that row (nato: 15 of 20 cells were '—')."""
+    counts: dict[str, int] = {}
+    for row in issue.positions:
+        for actor, _ in row.stances:
+            counts[actor] = counts.get(actor, 0) + 1
+    cols = tuple(a for a in issue.stance_actors() if a in issue.principals or counts.get(a, 0) >= 2)
+    folded = {
+        row.id: tuple((a, s) for a, s in row.stances if a not in cols) for row in issue.positions
+    }
+    return PositionColumns(cols, folded)
