@@ -148,7 +148,8 @@ def _timeline_items(issues: list[Issue]) -> list[TimelineItem]:
             if key in seen:  # the same event told by several issues shows once in a book
                 continue
             seen.add(key)
-            items.append((issue.id, p.id, p.date, p.when, p.title, p.confidence == "low"))
+            inferred = p.confidence == "low" or "inferred" in p.when.lower()
+            items.append((issue.id, p.id, p.date, p.when, p.title, inferred, bool(p.date_label)))
     return items
 
 
