@@ -13,12 +13,7 @@ CONFIDENCE_WORDS = {
     "high": "High confidence",
 }
 GAP_LEVELS = ("aligned", "narrow", "wide", "irreconcilable")
-GAP_LABELS = {
-    "aligned": "Aligned",
-    "narrow": "Narrow",
-    "wide": "Wide",
-    "irreconcilable": "Irreconcilable",
-}
+GAP_LABELS = {g: g.capitalize() for g in GAP_LEVELS}  # "aligned" -> "Aligned"
 LIKELIHOODS = (
     "almost-no-chance",
     "very-unlikely",
@@ -118,6 +113,7 @@ class Source:
     local_copy: str | None
     reliability: str
     reliability_notes: str
+    accessed: dt.date | None = None
 
 
 @dataclass(frozen=True)
@@ -267,6 +263,7 @@ class Revision:
     date: str
     short_hash: str
     subject: str
+    note: str = ""  # its `Brief-Change:` trailers: what changed for readers ("" for most)
 
 
 @dataclass(frozen=True)
@@ -295,6 +292,7 @@ class Issue:
     public_opinion: tuple[ActorNote, ...] = ()
     talking_points: tuple[TalkingPoint, ...] = ()
     related: tuple[str, ...] = ()
+    changes: tuple[tuple[dt.date, str], ...] = ()  # editorial change notes, oldest first
     digest: str = ""
 
     def stance_actors(self) -> tuple[str, ...]:
@@ -325,6 +323,7 @@ class Book:
     summary_sources: tuple[str, ...] = ()
     key_players: tuple[str, ...] = ()
     sections: tuple[Section, ...] = ()
+    changes: tuple[tuple[dt.date, str], ...] = ()  # editorial change notes, oldest first
     digest: str = ""
 
 
@@ -419,6 +418,7 @@ def source_from(d: dict[str, Any]) -> Source:
         local_copy=d.get("local_copy"),
         reliability=rel["rating"],
         reliability_notes=rel["notes"],
+        accessed=_date(d["accessed"]) if d.get("accessed") else None,
     )
 
 
@@ -544,6 +544,7 @@ def issue_from(d: dict[str, Any], rel: str, digest: str) -> Issue:
             TalkingPoint(t["text"], _t(t.get("sources"))) for t in d.get("talking_points") or ()
         ),
         related=_t(d.get("related")),
+        changes=changes_from(d),
         digest=digest,
     )
 
@@ -568,8 +569,14 @@ def book_from(d: dict[str, Any], rel: str, digest: str) -> Book:
             Section(s["id"], s["heading"], s["body"], _t(s.get("sources")), s["kind"])
             for s in d.get("sections") or ()
         ),
+        changes=changes_from(d),
         digest=digest,
     )
+
+
+def changes_from(d: dict[str, Any]) -> tuple[tuple[dt.date, str], ...]:
+    """A brief's `changes:` notes as (date, change), oldest first."""
+    return tuple(sorted((_date(c["date"]), c["change"]) for c in d.get("changes") or ()))
 
 
 def config_from(d: dict[str, Any]) -> Config:

@@ -13,8 +13,9 @@ from ..model import Corpus, Revision
 from ..project import BUILTIN_TEMPLATES as BUILTIN
 from ..project import template_dirs
 from .figures import gap_matrix
-from .templates import render
+from .templates import PROSE_LINKER, render
 from .view import BriefView, book_view, context, issue_view
+from .xref import linker
 
 
 @dataclass(frozen=True, order=True)
@@ -71,16 +72,22 @@ def render_html(
 ) -> str:
     """Standalone HTML of one brief (CSS inlined), or a site page when css_href is given."""
     view = view_for(corpus, target, revisions or [], page_size)
+    href = _related_href(corpus, target, ".html")
+    titles = {i: x.title for i, x in corpus.issues.items() if i != target.id}
     ctx = context(
         corpus,
         view,
         css=Markup(asset_text(root, "brief.css")),
         css_href=css_href,
         issue_matrix=lambda issue: gap_matrix([issue]),
-        related_href=_related_href(corpus, target, ".html"),
+        related_href=href,
         **extra,
     )
-    return render("html", template, root, **ctx)
+    token = PROSE_LINKER.set(linker(titles, href))
+    try:
+        return render("html", template, root, **ctx)
+    finally:
+        PROSE_LINKER.reset(token)
 
 
 def render_markdown(

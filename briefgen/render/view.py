@@ -93,6 +93,34 @@ def top_sheet(book: Book, issues: list[Issue]) -> TopSheet:
     return TopSheet(first, tuple(picked[:TOP_JUDGMENTS]), tuple(watch))
 
 
+@dataclass(frozen=True, order=True)
+class ChangeNote:
+    """One editorial change for readers: a brief's `changes:` entry or a commit trailer."""
+
+    date: dt.date
+    text: str
+
+    @property
+    def date_label(self) -> str:
+        """'10 August 2025'."""
+        return _months(self.date)
+
+
+def change_notes(
+    changes: tuple[tuple[dt.date, str], ...], revisions: list[Revision], cover: dt.date
+) -> list[ChangeNote]:
+    """Newest first: the brief's own notes and its commits' Brief-Change trailers, none dated
+    after the cover; commits without a trailer (formatting, code) are not readers' business."""
+    notes = {ChangeNote(d, t) for d, t in changes}
+    for r in revisions:
+        if r.note:
+            try:
+                notes.add(ChangeNote(dt.date.fromisoformat(r.date), r.note))
+            except ValueError:
+                continue
+    return sorted((n for n in notes if n.date <= cover), reverse=True)
+
+
 def _months(d: dt.date) -> str:
     return f"{d.day} {d.strftime('%B')} {d.year}"
 
@@ -121,12 +149,18 @@ class BriefView:
     revisions: list[Revision] = field(default_factory=list)
     source_rel: str = ""
     top: TopSheet | None = None
+    changes: tuple[tuple[dt.date, str], ...] = ()
     overdue_since: dt.date | None = None
 
     @property
     def date_label(self) -> str:
         """The brief's date for people: '10 August 2025'."""
         return _months(self.date)
+
+    @property
+    def change_notes(self) -> list[ChangeNote]:
+        """The revision history readers see."""
+        return change_notes(self.changes, self.revisions, self.date)
 
     @property
     def date_iso(self) -> str:
@@ -176,6 +210,7 @@ def issue_view(
         description=_plain(issue.bluf),
         revisions=revisions,
         source_rel=issue.rel,
+        changes=issue.changes,
     )
 
 
@@ -206,6 +241,7 @@ def book_view(
         top=top_sheet(book, issues),
         revisions=revisions,
         source_rel=book.rel,
+        changes=book.changes,
     )
 
 
