@@ -8,6 +8,7 @@ build in which no input file changed since the last clean one validates nothing 
 
 from __future__ import annotations
 
+import datetime as dt
 import sys
 import time
 from collections.abc import Callable, Iterable
@@ -15,7 +16,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
-from .diagnostics import Diagnostic, has_errors
+from .diagnostics import Diagnostic, Severity, has_errors
 from .engine import plan as planning
 from .engine.keys import code_digest, file_digests, templates_digest
 from .engine.plan import FORMAT_TEMPLATES, Inputs, Job, Target, Views
@@ -50,6 +51,7 @@ class BuildOptions:
     jobs: int = 0
     force: bool = False
     quiet: bool = False
+    today: dt.date | None = None  # what "overdue" is measured from (None: the clock)
 
 
 @dataclass
@@ -119,7 +121,12 @@ class Gathered:
 
 
 def gather(
-    root: Path, last: dict[str, Any], *, force: bool, previous: Gathered | None = None
+    root: Path,
+    last: dict[str, Any],
+    *,
+    force: bool,
+    previous: Gathered | None = None,
+    today: dt.date | None = None,
 ) -> tuple[Gathered | None, list[Diagnostic]]:
     """Hash every input and validate what changed since the last clean validation (`last`,
     a state record): nothing when no file changed, only the changed issues when nothing else
@@ -127,6 +134,7 @@ def gather(
 
     `previous`: the last run's Gathered, with its whole corpus, when the caller keeps it (the
     preview server); the changed issues are then merged into it instead of loaded anew.
+    `today`: when given, a full validation also warns about briefs whose review is overdue.
     """
     digests = file_digests(root)
     last_record = previous.record if previous is not None else Validated.from_json(last)
@@ -144,7 +152,7 @@ def gather(
     if record is None:
         from . import validate  # the validators are imported only when something changed
 
-        loaded = validate.load_project(root)
+        loaded = validate.load_project(root, today=today)
         diags = loaded.diagnostics
         if loaded.corpus is None:
             return None, diags
@@ -155,6 +163,7 @@ def gather(
             planning.views_of(corpus),
             corpus.config.page_size,
             planning.markings_of(corpus),
+            planning.due_of(corpus),
         )
     own = [t.own for t in record.targets]
     gathered = Gathered(record, corpus, partial, git_revisions(root, own), validated)
@@ -199,7 +208,8 @@ def _revalidated(
     ]
     views = {**last.views, **planning.views_of(corpus)}
     markings = {**last.markings, **planning.markings_of(corpus)}
-    return Validated(digests, targets, views, last.page_size, markings), corpus
+    due = {**last.due, **planning.due_of(corpus)}
+    return Validated(digests, targets, views, last.page_size, markings, due), corpus
 
 
 # --- the build ----------------------------------------------------------------------------------
@@ -268,11 +278,12 @@ def _build(
     # 1. Gather: hash every input, validate what changed since the last clean validation.
     state = read_section(out_dir, "build")
     if gathered is None:
-        gathered, diags = gather(root, state, force=opts.force)
+        gathered, diags = gather(root, state, force=opts.force, today=opts.today)
         report.diagnostics.extend(diags)
         if gathered is None:
             report.validated = True
             return report
+        report.diagnostics.extend(overdue_warnings(opts, gathered, diags))
     report.validated = gathered.validated
 
     # 2. Plan: a key per output; which are stale, which are orphans.
@@ -343,8 +354,31 @@ def plan_jobs(root: Path, opts: BuildOptions, gathered: Gathered) -> list[Job]:
         templates={fmt: templates_digest(root, FORMAT_TEMPLATES[fmt]) for fmt in opts.formats},
         code=code_digest(),
         page_size=opts.page_size or gathered.record.page_size,
+        overdue=overdue_reviews(opts, gathered),
     )
     return planning.plan(gathered.targets, opts.formats, inputs)
+
+
+def overdue_warnings(
+    opts: BuildOptions, gathered: Gathered, said: list[Diagnostic]
+) -> list[Diagnostic]:
+    """A warning per brief whose review is overdue, unless validation has just said so at its
+    `last_reviewed` line: a build that validated nothing (nothing changed) still warns."""
+    if opts.today is None:
+        return []
+    told = {d.path for d in said if d.severity is Severity.WARNING and "last reviewed" in d.message}
+    own = {t.id: t.own for t in gathered.targets if t.kind == "issue"}
+    hint = "review the brief and update last_reviewed"
+    return [
+        Diagnostic(own[i], 0, 0, f"review overdue since {due}: {hint}", Severity.WARNING)
+        for i, due in overdue_reviews(opts, gathered).items()
+        if i in own and own[i] not in told
+    ]
+
+
+def overdue_reviews(opts: BuildOptions, gathered: Gathered) -> dict[str, str]:
+    """Issues whose review is overdue today, with the date it fell due."""
+    return planning.overdue(gathered.record.due, opts.today or dt.date.today())
 
 
 def _all(jobs: list[Job]) -> dict[tuple[str, str], tuple[str, ...]]:
@@ -364,6 +398,7 @@ class RenderContext:
     views: Views
     page_size: str
     targets: dict[tuple[str, str], Target]
+    overdue: dict[str, str] = field(default_factory=dict)  # none on site pages: keyed without
 
 
 Rendered = dict[str, tuple[dict[str, bytes], float | None]]  # "kind/id" -> bytes, PDF seconds
@@ -390,6 +425,7 @@ def render_stale(
         gathered.views,
         opts.page_size or gathered.record.page_size,
         {(t.kind, t.id): t for t in gathered.targets},
+        overdue_reviews(opts, gathered),
     )
     progress = Progress(len(items), err, quiet=opts.quiet, unit="brief")
     try:
@@ -430,7 +466,14 @@ def render_target(item: tuple[str, str, tuple[str, ...]]) -> tuple[dict[str, byt
     if "md" in fmts:
         result["md"] = render_markdown(corpus, target, root=ctx.root, revisions=revs).encode()
     if "html" in fmts or "pdf" in fmts:
-        html = render_html(corpus, target, root=ctx.root, revisions=revs, page_size=ctx.page_size)
+        html = render_html(
+            corpus,
+            target,
+            root=ctx.root,
+            revisions=revs,
+            page_size=ctx.page_size,
+            overdue={i: dt.date.fromisoformat(d) for i, d in ctx.overdue.items()},
+        )
         if "html" in fmts:
             result["html"] = html.encode()
         if "pdf" in fmts:

@@ -108,6 +108,9 @@ def _parser() -> _Parser:
     )
     b.add_argument("--force", action="store_true", help="rebuild everything")
     b.add_argument("--quiet", "-q", action="store_true", help="print only problems")
+    b.add_argument(
+        "--today", help="date overdue reviews are measured from (YYYY-MM-DD; default: today)"
+    )
 
     site = sub.add_parser("site", help="publish the static HTML site into build/site/")
     site.add_argument("--out", type=Path, default=None, help="site directory (default: build/site)")
@@ -279,6 +282,7 @@ def cmd_build(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         jobs=args.jobs,
         force=args.force,
         quiet=args.quiet,
+        today=_today(args),
     )
     report = build(root, opts, out=out, err=err)
     _print_diags(report.diagnostics, "text", err)

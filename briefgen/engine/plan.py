@@ -8,9 +8,10 @@ of the format, the code and the options. The renderer is handed exactly these in
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass, fields, replace
+from dataclasses import dataclass, field, fields, replace
 from typing import TYPE_CHECKING, Any
 
 from .. import __version__
@@ -103,6 +104,17 @@ def markings_of(corpus: Corpus) -> dict[str, str]:
     return out
 
 
+def due_of(corpus: Corpus) -> dict[str, str]:
+    """When each issue's next review is due: its last review plus `stale_after_days`."""
+    days = dt.timedelta(days=corpus.config.stale_after_days)
+    return {i: (x.last_reviewed + days).isoformat() for i, x in corpus.issues.items()}
+
+
+def overdue(due: dict[str, str], today: dt.date) -> dict[str, str]:
+    """The issues whose review is overdue on `today`, with the date it fell due."""
+    return {i: d for i, d in sorted(due.items()) if d < today.isoformat()}
+
+
 def target_inputs(
     target: Target,
     digests: dict[str, str],
@@ -132,6 +144,7 @@ class Inputs:
     templates: dict[str, str]  # format -> templates_digest of its folders
     code: str
     page_size: str
+    overdue: dict[str, str] = field(default_factory=dict)  # issue id -> review due date
 
 
 def plan(targets: Iterable[Target], formats: Iterable[str], inputs: Inputs) -> list[Job]:
@@ -147,6 +160,9 @@ def plan(targets: Iterable[Target], formats: Iterable[str], inputs: Inputs) -> l
     jobs: list[Job] = []
     for t in targets:
         own = target_inputs(t, inputs.digests, inputs.revisions, inputs.views)
+        # page 1 says when a review is overdue (a book: in its chapters' lines)
+        issues = [t.id] if t.kind == "issue" else [stem(r) for r in t.deps[1:]]
+        own["overdue"] = [inputs.overdue.get(i) for i in issues]
         jobs.extend(Job(t.kind, t.id, fmt, makers[fmt].key(own)) for fmt in formats)
     return jobs
 

@@ -72,6 +72,7 @@ class Validated:
     views: Views
     page_size: str
     markings: dict[str, str]  # brief id -> its own marking ("" for the project's default)
+    due: dict[str, str]  # issue id -> the ISO date its next review is due (stale_after_days)
 
     def to_json(self) -> dict[str, Any]:
         """The record as stored."""
@@ -81,6 +82,7 @@ class Validated:
             "views": self.views,
             "page_size": self.page_size,
             "markings": self.markings,
+            "due": self.due,
         }
 
     @staticmethod
@@ -96,7 +98,10 @@ class Validated:
             return None
         if not all(isinstance(markings.get(t.id), str) for t in targets):
             return None
-        return Validated(digests, targets, views, page_size, markings)
+        due = raw.get("due")
+        if not isinstance(due, dict) or not all(isinstance(v, str) for v in due.values()):
+            return None
+        return Validated(digests, targets, views, page_size, markings, due)
 
 
 def _targets(raw: Any) -> list[Target] | None:

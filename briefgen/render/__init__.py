@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -68,10 +69,13 @@ def render_html(
     page_size: str | None = None,
     css_href: str | None = None,
     template: str = "html/brief.html.j2",
+    overdue: dict[str, dt.date] | None = None,
     **extra: Any,
 ) -> str:
-    """Standalone HTML of one brief (CSS inlined), or a site page when css_href is given."""
+    """Standalone HTML of one brief (CSS inlined), or a site page when css_href is given;
+    `overdue`: issues whose review is overdue (and since when), said on page 1."""
     view = view_for(corpus, target, revisions or [], page_size)
+    view.overdue = {i.id: overdue[i.id] for i in view.issues if overdue and i.id in overdue}
     href = _related_href(corpus, target, ".html")
     titles = {i: x.title for i, x in corpus.issues.items() if i != target.id}
     ctx = context(

@@ -150,7 +150,12 @@ class BriefView:
     source_rel: str = ""
     top: TopSheet | None = None
     changes: tuple[tuple[dt.date, str], ...] = ()
-    overdue_since: dt.date | None = None
+    overdue: dict[str, dt.date] = field(default_factory=dict)  # its issues' missed reviews
+
+    @property
+    def overdue_since(self) -> dt.date | None:
+        """When an issue brief's review fell due, if it is overdue."""
+        return self.overdue.get(self.id) if self.kind == "issue" else None
 
     @property
     def date_label(self) -> str:
