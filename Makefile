@@ -43,7 +43,8 @@ format: $(STAMP)
 	$(VENV)/bin/ruff check --fix briefgen tests bench
 
 golden: $(STAMP)
-	BRIEFGEN_UPDATE_GOLDEN=1 $(PY) -m pytest -q -p no:cacheprovider tests/test_golden.py
+	BRIEFGEN_UPDATE_GOLDEN=1 $(PY) -m pytest -q -p no:cacheprovider tests/test_golden.py \
+		'tests/test_pdf_pages.py::test_pdf_pages_match_golden'
 
 bench: deps-bench $(STAMP)
 	$(PY) bench/run.py $(BENCH_ARGS)
