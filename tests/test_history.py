@@ -20,7 +20,6 @@ FIRST = ("2025-01-02", "Add the briefs")  # an engineering commit: readers never
 SECOND = ("2025-02-03", "New START: verification <b>up</b> & review")
 SECOND_NOTE = "Verification judgment revised <b>up</b> & re-sourced"
 SECOND_MESSAGE = f"{SECOND[1]}\n\nBrief-Change: {SECOND_NOTE}"
-NO_HISTORY = "No version-control history is available for this build."  # the Markdown's
 NO_CHANGES = "No substantive changes recorded since this brief was first issued."
 LABELS = {
     "2025-01-02": "2 January 2025",
@@ -129,7 +128,7 @@ def test_build_outside_a_git_checkout(tmp_path: Path) -> None:
     html = (out / "html" / "new-start.html").read_text("utf-8")
     assert history_rows(html) == []
     assert NO_CHANGES in html
-    assert NO_HISTORY in (out / "md" / "new-start.md").read_text("utf-8")
+    assert NO_CHANGES in (out / "md" / "new-start.md").read_text("utf-8")
 
 
 def test_build_without_git_installed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
