@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 from collections.abc import Callable
 from contextvars import ContextVar
 from functools import lru_cache
@@ -44,9 +45,13 @@ def _md_finalize(value: Any) -> Any:
 def _html_finalize(value: Any) -> Any:
     """Curly quotes and apostrophes in every plain value an HTML template prints (a title, a
     stance, a label); Markup (rendered prose, which the parser set already) passes through."""
-    if isinstance(value, str) and not isinstance(value, Markup):
+    if isinstance(value, str) and not isinstance(value, Markup) and not _LINKISH.match(value):
         return markup.typographic(value)
     return value
+
+
+# Addresses stay as written: an apostrophe in a URL or an anchor is part of the address.
+_LINKISH = re.compile(r"(?:https?|mailto|data|file):|[#/?]|\.\.?/")
 
 
 # How the page being rendered links "the <id> brief" in prose (render_html sets it). Not a
