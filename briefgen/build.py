@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any, TextIO
 
 from .diagnostics import Diagnostic, Severity, has_errors
 from .engine import plan as planning
-from .engine.keys import code_digest, file_digests, templates_digest
+from .engine.keys import YAML, code_digest, file_digests, templates_digest
 from .engine.plan import FORMAT_TEMPLATES, Inputs, Job, Target, Views
 from .engine.state import STATE_DIR, Validated, read_section, write_section
 from .engine.workers import Progress, context, parallel_map, use_context
@@ -136,8 +136,8 @@ def gather(
     preview server); the changed issues are then merged into it instead of loaded anew.
     `today`: when given, a full validation also warns about briefs whose review is overdue.
     """
-    digests = file_digests(root)
     last_record = previous.record if previous is not None else Validated.from_json(last)
+    digests = file_digests(root, last_record.digests if last_record is not None else ())
     record = None if force else last_record
     corpus, partial = None, False
     if record is not None and record.digests != digests:
@@ -157,6 +157,9 @@ def gather(
         if loaded.corpus is None:
             return None, diags
         corpus = loaded.corpus
+        theme_files = corpus.config.theme.files
+        if {r for r in digests if not r.endswith(YAML)} != set(theme_files):
+            digests = file_digests(root, theme_files)  # the files the config names now
         record = Validated(
             digests,
             planning.targets_of(corpus),
@@ -335,14 +338,16 @@ def unprintable(
     root: Path, gathered: Gathered, items: list[tuple[str, str, tuple[str, ...]]]
 ) -> list[Diagnostic]:
     """Fields of the briefs about to become PDFs that hold a character no font draws."""
-    from .render import asset_text
+    from .render import brief_css
     from .render.glyphs import check_files
 
     by_id = {(t.kind, t.id): t for t in gathered.targets}
     rels = {r for kind, ident, fmts in items if "pdf" in fmts for r in by_id[(kind, ident)].deps}
     if not rels:
         return []
-    return check_files(root, sorted({*planning.SHARED, *rels}), asset_text(root, "brief.css"))
+    assert gathered.corpus is not None
+    css = brief_css(root, gathered.corpus.config.theme)
+    return check_files(root, sorted({*planning.SHARED, *rels}), css)
 
 
 def plan_jobs(root: Path, opts: BuildOptions, gathered: Gathered) -> list[Job]:

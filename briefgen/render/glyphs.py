@@ -22,7 +22,7 @@ from ..diagnostics import Diagnostic
 from ..load import Document, load_file
 from ..project import read_source
 
-_STACK = re.compile(r"--(?:serif|sans|mono)\s*:\s*([^;}]+)")
+_STACK = re.compile(r"--(serif|sans|mono)\s*:\s*([^;}]+)")
 _GENERIC = frozenset({"serif", "sans-serif", "monospace", "cursive", "fantasy", "system-ui"})
 # Code points no font needs to draw: controls, format characters (joiners, soft hyphen),
 # and spaces (Pango makes those from metrics).
@@ -38,10 +38,14 @@ SHOWN = 3  # characters named per field
 
 
 def stack_families(css: str) -> tuple[str, ...]:
-    """The font families a stylesheet's font-stack variables name, generic ones left out."""
-    out: list[str] = []
+    """The font families a stylesheet's font-stack variables name, generic ones left out; a
+    variable set again later (a project's theme) replaces the earlier stack."""
+    stacks: dict[str, str] = {}
     for m in _STACK.finditer(css):
-        for name in m.group(1).split(","):
+        stacks[m.group(1)] = m.group(2)
+    out: list[str] = []
+    for value in stacks.values():
+        for name in value.split(","):
             family = name.strip().strip("\"'").strip()
             if family and family.lower() not in _GENERIC and family not in out:
                 out.append(family)
