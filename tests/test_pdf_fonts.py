@@ -61,3 +61,10 @@ def test_the_book_prints_chinese_and_hindi_names(built: Path) -> None:
     assert "CJK" in fonts.stdout and "Devanagari" in fonts.stdout
     text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True).stdout
     assert "中华人民共和国" in text and "भारत" in text
+
+
+def test_a_later_stack_replaces_the_default() -> None:
+    """A project's theme sets --sans after brief.css: its stack is the one checked."""
+    css = ':root { --sans: "PT Sans", "Noto Sans CJK SC", sans-serif; }\n'
+    css += ':root {\n  --sans: "DejaVu Sans", sans-serif;\n}\n'
+    assert stack_families(css) == ("DejaVu Sans",)
