@@ -55,7 +55,8 @@ format: $(STAMP)
 
 golden: $(STAMP)
 	BRIEFGEN_UPDATE_GOLDEN=1 $(PY) -m pytest -q -p no:cacheprovider tests/test_golden.py \
-	  tests/test_mistakes.py tests/test_site_layout.py -k "golden or mistake or screenshots_match"
+	  tests/test_mistakes.py tests/test_site_layout.py tests/test_pdf_pages.py \
+	  -k "golden or mistake or screenshots_match"
 
 bench: deps-bench $(STAMP)
 	$(PY) bench/run.py $(BENCH_ARGS)

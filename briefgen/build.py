@@ -8,6 +8,7 @@ build in which no input file changed since the last clean one validates nothing 
 
 from __future__ import annotations
 
+import datetime as dt
 import sys
 import time
 from collections.abc import Callable, Iterable
@@ -50,6 +51,7 @@ class BuildOptions:
     jobs: int = 0
     force: bool = False
     quiet: bool = False
+    today: dt.date | None = None  # what "overdue" is measured from (None: the clock)
 
 
 @dataclass
@@ -119,7 +121,12 @@ class Gathered:
 
 
 def gather(
-    root: Path, last: dict[str, Any], *, force: bool, previous: Gathered | None = None
+    root: Path,
+    last: dict[str, Any],
+    *,
+    force: bool,
+    previous: Gathered | None = None,
+    today: dt.date | None = None,
 ) -> tuple[Gathered | None, list[Diagnostic]]:
     """Hash every input and validate what changed since the last clean validation (`last`,
     a state record): nothing when no file changed, only the changed issues when nothing else
@@ -127,6 +134,7 @@ def gather(
 
     `previous`: the last run's Gathered, with its whole corpus, when the caller keeps it (the
     preview server); the changed issues are then merged into it instead of loaded anew.
+    `today`: when given, a full validation also warns about briefs whose review is overdue.
     """
     last_record = previous.record if previous is not None else Validated.from_json(last)
     digests = file_digests(root, last_record.digests if last_record is not None else ())
@@ -144,7 +152,7 @@ def gather(
     if record is None:
         from . import validate  # the validators are imported only when something changed
 
-        loaded = validate.load_project(root)
+        loaded = validate.load_project(root, today=today)
         diags = loaded.diagnostics
         if loaded.corpus is None:
             return None, diags
@@ -158,6 +166,7 @@ def gather(
             planning.views_of(corpus),
             corpus.config.page_size,
             planning.markings_of(corpus),
+            planning.due_of(corpus),
             [d for d in diags if d.severity is Severity.WARNING],
         )
     own = [t.own for t in record.targets]
@@ -203,9 +212,10 @@ def _revalidated(
     ]
     views = {**last.views, **planning.views_of(corpus)}
     markings = {**last.markings, **planning.markings_of(corpus)}
+    due = {**last.due, **planning.due_of(corpus)}
     kept = [d for d in last.warnings if d.path not in changed]
     warnings = sorted([*kept, *validate.warnings_of(root, changed)], key=sort_key)
-    return Validated(digests, targets, views, last.page_size, markings, warnings), corpus
+    return Validated(digests, targets, views, last.page_size, markings, due, warnings), corpus
 
 
 # --- the build ----------------------------------------------------------------------------------
@@ -274,11 +284,12 @@ def _build(
     # 1. Gather: hash every input, validate what changed since the last clean validation.
     state = read_section(out_dir, "build")
     if gathered is None:
-        gathered, diags = gather(root, state, force=opts.force)
+        gathered, diags = gather(root, state, force=opts.force, today=opts.today)
         report.diagnostics.extend(diags)
         if gathered is None:
             report.validated = True
             return report
+        report.diagnostics.extend(overdue_warnings(opts, gathered, diags))
     report.validated = gathered.validated
 
     # 2. Plan: a key per output; which are stale, which are orphans.
@@ -302,6 +313,9 @@ def _build(
     report.diagnostics.extend(gathered.ensure(root, [(k, i) for k, i, _ in items]))
     if gathered.corpus is None or has_errors(report.diagnostics):
         return report
+    report.diagnostics.extend(unprintable(root, gathered, items))
+    if has_errors(report.diagnostics):
+        return report
     try:
         rendered = render_stale(root, gathered, items, opts, costs, err)
     except MissingTemplate as exc:  # a project's templates/ that names a file nobody has
@@ -323,6 +337,22 @@ def _build(
     return report
 
 
+def unprintable(
+    root: Path, gathered: Gathered, items: list[tuple[str, str, tuple[str, ...]]]
+) -> list[Diagnostic]:
+    """Fields of the briefs about to become PDFs that hold a character no font draws."""
+    from .render import brief_css
+    from .render.glyphs import check_files
+
+    by_id = {(t.kind, t.id): t for t in gathered.targets}
+    rels = {r for kind, ident, fmts in items if "pdf" in fmts for r in by_id[(kind, ident)].deps}
+    if not rels:
+        return []
+    assert gathered.corpus is not None
+    css = brief_css(root, gathered.corpus.config.theme)
+    return check_files(root, sorted({*planning.SHARED, *rels}), css)
+
+
 def plan_jobs(root: Path, opts: BuildOptions, gathered: Gathered) -> list[Job]:
     """Every output of this build with its key."""
     inputs = Inputs(
@@ -332,8 +362,31 @@ def plan_jobs(root: Path, opts: BuildOptions, gathered: Gathered) -> list[Job]:
         templates={fmt: templates_digest(root, FORMAT_TEMPLATES[fmt]) for fmt in opts.formats},
         code=code_digest(),
         page_size=opts.page_size or gathered.record.page_size,
+        overdue=overdue_reviews(opts, gathered),
     )
     return planning.plan(gathered.targets, opts.formats, inputs)
+
+
+def overdue_warnings(
+    opts: BuildOptions, gathered: Gathered, said: list[Diagnostic]
+) -> list[Diagnostic]:
+    """A warning per brief whose review is overdue, unless validation has just said so at its
+    `last_reviewed` line: a build that validated nothing (nothing changed) still warns."""
+    if opts.today is None:
+        return []
+    told = {d.path for d in said if d.severity is Severity.WARNING and "last reviewed" in d.message}
+    own = {t.id: t.own for t in gathered.targets if t.kind == "issue"}
+    hint = "review the brief and update last_reviewed"
+    return [
+        Diagnostic(own[i], 0, 0, f"review overdue since {due}: {hint}", Severity.WARNING)
+        for i, due in overdue_reviews(opts, gathered).items()
+        if i in own and own[i] not in told
+    ]
+
+
+def overdue_reviews(opts: BuildOptions, gathered: Gathered) -> dict[str, str]:
+    """Issues whose review is overdue today, with the date it fell due."""
+    return planning.overdue(gathered.record.due, opts.today or dt.date.today())
 
 
 def _all(jobs: list[Job]) -> dict[tuple[str, str], tuple[str, ...]]:
@@ -353,6 +406,7 @@ class RenderContext:
     views: Views
     page_size: str
     targets: dict[tuple[str, str], Target]
+    overdue: dict[str, str] = field(default_factory=dict)  # none on site pages: keyed without
 
 
 Rendered = dict[str, tuple[dict[str, bytes], float | None]]  # "kind/id" -> bytes, PDF seconds
@@ -379,6 +433,7 @@ def render_stale(
         gathered.views,
         opts.page_size or gathered.record.page_size,
         {(t.kind, t.id): t for t in gathered.targets},
+        overdue_reviews(opts, gathered),
     )
     progress = Progress(len(items), err, quiet=opts.quiet, unit="brief")
     try:
@@ -419,7 +474,14 @@ def render_target(item: tuple[str, str, tuple[str, ...]]) -> tuple[dict[str, byt
     if "md" in fmts:
         result["md"] = render_markdown(corpus, target, root=ctx.root, revisions=revs).encode()
     if "html" in fmts or "pdf" in fmts:
-        html = render_html(corpus, target, root=ctx.root, revisions=revs, page_size=ctx.page_size)
+        html = render_html(
+            corpus,
+            target,
+            root=ctx.root,
+            revisions=revs,
+            page_size=ctx.page_size,
+            overdue={i: dt.date.fromisoformat(d) for i, d in ctx.overdue.items()},
+        )
         if "html" in fmts:
             result["html"] = html.encode()
         if "pdf" in fmts:

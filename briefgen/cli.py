@@ -140,6 +140,9 @@ def _parser() -> _Parser:
         "-j", "--jobs", type=int, default=0, help="worker processes (default: all cores)"
     )
     b.add_argument("--force", action="store_true", help="rebuild everything")
+    b.add_argument(
+        "--today", help="date overdue reviews are measured from (YYYY-MM-DD; default: today)"
+    )
 
     site = command("site", "publish the static HTML site into build/site/")
     site.add_argument("--out", type=Path, default=None, help="site directory (default: build/site)")
@@ -347,6 +350,7 @@ def cmd_build(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         jobs=args.jobs,
         force=args.force,
         quiet=args.quiet,
+        today=_today(args),
     )
     report = build(root, opts, out=out, err=err)
     _print_diags(report.diagnostics, "text", err, quiet=args.quiet)

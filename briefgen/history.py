@@ -12,6 +12,8 @@ from .model import Revision
 
 MAX_REVISIONS = 20
 _SEP = "\x1f"
+_NOTES = "\x1e"
+TRAILER = "Brief-Change"  # a commit trailer that tells readers what changed in substance
 
 
 def revisions(root: Path, rels: list[str]) -> dict[str, list[Revision]]:
@@ -36,7 +38,8 @@ def revisions(root: Path, rels: list[str]) -> dict[str, list[Revision]]:
                 "--no-color",
                 "--no-renames",
                 "--date=short",
-                f"--format={_SEP}%ad{_SEP}%h{_SEP}%s",
+                f"--format={_SEP}%ad{_SEP}%h{_SEP}%s{_SEP}"
+                f"%(trailers:key={TRAILER},valueonly,unfold,separator=%x1e)",
                 "--name-only",
                 "--",
                 "briefs",
@@ -57,8 +60,9 @@ def revisions(root: Path, rels: list[str]) -> dict[str, list[Revision]]:
     current: Revision | None = None
     for line in proc.stdout.splitlines():
         if line.startswith(_SEP):
-            _, date, short, subject = [*line.split(_SEP), "", "", ""][:4]
-            current = Revision(date, short, _subject(subject))
+            _, date, short, subject, notes = [*line.split(_SEP), "", "", "", ""][:5]
+            note = "; ".join(_subject(n.strip()) for n in notes.split(_NOTES) if n.strip())
+            current = Revision(date, short, _subject(subject), note)
         elif line and current is not None:
             rel = line[len(prefix) :] if prefix and line.startswith(prefix) else line
             bucket = result.get(rel)

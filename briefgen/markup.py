@@ -16,6 +16,8 @@ from typing import Any
 
 from markdown_it import MarkdownIt
 from markdown_it.renderer import RendererHTML
+from markdown_it.rules_core.smartquotes import smartquotes
+from markdown_it.rules_core.state_core import StateCore
 from markdown_it.token import Token
 from markdown_it.utils import EnvType, OptionsDict
 from markupsafe import Markup, escape
@@ -71,15 +73,38 @@ def _heading_ids(md: MarkdownIt) -> None:
     md.core.ruler.push("briefgen_heading_ids", rule)
 
 
+# Typographer quotes: English double, then single (apostrophes are right single quotes).
+QUOTES = "“”‘’"
+
+
 @lru_cache(maxsize=1)
 def parser() -> MarkdownIt:
-    """The shared Markdown parser: CommonMark + tables + strikethrough, raw HTML off."""
-    md = MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False})
-    md.enable(["table", "strikethrough"])
+    """The shared Markdown parser: CommonMark + tables + strikethrough, raw HTML off; curly
+    quotes and apostrophes, en and em dashes from '--' and '---' (markdown-it's typographer)."""
+    md = MarkdownIt(
+        "commonmark",
+        {"html": False, "linkify": False, "typographer": True, "quotes": QUOTES},
+    )
+    md.enable(["table", "strikethrough", "replacements", "smartquotes"])
     md.validateLink = _validate_link  # type: ignore[method-assign]
     md.renderer = _renderer(md)
     _heading_ids(md)
     return md
+
+
+@lru_cache(maxsize=16384)
+def typographic(text: str) -> str:
+    """Plain text (a title, a stance) with the curly quotes and apostrophes prose gets, by
+    the same markdown-it rule; dashes are left alone, as a plain value may be an anchor."""
+    if "'" not in text and '"' not in text:
+        return text
+    md = parser()
+    child = Token("text", "", 0, content=text)
+    inline = Token("inline", "", 0, content=text, children=[child])
+    state = StateCore("", md, {})
+    state.tokens = [inline]
+    smartquotes(state)
+    return child.content
 
 
 # markdown-it scans ahead from every '[' for the end of a link, so a field of thousands of

@@ -52,6 +52,7 @@ class Source:
     reliability_notes: str
     grade: str | None = None  # tradecraft: Admiralty source reliability, A-F
     parts: tuple[SourcePart, ...] = ()
+    accessed: dt.date | None = None
 
     def part(self, part_id: str | None) -> SourcePart | None:
         """One of the source's dated parts, by id."""
@@ -213,6 +214,7 @@ class Revision:
     date: str
     short_hash: str
     subject: str
+    note: str = ""  # its `Brief-Change:` trailers: what changed for readers ("" for most)
 
 
 @dataclass(frozen=True)
@@ -241,6 +243,7 @@ class Issue:
     public_opinion: tuple[ActorNote, ...] = ()
     talking_points: tuple[TalkingPoint, ...] = ()
     related: tuple[str, ...] = ()
+    changes: tuple[tuple[dt.date, str], ...] = ()  # editorial change notes, oldest first
     digest: str = ""
     topic: TopicParts = field(default_factory=TopicParts)  # issue 21: profiles, sections
 
@@ -276,6 +279,7 @@ class Book:
     summary_sources: tuple[Citation, ...] = ()
     key_players: tuple[str, ...] = ()
     sections: tuple[Section, ...] = ()
+    changes: tuple[tuple[dt.date, str], ...] = ()  # editorial change notes, oldest first
     digest: str = ""
     topic: TopicParts = field(default_factory=TopicParts)  # issue 21: profiles, authors
 
@@ -376,6 +380,7 @@ def source_from(d: dict[str, Any]) -> Source:
         reliability_notes=rel["notes"],
         grade=rel.get("grade"),
         parts=parts_from(d),
+        accessed=_date(d["accessed"]) if d.get("accessed") else None,
     )
 
 
@@ -507,6 +512,7 @@ def issue_from(d: dict[str, Any], rel: str, digest: str) -> Issue:
             for t in d.get("talking_points") or ()
         ),
         related=_t(d.get("related")),
+        changes=changes_from(d),
         digest=digest,
         topic=topic_parts(d),
     )
@@ -532,9 +538,15 @@ def book_from(d: dict[str, Any], rel: str, digest: str) -> Book:
             Section(s["id"], s["heading"], s["body"], cites(s.get("sources")), s["kind"])
             for s in d.get("sections") or ()
         ),
+        changes=changes_from(d),
         digest=digest,
         topic=topic_parts(d),
     )
+
+
+def changes_from(d: dict[str, Any]) -> tuple[tuple[dt.date, str], ...]:
+    """A brief's `changes:` notes as (date, change), oldest first."""
+    return tuple(sorted((_date(c["date"]), c["change"]) for c in d.get("changes") or ()))
 
 
 def config_from(d: dict[str, Any]) -> Config:

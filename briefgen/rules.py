@@ -205,6 +205,8 @@ def check_corpus(ck: Checker, by_kind: ByKind, issue_files: Iterable[str] = ()) 
         for i, s in enumerate(doc.data["sources"]):
             if s.get("date"):
                 _check_partial_date(ck, doc, ("sources", i, "date"), s["date"])
+            if s.get("accessed"):
+                _guarded(_check_date, ck, doc, ("sources", i, "accessed"), s["accessed"])
     _check_markings(ck, by_kind, issue_ids)
     _check_theme(ck, by_kind)
 
@@ -385,6 +387,25 @@ def _check_date(ck: Checker, doc: Document, path: tuple[Any, ...], text: str) ->
         ck.err(doc, path, f"'{text}' is not a real calendar date")
 
 
+def _check_changes(ck: Checker, doc: Document, cover_key: str) -> None:
+    """Change notes are real dates, none after the brief's own date: a reader's revision
+    history may not run ahead of the cover."""
+    cover = dt.date.fromisoformat(doc.data[cover_key])
+    for i, c in enumerate(doc.data.get("changes") or ()):
+        try:
+            when = dt.date.fromisoformat(c["date"])
+        except ValueError:
+            ck.err(doc, ("changes", i, "date"), f"'{c['date']}' is not a real calendar date")
+            continue
+        if when > cover:
+            ck.err(
+                doc,
+                ("changes", i, "date"),
+                f"change note dated {when.isoformat()}, after the brief's {cover_key} "
+                f"({cover.isoformat()}); move {cover_key} forward or correct the date",
+            )
+
+
 def _check_partial_date(ck: Checker, doc: Document, path: tuple[Any, ...], text: str) -> None:
     """A year, month or day date must exist on the calendar (no 2025-02-30)."""
     try:
@@ -495,6 +516,7 @@ def _issue_dates(
     """The review date and precedent dates must be real calendar dates."""
     d = doc.data
     _guarded(_check_date, ck, doc, ("last_reviewed",), d["last_reviewed"])
+    _guarded(_check_changes, ck, doc, "last_reviewed")
     for i, p in enumerate(d.get("precedents") or ()):
         _guarded(_check_partial_date, ck, doc, ("precedents", i, "date"), p["date"])
 
@@ -551,6 +573,7 @@ def _book_checks(
     """A book's date, issues, key players, sources and section ids must be valid."""
     d = doc.data
     _guarded(_check_date, ck, doc, ("date",), d["date"])
+    _guarded(_check_changes, ck, doc, "date")
     for j, iid in enumerate(d["issues"]):
         ck.ref(doc, ("issues", j), iid, issues, "issue")
     for j, a in enumerate(d.get("key_players") or ()):

@@ -3,7 +3,10 @@
 # otherwise say exactly which packages to install. Usage: scripts/system-deps.sh brief|test|bench
 set -euo pipefail
 
-need=(python3-venv libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-paratype fonts-dejavu-core)
+# fonts-noto-core and fonts-noto-cjk draw the scripts beyond PT Serif/Sans the briefs use
+# (Devanagari, Chinese); fontconfig's fc-list lets the build check that every character is drawn.
+need=(python3-venv libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fontconfig fonts-paratype fonts-dejavu-core
+  fonts-noto-core fonts-noto-cjk)
 case "${1:-brief}" in
   brief) ;;
   test) need+=(poppler-utils chromium chromium-driver default-jre-headless git cmark-gfm pandoc zsh) ;;

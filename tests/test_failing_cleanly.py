@@ -243,7 +243,11 @@ def test_full_disk_is_one_line_and_loses_nothing(tmp_path: Path) -> None:
         assert run("-C", root, "build", "--format", "md,html", "--out", out, "--quiet").code == 0
         before = snapshot(out)
         fill(disk)
-        res = run("-C", root, "build", "--format", "md,html", "--out", out, "--force", "--quiet")
+        # --today: on the day of the briefs' review, so no overdue warning joins the one line
+        res = run(
+            *("-C", root, "build", "--format", "md,html", "--out", out, "--force", "--quiet"),
+            *("--today", "2025-08-11"),
+        )
         assert res.code == 1
         assert re.fullmatch(
             rf"build: error: cannot write {re.escape(str(out))}/(md|html)/[a-z-]+\.(md|html): "
@@ -266,7 +270,19 @@ def test_full_disk_through_the_cli_subprocess(tmp_path: Path) -> None:
         out = disk / "out"
         fill(disk)
         res = subprocess.run(
-            [*CLI, "-C", root, "build", "--format", "md", "--out", out, "--quiet"],
+            [
+                *CLI,
+                "-C",
+                root,
+                "build",
+                "--format",
+                "md",
+                "--out",
+                out,
+                "-q",
+                "--today",
+                "2025-08-11",
+            ],
             cwd=REPO,
             env=cli_env(),
             capture_output=True,

@@ -1,5 +1,7 @@
-"""Issue 6: a brief ends with the git history of its own file (HTML and PDF), and the build
-still works outside a git checkout or without git."""
+"""Issue 6, revised by issue 23: a brief ends with its editorial change notes (its `changes:`
+and the `Brief-Change:` trailers of commits to its file, HTML and PDF); commits without one
+(formatting, code) are not shown, and the build still works outside a git checkout or
+without git."""
 
 from __future__ import annotations
 
@@ -13,15 +15,22 @@ import pytest
 from tests.conftest import copy_project, run
 from tests.gitrepo import commit, git, init, short
 
-FIRST = ("2025-01-02", "Add the briefs")
-# A subject with markup-significant characters: it must come out as text.
+FIRST = ("2025-01-02", "Add the briefs")  # an engineering commit: readers never see it
+# A change note with markup-significant characters: it must come out as text.
 SECOND = ("2025-02-03", "New START: verification <b>up</b> & review")
-NO_HISTORY = "No version-control history is available for this build."
+SECOND_NOTE = "Verification judgment revised <b>up</b> & re-sourced"
+SECOND_MESSAGE = f"{SECOND[1]}\n\nBrief-Change: {SECOND_NOTE}"
+NO_CHANGES = "No substantive changes recorded since this brief was first issued."
+LABELS = {
+    "2025-01-02": "2 January 2025",
+    "2025-02-03": "3 February 2025",
+    "2025-03-04": "4 March 2025",
+}
 
 
-def row(date: str, hash_: str, subject: str) -> str:
-    subject = subject.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-    return f"<tr><td>{date}</td><td><code>{hash_}</code></td><td>{subject}</td></tr>"
+def row(date: str, note: str) -> str:
+    note = note.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return f'<tr><td><time datetime="{date}">{LABELS[date]}</time></td><td>{note}</td></tr>'
 
 
 def history_rows(html: str) -> list[str]:
@@ -48,7 +57,7 @@ def two_commits(repo: Path, sub: str = "", *, single: bool = False) -> tuple[Pat
     first = short(repo)
     issue = root / "briefs" / "issues" / "new-start.yaml"
     issue.write_text(issue.read_text("utf-8").replace('version: "1.0"', 'version: "1.1"', 1))
-    commit(repo, SECOND[1], date=f"{SECOND[0]}T10:00:00+00:00")
+    commit(repo, SECOND_MESSAGE, date=f"{SECOND[0]}T10:00:00+00:00")
     return root, first, short(repo)
 
 
@@ -63,8 +72,8 @@ def test_history_in_html_and_pdf(tmp_path: Path) -> None:
     out = tmp_path / "out"
     build(root, out, "html,pdf")
     html = (out / "html" / "new-start.html").read_text("utf-8")
-    assert history_rows(html) == [row(SECOND[0], second, SECOND[1]), row(FIRST[0], first, FIRST[1])]
-    assert NO_HISTORY not in html
+    assert history_rows(html) == [row(SECOND[0], SECOND_NOTE)]
+    assert NO_CHANGES not in html and FIRST[1] not in html and second not in html
 
     text = subprocess.run(
         ["pdftotext", "-layout", str(out / "pdf" / "new-start.pdf"), "-"],
@@ -74,33 +83,36 @@ def test_history_in_html_and_pdf(tmp_path: Path) -> None:
     ).stdout
     tail = text[text.rindex("Revision history") :]
     lines = [" ".join(line.split()) for line in tail.splitlines() if line.strip()]
-    assert f"{SECOND[0]} {second} {SECOND[1]}" in lines
-    assert f"{FIRST[0]} {first} {FIRST[1]}" in lines
-    assert lines.index(f"{SECOND[0]} {second} {SECOND[1]}") < lines.index(
-        f"{FIRST[0]} {first} {FIRST[1]}"
-    )
+    assert f"3 February 2025 {SECOND_NOTE}" in lines
+    assert FIRST[1] not in tail and first not in tail
 
 
 def test_project_below_the_repository_top_and_a_new_commit(tmp_path: Path) -> None:
     repo = tmp_path / "repo"
-    root, first, second = two_commits(repo, sub="team/briefs")
+    root, _, _ = two_commits(repo, sub="team/briefs")
     out = tmp_path / "out"
     build(root, out)
     html = (out / "html" / "new-start.html").read_text("utf-8")
-    assert history_rows(html) == [row(SECOND[0], second, SECOND[1]), row(FIRST[0], first, FIRST[1])]
-    # Files the second commit did not touch show only the first.
+    assert history_rows(html) == [row(SECOND[0], SECOND_NOTE)]
+    # Files the second commit did not touch show no change.
     nato = (out / "html" / "nato.html").read_text("utf-8")
-    assert history_rows(nato) == [row(FIRST[0], first, FIRST[1])]
-    # A later commit to another file appears on the next (incremental) build.
+    assert history_rows(nato) == [] and NO_CHANGES in nato
+    # A later commit to another file appears on the next (incremental) build...
     nato = root / "briefs" / "issues" / "nato.yaml"
     nato.write_text(nato.read_text("utf-8").replace('version: "1.0"', 'version: "1.1"', 1))
-    commit(repo, "NATO: review", date="2025-03-04T10:00:00+00:00")
+    commit(
+        repo,
+        "NATO: review\n\nBrief-Change: Gap on Article 5 re-rated",
+        date="2025-03-04T10:00:00+00:00",
+    )
+    # ...and one that only reformats does not.
+    nato.write_text(nato.read_text("utf-8") + "\n")
+    commit(repo, "Reformat", date="2025-03-05T10:00:00+00:00")
     build(root, out)
     rows = history_rows((out / "html" / "nato.html").read_text("utf-8"))
-    assert rows == [row("2025-03-04", short(repo), "NATO: review"), row(FIRST[0], first, FIRST[1])]
+    assert rows == [row("2025-03-04", "Gap on Article 5 re-rated")]
     assert history_rows((out / "html" / "new-start.html").read_text("utf-8")) == [
-        row(SECOND[0], second, SECOND[1]),
-        row(FIRST[0], first, FIRST[1]),
+        row(SECOND[0], SECOND_NOTE)
     ]
 
 
@@ -115,8 +127,8 @@ def test_build_outside_a_git_checkout(tmp_path: Path) -> None:
     build(root, out, "md,html")
     html = (out / "html" / "new-start.html").read_text("utf-8")
     assert history_rows(html) == []
-    assert NO_HISTORY in html
-    assert NO_HISTORY in (out / "md" / "new-start.md").read_text("utf-8")
+    assert NO_CHANGES in html
+    assert NO_CHANGES in (out / "md" / "new-start.md").read_text("utf-8")
 
 
 def test_build_without_git_installed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -128,7 +140,7 @@ def test_build_without_git_installed(tmp_path: Path, monkeypatch: pytest.MonkeyP
     build(root, out)
     html = (out / "html" / "new-start.html").read_text("utf-8")
     assert history_rows(html) == []
-    assert NO_HISTORY in html
+    assert NO_CHANGES in html
 
 
 def test_git_helper_is_reproducible(tmp_path: Path) -> None:
@@ -156,12 +168,13 @@ def test_commit_subjects_carry_no_forbidden_character(tmp_path: Path) -> None:
     init(repo)
     root = copy_project(repo)
     only_new_start(root)
-    commit(repo, HOSTILE)
+    commit(repo, f"{HOSTILE}\n\nBrief-Change: {HOSTILE}")
     rel = "briefs/issues/new-start.yaml"
-    subject = revisions(root, [rel])[rel][0].subject
+    revision = revisions(root, [rel])[rel][0]
     # Each forbidden character is shown as U+FFFD (not dropped: the reader sees that
-    # something was there).
-    assert subject == "Fix \ufffd[31mred\ufffd \ufffdgnp.exe\ufffd done"
+    # something was there), in the subject and in the change note alike.
+    assert revision.subject == "Fix \ufffd[31mred\ufffd \ufffdgnp.exe\ufffd done"
+    assert revision.note == revision.subject
     out = tmp_path / "out"
     build(root, out, "md,html")
     for path in (out / "md" / "new-start.md", out / "html" / "new-start.html"):

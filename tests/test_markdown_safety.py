@@ -96,6 +96,6 @@ def test_prose_html_puts_the_tail_inside_the_last_paragraph() -> None:
 
 def test_plain_prose_renders_as_markdown_it_does() -> None:
     assert markup.to_html('He said "no".\nhard  \nbreak') == (
-        "<p>He said &quot;no&quot;.\nhard<br />\nbreak</p>\n"
+        "<p>He said “no”.\nhard<br />\nbreak</p>\n"
     )
     assert markup.to_html_inline("a *b*") == "a <em>b</em>"

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from pypdf import PdfReader
 
+from briefgen.markup import typographic
 from briefgen.model import GAP_LABELS
 from briefgen.validate import load_project
 from tests.conftest import run
@@ -48,7 +49,7 @@ def test_pdf_metadata_and_structure(built: Path, name: str) -> None:
     else:
         book = corpus.books[name]
         title, date = book.title, book.date
-    assert meta.title == title
+    assert meta.title == typographic(title)  # the title as printed: curly apostrophes
     assert meta.author == corpus.config.author
     assert meta.subject and len(meta.subject) > 40
     assert meta.get("/Keywords")
@@ -123,10 +124,10 @@ def test_positions_rows_present_in_pdf_text(built: Path) -> None:
     for issue in corpus.issues.values():
         text = flat(pdftotext(built / "build" / "pdf" / f"{issue.id}.pdf", "-raw"))
         for row in issue.positions:
-            assert flat(row.topic) in text, (issue.id, row.topic)
+            assert flat(typographic(row.topic)) in text, (issue.id, row.topic)
             assert GAP_LABELS[row.gap].upper() in text
             for _actor, stance in row.stances:
-                assert flat(stance) in text, (issue.id, row.id, stance)
+                assert flat(typographic(stance)) in text, (issue.id, row.id, stance)
 
 
 def test_marking_and_page_x_of_y_on_every_page(built: Path) -> None:

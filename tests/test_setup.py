@@ -68,6 +68,9 @@ def test_system_deps_quiet_when_all_present(tmp_path: Path) -> None:
         "libharfbuzz-subset0",
         "fonts-paratype",
         "fonts-dejavu-core",
+        "fontconfig",
+        "fonts-noto-core",
+        "fonts-noto-cjk",
     }
     env = _fake_bin(tmp_path, pkgs, uid="1000")
     res = subprocess.run(

@@ -18,6 +18,7 @@ from hypothesis import strategies as st
 from markupsafe import escape
 from ruamel.yaml import YAML
 
+from briefgen.markup import typographic
 from briefgen.site import CSP, SiteOptions, build_site
 from briefgen.site.pages import one_line
 from briefgen.site.search import page_sections
@@ -207,12 +208,12 @@ def test_index_lists_books_and_issues_with_status_date_summary(site_root: Path, 
     html = (site / "index.html").read_text("utf-8")
     for issue in loaded.corpus.issues.values():
         card = html.split(f'href="{issue.id}.html">', 1)[1].split("</li>", 1)[0]
-        assert str(escape(issue.title)) in html
+        assert str(escape(typographic(issue.title))) in html
         assert f'datetime="{issue.last_reviewed.isoformat()}"' in card
         assert issue.status.capitalize() in card
         summary = one_line(issue.bluf)
         assert len(summary) >= 40
-        assert str(escape(summary))[:40] in card
+        assert str(escape(typographic(summary)))[:40] in card
     for book in loaded.corpus.books.values():
         assert f'href="{book.id}.html"' in html
         assert not one_line(book.executive_summary).endswith("line.")  # not just the lead-in

@@ -8,9 +8,10 @@ of the format, the code and the options. The renderer is handed exactly these in
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass, fields, replace
+from dataclasses import dataclass, field, fields, replace
 from typing import TYPE_CHECKING, Any
 
 from .. import __version__
@@ -109,6 +110,17 @@ def links_of(targets: Iterable[Target]) -> dict[str, tuple[str, ...]]:
     return {t.id: tuple(stem(r) for r in t.deps[1:]) for t in targets if t.kind == "issue"}
 
 
+def due_of(corpus: Corpus) -> dict[str, str]:
+    """When each issue's next review is due: its last review plus `stale_after_days`."""
+    days = dt.timedelta(days=corpus.config.stale_after_days)
+    return {i: (x.last_reviewed + days).isoformat() for i, x in corpus.issues.items()}
+
+
+def overdue(due: dict[str, str], today: dt.date) -> dict[str, str]:
+    """The issues whose review is overdue on `today`, with the date it fell due."""
+    return {i: d for i, d in sorted(due.items()) if d < today.isoformat()}
+
+
 def target_inputs(
     target: Target,
     digests: dict[str, str],
@@ -144,6 +156,7 @@ class Inputs:
     templates: dict[str, str]  # format -> templates_digest of its folders
     code: str
     page_size: str
+    overdue: dict[str, str] = field(default_factory=dict)  # issue id -> review due date
 
 
 def plan(targets: Iterable[Target], formats: Iterable[str], inputs: Inputs) -> list[Job]:
@@ -164,6 +177,9 @@ def plan(targets: Iterable[Target], formats: Iterable[str], inputs: Inputs) -> l
     links = links_of(targets)
     for t in targets:
         own = target_inputs(t, inputs.digests, inputs.revisions, inputs.views, links)
+        # page 1 says when a review is overdue (a book: in its chapters' lines)
+        issues = [t.id] if t.kind == "issue" else [stem(r) for r in t.deps[1:]]
+        own["overdue"] = [inputs.overdue.get(i) for i in issues]
         jobs.extend(Job(t.kind, t.id, fmt, makers[fmt].key(own)) for fmt in formats)
     return jobs
 

@@ -73,6 +73,7 @@ class Validated:
     views: Views
     page_size: str
     markings: dict[str, str]  # brief id -> its own marking ("" for the project's default)
+    due: dict[str, str]  # issue id -> the ISO date its next review is due (stale_after_days)
     # The warnings of that validation, so a run that validates nothing still shows them.
     warnings: list[Diagnostic] = field(default_factory=list)
 
@@ -84,6 +85,7 @@ class Validated:
             "views": self.views,
             "page_size": self.page_size,
             "markings": self.markings,
+            "due": self.due,
             "warnings": [d.as_json() for d in self.warnings],
         }
 
@@ -100,10 +102,13 @@ class Validated:
             return None
         if not all(isinstance(markings.get(t.id), str) for t in targets):
             return None
+        due = raw.get("due")
+        if not isinstance(due, dict) or not all(isinstance(v, str) for v in due.values()):
+            return None
         warnings = _warnings(raw.get("warnings"))
         if warnings is None:
             return None
-        return Validated(digests, targets, views, page_size, markings, warnings)
+        return Validated(digests, targets, views, page_size, markings, due, warnings)
 
 
 def _warnings(raw: Any) -> list[Diagnostic] | None:
@@ -119,8 +124,9 @@ def _warnings(raw: Any) -> list[Diagnostic] | None:
                 int(item["col"]),
                 str(item["message"]),
                 Severity.WARNING,
+                str(item.get("code", "")),
             )
-        except (KeyError, TypeError, ValueError):
+        except (KeyError, TypeError, ValueError, AttributeError):
             return None
         out.append(d)
     return out

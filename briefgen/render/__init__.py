@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -15,9 +16,10 @@ from ..project import BUILTIN_TEMPLATES as BUILTIN
 from ..project import template_dirs
 from ..theme import Theme, extra_css_text, logo_data_uri, variables_css
 from .figures import gap_matrix
-from .templates import render
+from .templates import PROSE_LINKER, render
 from .topic_view import TopicHelpers
 from .view import BriefView, book_view, context, issue_view
+from .xref import linker
 
 
 @dataclass(frozen=True, order=True)
@@ -64,6 +66,14 @@ def theme_css(root: Path | None, theme: Theme) -> str:
     return variables_css(theme) + brand
 
 
+def brief_css(root: Path | None, theme: Theme) -> str:
+    """The whole stylesheet a standalone brief (and so its PDF) is laid out with."""
+    css = asset_text(root, "brief.css") + theme_css(root, theme)
+    if root is not None and theme.extra_css:
+        css += extra_css_text(root, theme) + "\n"
+    return css
+
+
 @dataclass(frozen=True)
 class Brand:
     """What a cover (and the site's header) shows of the organisation."""
@@ -96,15 +106,18 @@ def render_html(
     css_href: str | None = None,
     logo_href: str | None = None,
     template: str = "html/brief.html.j2",
+    overdue: dict[str, dt.date] | None = None,
     **extra: Any,
 ) -> str:
     """Standalone HTML of one brief (CSS and logo inlined), or a site page when css_href is
-    given (the site links its stylesheets and the logo by `logo_href`)."""
+    given (the site links its stylesheets and the logo by `logo_href`); `overdue`: issues
+    whose review is overdue (and since when), said on page 1."""
     view = view_for(corpus, target, revisions or [], page_size)
+    view.overdue = {i.id: overdue[i.id] for i in view.issues if overdue and i.id in overdue}
+    href = _related_href(corpus, target, ".html")
+    titles = {i: x.title for i, x in corpus.issues.items() if i != target.id}
     theme = corpus.config.theme
-    css = asset_text(root, "brief.css") + theme_css(root, theme)
-    if root is not None and theme.extra_css:
-        css += extra_css_text(root, theme) + "\n"
+    css = brief_css(root, theme)
     logo = logo_href if css_href is not None or root is None else logo_data_uri(root, theme)
     ctx = context(
         corpus,
@@ -113,11 +126,15 @@ def render_html(
         css_href=css_href,
         brand=Brand(theme.organisation, logo if theme.logo else None),
         issue_matrix=lambda issue: gap_matrix([issue]),
-        related_href=_related_href(corpus, target, ".html"),
+        related_href=href,
         **TopicHelpers(corpus, root).context(),
         **extra,
     )
-    return render("html", template, root, **ctx)
+    token = PROSE_LINKER.set(linker(titles, href))
+    try:
+        return render("html", template, root, **ctx)
+    finally:
+        PROSE_LINKER.reset(token)
 
 
 def render_markdown(

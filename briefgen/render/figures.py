@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 
 from ..model import GAP_LEVELS, Issue, PartialDate
@@ -9,8 +10,8 @@ from ..model import GAP_LEVELS, Issue, PartialDate
 CHAR_W = 0.56  # average glyph width of the sans face, as a fraction of the font size
 
 
-def wrap(text: str, width_px: float, size: float, max_lines: int = 3) -> list[str]:
-    """Greedy word wrap by estimated glyph width; the last line is cut with an ellipsis."""
+def wrap(text: str, width_px: float, size: float) -> list[str]:
+    """Greedy word wrap by estimated glyph width; nothing is cut: print cannot show a tooltip."""
     per_line = max(4, int(width_px / (size * CHAR_W)))
     lines: list[str] = []
     current = ""
@@ -21,14 +22,13 @@ def wrap(text: str, width_px: float, size: float, max_lines: int = 3) -> list[st
             continue
         if current:
             lines.append(current)
-        current = word if len(word) <= per_line else word[: per_line - 1] + "…"
+        while len(word) > per_line:  # a word wider than the line is split, never dropped
+            lines.append(word[: per_line - 1] + "-")
+            word = word[per_line - 1 :]
+        current = word
     if current:
         lines.append(current)
-    if len(lines) > max_lines:
-        lines = lines[:max_lines]
-        last = lines[-1]
-        lines[-1] = (last[: per_line - 1] if len(last) >= per_line else last) + "…"
-    return lines
+    return lines or [""]
 
 
 @dataclass(frozen=True)
@@ -69,11 +69,15 @@ class Matrix:
     legend_label: str = "Gap between principals:"
 
 
+CELL_FONT = 10.5  # at print size the picture is drawn at about 0.72: 7.6 pt
+CELL_LINE = 12.0
+
+
 def gap_matrix(issues: list[Issue], anchor: str = "#", width: float = 680) -> Matrix:
-    """Lay out one strip per issue with a cell per positions row, coloured by gap level."""
+    """Lay out one strip per issue with a cell per positions row, coloured by gap level; each
+    line of cells is as tall as its longest wrapped label needs."""
     label_w = 150.0
     pad = 4.0
-    row_h = 64.0
     max_cols = max((len(i.positions) for i in issues), default=1)
     cols = max(3, min(max_cols, 4))
     cell_w = (width - label_w) / cols
@@ -81,132 +85,96 @@ def gap_matrix(issues: list[Issue], anchor: str = "#", width: float = 680) -> Ma
     y = 0.0
     for issue in issues:
         cells = []
-        positions = issue.positions
-        n_lines = (len(positions) + cols - 1) // cols or 1
-        h = row_h * n_lines
-        for k, row in enumerate(positions):
-            cx = label_w + (k % cols) * cell_w
-            cy = y + (k // cols) * row_h
-            cells.append(
-                Cell(
-                    x=cx + pad / 2,
-                    y=cy + pad / 2,
-                    w=cell_w - pad,
-                    h=row_h - pad,
-                    gap=row.gap,
-                    lines=tuple(wrap(row.topic, cell_w - 12, 10.5, 3)),
-                    href=f"{anchor}{issue.id}--row-{row.id}",
-                    title=f"{issue.title}: {row.topic}",
+        label = tuple(wrap(issue.title, label_w - 10, 11))
+        wrapped = [tuple(wrap(r.topic, cell_w - 12, CELL_FONT)) for r in issue.positions]
+        top = y
+        for start in range(0, max(len(wrapped), 1), cols):
+            chunk = wrapped[start : start + cols]
+            line_h = max(64.0, 36.0 + CELL_LINE * max((len(c) for c in chunk), default=1))
+            for k, lines in enumerate(chunk, start):
+                row = issue.positions[k]
+                cells.append(
+                    Cell(
+                        x=label_w + (k % cols) * cell_w + pad / 2,
+                        y=y + pad / 2,
+                        w=cell_w - pad,
+                        h=line_h - pad,
+                        gap=row.gap,
+                        lines=lines,
+                        href=f"{anchor}{issue.id}--row-{row.id}",
+                        title=f"{issue.title}: {row.topic}",
+                    )
                 )
-            )
-        rows.append(
-            MatrixRow(
-                y=y,
-                h=h,
-                lines=tuple(wrap(issue.title, label_w - 10, 11, 3)),
-                href=f"{anchor}{issue.id}",
-                cells=tuple(cells),
-            )
-        )
-        y += h
+            y += line_h
+        y = max(y, top + 18 + 13 * len(label))
+        rows.append(MatrixRow(top, y - top, label, f"{anchor}{issue.id}", tuple(cells)))
     legend_w = (width - label_w) / len(GAP_LEVELS)
     legend = tuple((label_w + i * legend_w, g) for i, g in enumerate(GAP_LEVELS))
     rows_ = [(i, r) for i in issues for r in i.positions]
     own = any(r.between and set(r.between) != set(i.principals) for i, r in rows_)
-    label = "Gap within each row's pair:" if own else "Gap between principals:"
-    return Matrix(width, y + 34, label_w, tuple(rows), y + 10, legend, label)
+    legend_label = "Gap within each row's pair:" if own else "Gap between principals:"
+    return Matrix(width, y + 34, label_w, tuple(rows), y + 10, legend, legend_label)
+
+
+EVENT_KINDS = ("dated", "approximate", "inferred")
 
 
 @dataclass(frozen=True)
 class Event:
-    """One precedent on the timeline."""
+    """One precedent on the timeline: a row, in time order, below the one before."""
 
-    x: float
-    label_x: float
     y: float
     date: str
+    date_lines: tuple[str, ...]
     lines: tuple[str, ...]
     href: str
-    uncertain: bool
+    kind: str  # dated | approximate (a period, not a date) | inferred (uncertain)
 
 
 @dataclass(frozen=True)
 class Timeline:
-    """The timeline picture: a proportional axis with labels stacked in lanes."""
+    """The timeline picture: a vertical axis, earliest event at the top, a row per event,
+    rows further apart where more time passed between them."""
 
     width: float
     height: float
-    axis_y: float
-    x0: float
-    x1: float
-    ticks: tuple[tuple[float, str], ...]
+    axis_x: float
+    text_x: float
     events: tuple[Event, ...] = field(default=())
+    legend_y: float = 0.0
+
+    @property
+    def kinds(self) -> tuple[str, ...]:
+        """The marker kinds the picture uses, for its legend."""
+        return tuple(k for k in EVENT_KINDS if any(e.kind == k for e in self.events))
 
 
-TimelineItem = tuple[str, str, PartialDate, str, str, bool]
+# (issue id, precedent id, date, date label, title, uncertain, approximate)
+TimelineItem = tuple[str, str, PartialDate, str, str, bool, bool]
+FONT = 10.5  # 7.6 pt at print size
+LINE = 13.0
 
 
 def timeline(items: list[TimelineItem], width: float = 680) -> Timeline:
-    """Place dated events on an axis; items are (issue, id, date, date label, title, uncertain)."""
-    margin = 24.0
-    label_w = 118.0
-    x0, x1 = margin, width - label_w + 4  # the last label still fits to the right
-    if not items:
-        return Timeline(width, 40, 20, x0, x1, ())
-    dates = [it[2].ordinal for it in items]
-    lo = int(min(dates))
-    hi = int(max(dates)) + 1
-    if hi - lo < 4:
-        lo, hi = lo - 1, hi + 1
-    span = hi - lo
-
-    def xpos(v: float) -> float:
-        return x0 + (v - lo) / span * (x1 - x0)
-
-    step = 1 if span <= 10 else 2 if span <= 20 else 5
-    first = lo + (-lo) % step
-    ticks = tuple((xpos(yr), str(yr)) for yr in range(first, hi + 1, step))
-    lane_h = 46.0
-    axis_y = 30.0
-    # Each lane keeps the labels placed in it; a leader line runs from the axis down to its
-    # label, so a label may not sit where it would cover a leader, nor a leader cross a label.
-    lanes: list[list[tuple[float, float]]] = []
-    leaders: list[tuple[float, int]] = []
+    """Stack events in time order down a vertical axis: labels sit to the right of the axis,
+    dates to its left, so no line ever crosses text whatever the dates."""
+    date_w, axis_x = 118.0, 132.0
+    text_x = axis_x + 14
+    y = 8.0
     events = []
-    # Placed right to left: labels extend rightwards, so a leader dropping to a deeper lane
-    # passes only lanes whose labels start to its right.
-    ordered = sorted(items, key=lambda t: (t[2], t[1]), reverse=True)
-    for issue_id, ident, date, when, title, uncertain in ordered:
-        x = xpos(date.ordinal)
-        lx = min(max(x - 6, x0 - margin + 2), width - label_w - 2)
-        box = (lx - 4, lx + label_w + 4)
-
-        def free(k: float, lo: float, hi: float) -> bool:
-            return all(hi <= a or lo >= b for a, b in lanes[int(k)])
-
-        lane = 0
-        while lane < len(lanes):
-            clear_here = free(lane, *box)
-            clear_above = all(free(j, x - 3, x + 3) for j in range(lane))
-            no_leader_hit = all(not (box[0] < x2 < box[1]) or k2 <= lane for x2, k2 in leaders)
-            if clear_here and clear_above and no_leader_hit:
-                break
-            lane += 1
-        if lane == len(lanes):
-            lanes.append([])
-        lanes[lane].append(box)
-        leaders.append((x, lane))
-        events.append(
-            Event(
-                x=x,
-                label_x=lx,
-                y=axis_y + 22 + lane * lane_h,
-                date=when,
-                lines=tuple(wrap(title, label_w, 9.5, 2)),
-                href=f"#{issue_id}--precedent-{ident}",
-                uncertain=uncertain,
-            )
-        )
-    height = axis_y + 22 + len(lanes) * lane_h + 4
-    events.sort(key=lambda e: (e.x, e.y))
-    return Timeline(width, height, axis_y, x0, x1, ticks, tuple(events))
+    previous: float | None = None
+    for issue_id, ident, date, when, title, uncertain, approximate in sorted(
+        items, key=lambda t: (t[2].ordinal, t[1])
+    ):
+        if previous is not None:  # up to 18 more units for the years between two events
+            y += min(18.0, 6.0 * math.log1p(max(0.0, date.ordinal - previous)))
+        previous = date.ordinal
+        lines = tuple(wrap(title, width - text_x - 6, FONT))
+        date_lines = tuple(wrap(when, date_w, FONT))
+        kind = "inferred" if uncertain else "approximate" if approximate else "dated"
+        href = f"#{issue_id}--precedent-{ident}"
+        events.append(Event(y + 12, when, date_lines, lines, href, kind))
+        y += LINE * max(len(lines), len(date_lines)) + 8
+    legend_y = y + 10
+    height = legend_y + (18 if events else 0)
+    return Timeline(width, height, axis_x, text_x, tuple(events), legend_y)

@@ -6,8 +6,12 @@ HTML through `finalize`. Undefined variables are errors, never silently empty.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
+import re
+from collections.abc import Callable
+from contextvars import ContextVar
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -37,6 +41,33 @@ def _md_finalize(value: Any) -> Any:
     if isinstance(value, Markup) or value is None:
         return value
     return Markup(markup.md_plain(str(value)))
+
+
+def _html_finalize(value: Any) -> Any:
+    """Curly quotes and apostrophes in every plain value an HTML template prints (a title, a
+    stance, a label); Markup (rendered prose, which the parser set already) passes through."""
+    if isinstance(value, str) and not isinstance(value, Markup) and not _LINKISH.match(value):
+        return markup.typographic(value)
+    return value
+
+
+# Addresses stay as written: an apostrophe in a URL or an anchor is part of the address.
+_LINKISH = re.compile(r"(?:https?|mailto|data|file):|[#/?]|\.\.?/")
+
+
+# How the page being rendered links "the <id> brief" in prose (render_html sets it). Not a
+# context filter: compiled templates are cached by source alone, so a filter's calling
+# convention must never change.
+PROSE_LINKER: ContextVar[Callable[[Markup], Markup] | None] = ContextVar(
+    "prose_linker", default=None
+)
+
+
+def _prose_html(text: str, tail: str = "") -> Markup:
+    """Prose as HTML, its mentions of other briefs linked when the page asks for it."""
+    html = markup.prose_html(text, tail)
+    link = PROSE_LINKER.get()
+    return link(html) if link is not None else html
 
 
 def tojson(value: Any, *, ascii: bool = False) -> Markup:
@@ -91,11 +122,12 @@ def environment(kind: str, dirs: tuple[Path, ...]) -> jinja2.Environment:
         env = jinja2.Environment(
             loader=loader,
             autoescape=True,
+            finalize=_html_finalize,
             undefined=jinja2.StrictUndefined,
             trim_blocks=True,
             lstrip_blocks=True,
         )
-        env.filters["prose"] = markup.prose_html
+        env.filters["prose"] = _prose_html
         env.filters["prose_inline"] = markup.to_html_inline
     env.filters["e"] = escape
     _common(env)
@@ -126,7 +158,10 @@ def render(kind: str, name: str, root: Path | None, **context: Any) -> str:
 def use_bytecode_cache(root: Path | None) -> None:
     """Keep compiled templates in this user's cache folder, keyed by each template's source
     hash; never in the project (a cache committed in a pull request would be code)."""
-    folder = user_cache_dir() / "templates"
+    # Compiled code depends on the environment too (a filter that takes the context is
+    # called differently): one folder per version of the module that builds environments.
+    env_code = hashlib.sha256(Path(__file__).read_bytes()).hexdigest()[:16]
+    folder = user_cache_dir() / "templates" / env_code
     try:
         folder.mkdir(parents=True, exist_ok=True, mode=0o700)
         st = folder.stat()

@@ -3,11 +3,22 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from ..model import Actor, Book, Corpus, Issue, PartialDate, Revision, Source
+from ..model import (
+    LIKELIHOODS,
+    Actor,
+    Book,
+    Corpus,
+    Issue,
+    KeyJudgment,
+    PartialDate,
+    Revision,
+    Source,
+)
 from ..topic import Citation, SourcePart
 from .figures import Matrix, Timeline, TimelineItem, gap_matrix, timeline
 
@@ -50,6 +61,89 @@ class Citations:
         return sorted(set(notes), key=lambda n: n.number)
 
 
+@dataclass(frozen=True)
+class TopJudgment:
+    """A key judgment on the book's top sheet, with the chapter it comes from."""
+
+    issue: Issue
+    judgment: KeyJudgment
+
+    @property
+    def lead(self) -> str:
+        """The judgment's first sentence: the top sheet states it; the chapter argues it."""
+        return _SENTENCE_END.split(self.judgment.text.strip(), maxsplit=1)[0]
+
+
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z“\"])")
+
+
+@dataclass(frozen=True)
+class Watch:
+    """One sign to watch on the book's top sheet: the most likely scenario's first indicator."""
+
+    issue: Issue
+    scenario: str
+    likelihood: str
+    indicator: str
+
+
+@dataclass(frozen=True)
+class TopSheet:
+    """The book's first page: its bottom line, the judgments that matter most, what to watch."""
+
+    bottom_line: str
+    judgments: tuple[TopJudgment, ...]
+    watch: tuple[Watch, ...]
+
+
+TOP_JUDGMENTS = 5
+
+
+def top_sheet(book: Book, issues: list[Issue]) -> TopSheet:
+    """Each chapter's leading judgment in turn (its first, then its second...) up to five, and
+    each chapter's most likely scenario's first indicator; the summary's first paragraph."""
+    picked: list[TopJudgment] = []
+    depth = max((len(i.key_judgments) for i in issues), default=0)
+    for k in range(depth):
+        picked += [TopJudgment(i, i.key_judgments[k]) for i in issues if k < len(i.key_judgments)]
+    watch = []
+    for issue in issues:
+        if issue.scenarios:
+            sc = max(issue.scenarios, key=lambda s: LIKELIHOODS.index(s.likelihood))
+            if sc.indicators:
+                watch.append(Watch(issue, sc.name, sc.likelihood, sc.indicators[0]))
+    first = book.executive_summary.strip().split("\n\n", 1)[0]
+    return TopSheet(first, tuple(picked[:TOP_JUDGMENTS]), tuple(watch))
+
+
+@dataclass(frozen=True, order=True)
+class ChangeNote:
+    """One editorial change for readers: a brief's `changes:` entry or a commit trailer."""
+
+    date: dt.date
+    text: str
+
+    @property
+    def date_label(self) -> str:
+        """'10 August 2025'."""
+        return _months(self.date)
+
+
+def change_notes(
+    changes: tuple[tuple[dt.date, str], ...], revisions: list[Revision], cover: dt.date
+) -> list[ChangeNote]:
+    """Newest first: the brief's own notes and its commits' Brief-Change trailers, none dated
+    after the cover; commits without a trailer (formatting, code) are not readers' business."""
+    notes = {ChangeNote(d, t) for d, t in changes}
+    for r in revisions:
+        if r.note:
+            try:
+                notes.add(ChangeNote(dt.date.fromisoformat(r.date), r.note))
+            except ValueError:
+                continue
+    return sorted((n for n in notes if n.date <= cover), reverse=True)
+
+
 def _months(d: dt.date) -> str:
     return f"{d.day} {d.strftime('%B')} {d.year}"
 
@@ -77,11 +171,24 @@ class BriefView:
     key_players: list[Actor] = field(default_factory=list)
     revisions: list[Revision] = field(default_factory=list)
     source_rel: str = ""
+    top: TopSheet | None = None
+    changes: tuple[tuple[dt.date, str], ...] = ()
+    overdue: dict[str, dt.date] = field(default_factory=dict)  # its issues' missed reviews
+
+    @property
+    def overdue_since(self) -> dt.date | None:
+        """When an issue brief's review fell due, if it is overdue."""
+        return self.overdue.get(self.id) if self.kind == "issue" else None
 
     @property
     def date_label(self) -> str:
         """The brief's date for people: '10 August 2025'."""
         return _months(self.date)
+
+    @property
+    def change_notes(self) -> list[ChangeNote]:
+        """The revision history readers see."""
+        return change_notes(self.changes, self.revisions, self.date)
 
     @property
     def date_iso(self) -> str:
@@ -105,8 +212,8 @@ def _timeline_items(issues: list[Issue]) -> list[TimelineItem]:
             seen.add(key)
             if not p.timeline:  # tradecraft: an unconfirmed precedent is no event (TC005)
                 continue
-            weak = p.confidence == "low" or p.status is not None
-            items.append((issue.id, p.id, p.date, p.when, p.title, weak))
+            inferred = p.confidence == "low" or p.status is not None or "inferred" in p.when.lower()
+            items.append((issue.id, p.id, p.date, p.when, p.title, inferred, bool(p.date_label)))
     return items
 
 
@@ -133,6 +240,7 @@ def issue_view(
         description=_plain(issue.bluf),
         revisions=revisions,
         source_rel=issue.rel,
+        changes=issue.changes,
     )
 
 
@@ -160,8 +268,10 @@ def book_view(
         description=_plain(book.executive_summary),
         book=book,
         key_players=[corpus.actors[a] for a in book.key_players],
+        top=top_sheet(book, issues),
         revisions=revisions,
         source_rel=book.rel,
+        changes=book.changes,
     )
 
 
@@ -174,6 +284,7 @@ def context(corpus: Corpus, view: BriefView, **extra: Any) -> dict[str, Any]:
         "issues_by_id": corpus.issues,
         "cite": Citations(corpus.sources),
         "sections_of": sections_of,
+        "position_columns": position_columns,
         **extra,
     }
 
@@ -202,3 +313,31 @@ def sections_of(issue: Issue) -> list[str]:
         "related": bool(issue.related),
     }
     return [k for k, on in present.items() if on]
+
+
+@dataclass(frozen=True)
+class PositionColumns:
+    """The positions table's actor columns; stances of actors too sparse for a column of
+    their own are printed under their row instead (an empty column is never drawn)."""
+
+    actors: tuple[str, ...]
+    folded: dict[str, tuple[tuple[str, str], ...]]  # row id -> (actor, stance) moved out
+
+    @property
+    def any_folded(self) -> bool:
+        """True when some actor's stances appear under rows rather than in a column."""
+        return any(self.folded.values())
+
+
+def position_columns(issue: Issue) -> PositionColumns:
+    """Principals always; another actor gets a column when it takes a stance on at least two
+    sub-topics, else its one stance is printed under that row (nato: 15 of 20 cells were '—')."""
+    counts: dict[str, int] = {}
+    for row in issue.positions:
+        for actor, _ in row.stances:
+            counts[actor] = counts.get(actor, 0) + 1
+    cols = tuple(a for a in issue.stance_actors() if a in issue.principals or counts.get(a, 0) >= 2)
+    folded = {
+        row.id: tuple((a, s) for a, s in row.stances if a not in cols) for row in issue.positions
+    }
+    return PositionColumns(cols, folded)

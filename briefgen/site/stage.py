@@ -8,6 +8,8 @@ from pathlib import Path
 from typing import Any, TextIO
 from urllib.parse import urlsplit
 
+from markupsafe import Markup
+
 from ..build import BuildOptions, BuildReport, Gathered, RenderContext, compiled_templates
 from ..engine.keys import KeyMaker, code_digest, output_key, templates_digest
 from ..engine.plan import SHARED, links_of, target_inputs
@@ -124,7 +126,7 @@ def site_info(gathered: Gathered, opts: SiteOptions) -> SiteInfo:
         author=cfg.author,
         distribution=site_marking(cfg, gathered.record),
         audience=cfg.audience,
-        csp=CSP,
+        csp=Markup(CSP),  # a policy, not text: no typographer quotes in it
         live_reload=opts.live_reload,
         pdf=opts.pdf or opts.live_reload,  # the preview server makes PDFs on request
         organisation=cfg.theme.organisation,
