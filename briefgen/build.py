@@ -139,6 +139,8 @@ def gather(
     last_record = previous.record if previous is not None else Validated.from_json(last)
     digests = file_digests(root, last_record.digests if last_record is not None else ())
     record = None if force else last_record
+    if record is not None and record.today != (today.isoformat() if today else ""):
+        record = None  # its warnings were judged for another day
     corpus, partial = None, False
     if record is not None and record.digests != digests:
         found = _revalidated(root, record, digests)
@@ -168,6 +170,7 @@ def gather(
             planning.markings_of(corpus),
             planning.due_of(corpus),
             [d for d in diags if d.severity is Severity.WARNING],
+            today.isoformat() if today else "",
         )
     own = [t.own for t in record.targets]
     gathered = Gathered(record, corpus, partial, git_revisions(root, own), validated)
@@ -215,7 +218,8 @@ def _revalidated(
     due = {**last.due, **planning.due_of(corpus)}
     kept = [d for d in last.warnings if d.path not in changed]
     warnings = sorted([*kept, *validate.warnings_of(root, changed)], key=sort_key)
-    return Validated(digests, targets, views, last.page_size, markings, due, warnings), corpus
+    record = Validated(digests, targets, views, last.page_size, markings, due, warnings, last.today)
+    return record, corpus
 
 
 # --- the build ----------------------------------------------------------------------------------

@@ -76,6 +76,7 @@ class Validated:
     due: dict[str, str]  # issue id -> the ISO date its next review is due (stale_after_days)
     # The warnings of that validation, so a run that validates nothing still shows them.
     warnings: list[Diagnostic] = field(default_factory=list)
+    today: str = ""  # the --today its date-dependent warnings were judged by ("" for none)
 
     def to_json(self) -> dict[str, Any]:
         """The record as stored."""
@@ -87,6 +88,7 @@ class Validated:
             "markings": self.markings,
             "due": self.due,
             "warnings": [d.as_json() for d in self.warnings],
+            "today": self.today,
         }
 
     @staticmethod
@@ -108,7 +110,10 @@ class Validated:
         warnings = _warnings(raw.get("warnings"))
         if warnings is None:
             return None
-        return Validated(digests, targets, views, page_size, markings, due, warnings)
+        today = raw.get("today")
+        if not isinstance(today, str):
+            return None
+        return Validated(digests, targets, views, page_size, markings, due, warnings, today)
 
 
 def _warnings(raw: Any) -> list[Diagnostic] | None:
