@@ -44,7 +44,7 @@ FORMATS = planning.FORMATS
 class BuildOptions:
     """What to build and how."""
 
-    formats: tuple[str, ...] = ("md", "html", "pdf")
+    formats: tuple[str, ...] = ("md", "html", "pdf", "docx")
     out: Path | None = None
     page_size: str | None = None
     jobs: int = 0
@@ -326,8 +326,18 @@ def plan_jobs(root: Path, opts: BuildOptions, gathered: Gathered) -> list[Job]:
         templates={fmt: templates_digest(root, FORMAT_TEMPLATES[fmt]) for fmt in opts.formats},
         code=code_digest(),
         page_size=opts.page_size or gathered.record.page_size,
+        tools=_tools(opts.formats),
     )
     return planning.plan(gathered.targets, opts.formats, inputs)
+
+
+def _tools(formats: tuple[str, ...]) -> dict[str, str]:
+    """The version of each outside program a format runs (pandoc for DOCX): part of its key."""
+    if "docx" not in formats:
+        return {}
+    from .render.docx_tools import pandoc_version
+
+    return {"docx": pandoc_version()}
 
 
 def _all(jobs: list[Job]) -> dict[tuple[str, str], tuple[str, ...]]:
@@ -399,7 +409,8 @@ def render_stale(
 
 
 def render_target(item: tuple[str, str, tuple[str, ...]]) -> tuple[dict[str, bytes], float]:
-    """Render one brief in the requested formats (the PDF is made from the HTML)."""
+    """Render one brief in the requested formats (the PDF is made from the HTML, the DOCX by
+    pandoc from the docx/ templates)."""
     from .render import Target as RenderTarget
     from .render import render_html, render_markdown
 
@@ -420,6 +431,12 @@ def render_target(item: tuple[str, str, tuple[str, ...]]) -> tuple[dict[str, byt
             from .render.pdf import render_pdf
 
             result["pdf"] = render_pdf(html, root=ctx.root)
+    if "docx" in fmts:
+        from .render.docx import render_docx
+
+        result["docx"] = render_docx(
+            corpus, target, root=ctx.root, revisions=revs, page_size=ctx.page_size
+        )
     return result, time.perf_counter() - started
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass, fields, replace
+from dataclasses import dataclass, field, fields, replace
 from typing import TYPE_CHECKING, Any
 
 from .. import __version__
@@ -20,13 +20,14 @@ from .keys import KeyMaker
 if TYPE_CHECKING:  # the model is imported by validation, which a no-op never runs
     from ..model import Corpus, Revision
 
-FORMATS = {"md": ".md", "html": ".html", "pdf": ".pdf"}
+FORMATS = {"md": ".md", "html": ".html", "pdf": ".pdf", "docx": ".docx"}
 SHARED = [CONFIG_NAME, f"{BRIEFS_DIR}/actors.yaml", f"{BRIEFS_DIR}/sources.yaml"]
 # Template folders each output format reads. A site template edit must not re-render a PDF.
 FORMAT_TEMPLATES = {
     "md": ("md", "shared"),
     "html": ("html", "shared", "assets"),
     "pdf": ("html", "shared", "assets"),
+    "docx": ("docx", "html", "shared"),  # html/: the figures' SVG templates
 }
 SAFE_ID = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*\Z")
 
@@ -132,6 +133,7 @@ class Inputs:
     templates: dict[str, str]  # format -> templates_digest of its folders
     code: str
     page_size: str
+    tools: dict[str, str] = field(default_factory=dict)  # format -> its outside program's version
 
 
 def plan(targets: Iterable[Target], formats: Iterable[str], inputs: Inputs) -> list[Job]:
@@ -141,6 +143,7 @@ def plan(targets: Iterable[Target], formats: Iterable[str], inputs: Inputs) -> l
         fmt: KeyMaker(
             {"v": __version__, "code": inputs.code, "fmt": fmt, "templates": inputs.templates[fmt]}
             | ({} if fmt == "md" else {"page": inputs.page_size})
+            | ({"tool": inputs.tools[fmt]} if fmt in inputs.tools else {})
         )
         for fmt in formats
     }

@@ -1,0 +1,108 @@
+"""Word output: the brief's view model through the docx/ templates (HTML for pandoc's reader),
+pandoc with the theme's reference.docx and docx.lua, then docx_finish for what pandoc cannot
+do. The figures are the HTML's own SVG templates, drawn to PNG at print resolution.
+"""
+
+from __future__ import annotations
+
+import base64
+import calendar
+import datetime as dt
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from markupsafe import Markup
+
+from ..model import Corpus, Revision
+from ..project import BUILTIN_TEMPLATES, MissingTemplate, template_dirs
+from .docx_finish import Finish, finish
+from .docx_tools import run_pandoc, svg_to_png
+from .figures import Matrix, Timeline, gap_matrix
+from .templates import render
+from .view import context
+
+LUA_FILTER = Path(__file__).with_name("docx.lua")
+REFERENCE = "docx/reference.docx"
+
+
+def reference_doc(root: Path | None) -> Path:
+    """The reference document in effect: the project's templates/docx/reference.docx, else
+    the default theme's (an override like any template's)."""
+    for d in (*template_dirs(root), BUILTIN_TEMPLATES):
+        path = d / REFERENCE
+        if path.is_file():
+            return path
+    raise MissingTemplate(REFERENCE, tuple(str(d) for d in template_dirs(root)))
+
+
+@dataclass
+class Figures:
+    """The brief's pictures as PNG data: URLs, drawn from the same SVG templates as the HTML."""
+
+    root: Path | None
+    drawn: dict[str, str] = field(default_factory=dict)
+
+    def _png(self, template: str, fig_id: str, **values: object) -> Markup:
+        svg = render("html", template, self.root, fig_id=fig_id, **values)
+        if fig_id not in self.drawn:
+            data = base64.b64encode(svg_to_png(svg)).decode()
+            self.drawn[fig_id] = f"data:image/png;base64,{data}"
+        return Markup(self.drawn[fig_id])
+
+    def matrix(self, matrix: Matrix, fig_id: str) -> Markup:
+        """The gap matrix as a PNG."""
+        return self._png("html/partials/gap_matrix.svg.j2", fig_id, matrix=matrix)
+
+    def timeline(self, tl: Timeline, fig_id: str) -> Markup:
+        """The timeline of precedents as a PNG."""
+        return self._png("html/partials/timeline.svg.j2", fig_id, tl=tl)
+
+
+def docx_html(
+    corpus: Corpus,
+    target: object,
+    *,
+    root: Path | None,
+    revisions: list[Revision],
+    page_size: str | None,
+) -> str:
+    """The HTML pandoc reads for one brief (docx/brief.html.j2)."""
+    from . import _related_href, view_for
+
+    view = view_for(corpus, target, revisions, page_size)  # type: ignore[arg-type]
+    ctx = context(
+        corpus,
+        view,
+        png=Figures(root),
+        issue_matrix=lambda issue: gap_matrix([issue]),
+        related_href=_related_href(corpus, target, ".docx"),  # type: ignore[arg-type]
+    )
+    return render("html", "docx/brief.html.j2", root, **ctx)
+
+
+def render_docx(
+    corpus: Corpus,
+    target: object,
+    *,
+    root: Path | None,
+    revisions: list[Revision] | None = None,
+    page_size: str | None = None,
+) -> bytes:
+    """One brief as a Word document; the same bytes for the same inputs."""
+    from . import view_for
+
+    revisions = revisions or []
+    html = docx_html(corpus, target, root=root, revisions=revisions, page_size=page_size)
+    view = view_for(corpus, target, revisions, page_size)  # type: ignore[arg-type]
+    epoch = calendar.timegm(dt.datetime.combine(view.date, dt.time()).timetuple())
+    data = run_pandoc(html, reference_doc(root), LUA_FILTER, epoch)
+    how = Finish(
+        title=view.title,
+        marking=view.distribution,
+        page_size=view.page_size,
+        author=view.author,
+        date=view.date,
+        subject=view.description,
+        keywords=", ".join(view.keywords),
+    )
+    return finish(data, how)
