@@ -6,7 +6,7 @@ the PDF (brief.css): PT Serif body, PT Sans headings in the accent blue, the mar
 header and footer of every page, "Page N of M", A4 margins, the positions table's dark header
 row, and the character styles the DOCX templates name (confidence, gap levels, likelihood).
 The header and footer carry placeholders that every build replaces (render/docx_finish.py).
-The output is byte-identical on every run: `python scripts/make_reference_docx.py`.
+The output is byte-identical on every run: `python scripts/make_reference_docx.py [OUT]`.
 """
 
 from __future__ import annotations
@@ -283,9 +283,10 @@ def main() -> int:
     buf = io.BytesIO()
     doc.save(buf)
     out = normalise_zip(buf.getvalue(), {"word/theme/theme1.xml": theme_fonts})
-    OUT.parent.mkdir(parents=True, exist_ok=True)
-    OUT.write_bytes(out)
-    print(f"wrote {OUT.relative_to(ROOT)} ({len(out)} bytes)")
+    dest = Path(sys.argv[1]) if len(sys.argv) > 1 else OUT
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    dest.write_bytes(out)
+    print(f"wrote {dest} ({len(out)} bytes)")
     return 0
 
 

@@ -3,10 +3,10 @@
 # otherwise say exactly which packages to install. Usage: scripts/system-deps.sh brief|test|bench
 set -euo pipefail
 
-need=(python3-venv libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-paratype fonts-dejavu-core)
+need=(python3-venv libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 libcairo2 fonts-paratype fonts-dejavu-core)
 case "${1:-brief}" in
   brief) ;;
-  test) need+=(poppler-utils chromium chromium-driver default-jre-headless git) ;;
+  test) need+=(poppler-utils chromium chromium-driver default-jre-headless git libreoffice-writer-nogui) ;;
   bench) need+=(hugo time git) ;;
   *) echo "usage: $0 brief|test|bench" >&2; exit 2 ;;
 esac

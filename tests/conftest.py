@@ -74,7 +74,7 @@ def search_pages(site: Path) -> list[dict[str, Any]]:
 # them out for a quick run while editing; `make test` runs everything.
 SLOW_FIXTURES = frozenset({"built", "pdf_pair", "site", "driver", "browser", "pages"})
 SLOW_MODULES = frozenset(
-    {"test_site_browser", "test_setup", "test_hooks", "test_site_serve", "test_wheel"}
+    {"test_site_browser", "test_setup", "test_hooks", "test_site_serve", "test_wheel", "test_docx"}
 )
 SLOW_TESTS = frozenset(  # each lays out PDFs or builds a whole site: seconds apiece
     {
