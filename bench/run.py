@@ -299,6 +299,36 @@ def bench_pdf(figs: dict[str, Figure], runs: int) -> None:
     ], runs))  # fmt: skip
 
 
+PANDOC_EACH = """set -e
+for md in "$@"; do "$PANDOC" -f gfm -t docx -o "${md%.md}.docx" "$md"; done
+"""
+
+
+def bench_docx(figs: dict[str, Figure], runs: int) -> None:
+    """Word documents of the shipped content from nothing at -j1, next to bare pandoc (the
+    same pandoc binary) converting the Markdown briefgen writes for the same briefs."""
+    print("DOCX of the shipped content", flush=True)
+    from briefgen.render.docx_tools import pandoc_path
+
+    root = WORK / "shipped-docx"
+    rm(root)
+    shutil.copytree(REPO / "briefs", root / "briefs")
+    shutil.copy2(REPO / "briefgen.yaml", root)
+    git_commit_all(root)
+    subprocess.run([BRIEFGEN, "build", "-q", "--format", "md"], cwd=root, env=ENV, check=True)
+    md = WORK / "shipped-md"
+    rm(md)
+    shutil.copytree(root / "build" / "md", md)
+    cold = lambda _i: rm(root / "build", root / ".briefgen-cache")  # noqa: E731
+    docx = [BRIEFGEN, "build", "-q", "--format", "docx", "-j1"]
+    bare: list[str | Path] = ["env", f"PANDOC={pandoc_path()}", "sh", "-c", PANDOC_EACH, "sh"]
+    bare += sorted(md.glob("*.md"))
+    figs.update(interleaved([
+        Spec("docx.pandoc", "bare pandoc on the same briefs' Markdown, a process each", bare, md),
+        Spec("docx.j1", "`briefgen build --format docx -j1`, from nothing", docx, root, cold),
+    ], runs))  # fmt: skip
+
+
 def bench_corpus(figs: dict[str, Figure], n: int, runs: int, bins: dict[str, str]) -> None:
     """Validation, HTML builds, the site and the preview for a corpus of `n` issues."""
     print(f"corpus of {n} issues", flush=True)
@@ -394,6 +424,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap.add_argument("--quick", action="store_true", help="3 runs, no 5,000-issue corpus")
     ap.add_argument("--runs", type=int, help="runs of each command (default 5; --quick 3)")
     ap.add_argument("--out", type=Path, default=REPO / "docs" / "benchmarks.md")
+    ap.add_argument("--only", help="run one part (PDF, DOCX, '10 issues', ...), for a quick look")
     args = ap.parse_args(argv)
     runs = args.runs or (3 if args.quick else 5)
     started, load = time.time(), os.getloadavg()
@@ -401,9 +432,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     bins = tools()
     figs: dict[str, Figure] = {}
     parts: list[tuple[str, Callable[[], None]]] = [("PDF", lambda: bench_pdf(figs, runs))]
+    parts.append(("DOCX", lambda: bench_docx(figs, runs)))
     parts += [(f"{n} issues", partial(bench_corpus, figs, n, runs, bins)) for n in (10, 100, 500)]
     if not args.quick:
         parts.append(("5,000 issues", lambda: bench_large(figs, 5000, min(runs, 3))))
+    if args.only:
+        parts = [(name, part) for name, part in parts if name == args.only]
     failed = []
     for name, part in parts:  # one part failing leaves the others' figures standing
         try:
