@@ -271,3 +271,31 @@ def test_libreoffice_lays_it_out_with_the_marking_on_every_page(
     for words in ("Ukraine: Territory", "Bottom line up front", "Positions", "Revision history"):
         assert words in whole, words
     assert any("Contents" in t and "Gap matrix" in t for t in texts[1:4])  # the contents page
+
+
+def test_edits_rebuild_only_the_word_documents_they_touch(project: Path) -> None:
+    def wrote() -> set[str]:
+        res = run("-C", project, "build", "--format", "md,docx")
+        assert res.code == 0, res.err
+        return {
+            x.rsplit("/", 2)[-2] + "/" + x.rsplit("/", 1)[-1]
+            for x in res.out.split()
+            if x.endswith((".md", ".docx"))
+        }
+
+    wrote()
+    edit_issue = project / "briefs" / "issues" / "new-start.yaml"
+    text = edit_issue.read_text("utf-8")
+    edit_issue.write_text(text.replace('version: "1.0"', 'version: "1.1"', 1), "utf-8")
+    assert wrote() == {
+        "md/new-start.md",
+        "docx/new-start.docx",
+        "md/us-russia-summit.md",
+        "docx/us-russia-summit.docx",
+    }
+    cover = project / "templates" / "docx" / "partials" / "cover.html.j2"
+    cover.write_text(cover.read_text("utf-8") + "\n", "utf-8")  # a Word template: Word only
+    assert {w.split("/")[0] for w in wrote()} == {"docx"}
+    svg = project / "templates" / "html" / "partials" / "timeline.svg.j2"
+    svg.write_text(svg.read_text("utf-8") + "\n", "utf-8")  # the figures are Word inputs too
+    assert {w.split("/")[0] for w in wrote()} == {"docx"}
