@@ -23,6 +23,9 @@ local inert = {
   end,
 }
 
+-- As the PDF's contents: an issue's sections, a book's parts and chapters (heading level 1).
+local TOC_LEVELS = 1
+
 local function xml_escape(s)
   return (s:gsub("&", "&amp;"):gsub("<", "&lt;"):gsub(">", "&gt;"):gsub('"', "&quot;"))
 end
@@ -34,14 +37,14 @@ local function toc_block(doc, title)
   local entries = {}
   doc:walk({
     Header = function(h)
-      if h.level <= 2 and h.identifier ~= "" then
+      if h.level <= TOC_LEVELS and h.identifier ~= "" then
         local text = h.content:walk({ Note = function() return {} end })
         table.insert(entries, { h.level, h.identifier, pandoc.utils.stringify(text) })
       end
     end,
   })
   local begin = '<w:r><w:fldChar w:fldCharType="begin" w:dirty="true"/></w:r>'
-    .. '<w:r><w:instrText xml:space="preserve"> TOC \\o "1-2" \\h \\z \\u </w:instrText></w:r>'
+    .. '<w:r><w:instrText xml:space="preserve"> TOC \\o "1-' .. TOC_LEVELS .. '" \\h \\z \\u </w:instrText></w:r>'
     .. '<w:r><w:fldChar w:fldCharType="separate"/></w:r>'
   local finish = '<w:r><w:fldChar w:fldCharType="end"/></w:r>'
   if #entries == 0 then

@@ -48,8 +48,9 @@ class Finish:
     keywords: str
 
 
-def finish(data: bytes, how: Finish) -> bytes:
-    """Pandoc's DOCX with its marking, page size, shading and properties; stable bytes."""
+def finish(data: bytes, how: Finish, figures: dict[bytes, bytes] | None = None) -> bytes:
+    """Pandoc's DOCX with its marking, page size, shading and properties, and each figure's
+    stand-in replaced by the figure (`figures`); stable bytes."""
     from docx import Document
 
     doc = Document(io.BytesIO(data))
@@ -67,7 +68,7 @@ def finish(data: bytes, how: Finish) -> bytes:
     props.category = how.marking
     buf = io.BytesIO()
     doc.save(buf)
-    out = normalise_zip(buf.getvalue(), {"word/footnotes.xml": _footnote_style})
+    out = normalise_zip(buf.getvalue(), {"word/footnotes.xml": _footnote_style}, figures)
     problem = inert_problem(out)
     if problem:
         raise DocxError(f"the Word document would {problem}")
@@ -197,11 +198,14 @@ def _footnote_style(xml: bytes) -> bytes:
 
 
 def normalise_zip(
-    data: bytes, transforms: dict[str, Callable[[bytes], bytes]] | None = None
+    data: bytes,
+    transforms: dict[str, Callable[[bytes], bytes]] | None = None,
+    swap: dict[bytes, bytes] | None = None,
 ) -> bytes:
     """The same package with stable bytes: fixed order ([Content_Types].xml first), one
-    timestamp, one compression level, no extra fields; `transforms` edit parts on the way."""
-    transforms = transforms or {}
+    timestamp, one compression level, no extra fields; `transforms` edit parts on the way,
+    and a part whose bytes are a key of `swap` becomes its value."""
+    transforms, swap = transforms or {}, swap or {}
     with zipfile.ZipFile(io.BytesIO(data)) as src:
         parts = {i.filename: src.read(i) for i in src.infolist() if not i.is_dir()}
     names = sorted(parts, key=lambda n: (n != "[Content_Types].xml", n))
@@ -209,6 +213,7 @@ def normalise_zip(
     with zipfile.ZipFile(out, "w") as dst:
         for name in names:
             body = transforms[name](parts[name]) if name in transforms else parts[name]
+            body = swap.get(body, body)
             info = zipfile.ZipInfo(name, ZIP_TIME)
             info.compress_type = zipfile.ZIP_DEFLATED
             info.create_system = 0
