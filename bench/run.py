@@ -277,18 +277,25 @@ def other_projects(root: Path, n: int) -> tuple[Path, Path]:
 # --- the benchmark -----------------------------------------------------------------------------
 
 
-def bench_pdf(figs: dict[str, Figure], runs: int) -> None:
-    """PDFs of the shipped content from nothing at -j1 and -j2, next to bare WeasyPrint."""
-    print("PDF of the shipped content", flush=True)
-    root = WORK / "shipped"
+def shipped(name: str, fmt: str) -> tuple[Path, Path]:
+    """A git copy of the shipped content in WORK/name, and a folder with its briefs built in
+    `fmt` (what the bare tool is given)."""
+    root = WORK / name
     rm(root)
     shutil.copytree(REPO / "briefs", root / "briefs")
     shutil.copy2(REPO / "briefgen.yaml", root)
     git_commit_all(root)
-    subprocess.run([BRIEFGEN, "build", "-q", "--format", "html"], cwd=root, env=ENV, check=True)
-    html = WORK / "shipped-html"
-    rm(html)
-    shutil.copytree(root / "build" / "html", html)
+    subprocess.run([BRIEFGEN, "build", "-q", "--format", fmt], cwd=root, env=ENV, check=True)
+    out = WORK / f"{name}-{fmt}"
+    rm(out)
+    shutil.copytree(root / "build" / fmt, out)
+    return root, out
+
+
+def bench_pdf(figs: dict[str, Figure], runs: int) -> None:
+    """PDFs of the shipped content from nothing at -j1 and -j2, next to bare WeasyPrint."""
+    print("PDF of the shipped content", flush=True)
+    root, html = shipped("shipped", "html")
     cold = lambda _i: rm(root / "build", root / ".briefgen-cache")  # noqa: E731
     pdf, label = [BRIEFGEN, "build", "-q", "--format", "pdf"], "`briefgen build --format pdf -j"
     weasy: list[str | Path] = [PY, "-c", WEASYPRINT, *sorted(html.glob("*.html"))]
@@ -310,15 +317,7 @@ def bench_docx(figs: dict[str, Figure], runs: int) -> None:
     print("DOCX of the shipped content", flush=True)
     from briefgen.render.docx_tools import pandoc_path
 
-    root = WORK / "shipped-docx"
-    rm(root)
-    shutil.copytree(REPO / "briefs", root / "briefs")
-    shutil.copy2(REPO / "briefgen.yaml", root)
-    git_commit_all(root)
-    subprocess.run([BRIEFGEN, "build", "-q", "--format", "md"], cwd=root, env=ENV, check=True)
-    md = WORK / "shipped-md"
-    rm(md)
-    shutil.copytree(root / "build" / "md", md)
+    root, md = shipped("shipped-docx", "md")
     cold = lambda _i: rm(root / "build", root / ".briefgen-cache")  # noqa: E731
     docx = [BRIEFGEN, "build", "-q", "--format", "docx", "-j1"]
     bare: list[str | Path] = ["env", f"PANDOC={pandoc_path()}", "sh", "-c", PANDOC_EACH, "sh"]

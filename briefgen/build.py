@@ -403,7 +403,7 @@ def render_stale(
     finally:
         progress.close()
     return {
-        f"{kind}/{ident}": (res, sec if "pdf" in fmts else None)
+        f"{kind}/{ident}": (res, sec if planning.SLOW_FORMATS & set(fmts) else None)
         for (kind, ident, fmts), (res, sec) in zip(items, results, strict=True)
     }
 

@@ -29,6 +29,7 @@ FORMAT_TEMPLATES = {
     "pdf": ("html", "shared", "assets"),
     "docx": ("docx", "html", "shared"),  # html/: the figures' SVG templates
 }
+SLOW_FORMATS = frozenset({"pdf", "docx"})  # seconds a brief: last build's time is recorded
 SAFE_ID = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*\Z")
 
 
@@ -209,9 +210,10 @@ def estimate(
 ) -> float:
     """Seconds a target will take, so the longest start first: last build's time, else size."""
     last = costs.get(f"{kind}/{ident}")
-    if isinstance(last, int | float) and "pdf" in fmts:
+    if isinstance(last, int | float) and SLOW_FORMATS & set(fmts):
         return float(last)
     brief: Any = corpus.books[ident] if kind == "book" else corpus.issues[ident]
     parts = [brief, *(corpus.issues[i] for i in getattr(brief, "issues", ()))]
     size = sum(len(repr(p)) for p in parts)  # characters of content: a fair proxy for pages
-    return size * (7.5e-5 if "pdf" in fmts else 2e-7)  # seconds per character, measured
+    # seconds per character, measured: a PDF lays out pages, a DOCX runs pandoc and cairo
+    return size * (7.5e-5 if "pdf" in fmts else 2.5e-5 if "docx" in fmts else 2e-7)
