@@ -105,8 +105,12 @@ def _page_setup(doc: object, page_size: str) -> None:
 
 def _marks(doc: object, how: Finish) -> None:
     """Put the marking and title into every header and footer; refuse a part with no marking."""
+    even = doc.settings.odd_and_even_pages_header_footer  # type: ignore[attr-defined]
     for section in doc.sections:  # type: ignore[attr-defined]
         parts = [("header", section.header), ("footer", section.footer)]
+        if even:
+            parts += [("even-page header", section.even_page_header)]
+            parts += [("even-page footer", section.even_page_footer)]
         if section.different_first_page_header_footer:
             parts += [("first-page header", section.first_page_header)]
             parts += [("first-page footer", section.first_page_footer)]
