@@ -315,7 +315,7 @@ def bench_docx(figs: dict[str, Figure], runs: int) -> None:
     """Word documents of the shipped content from nothing at -j1, next to bare pandoc (the
     same pandoc binary) converting the Markdown briefgen writes for the same briefs."""
     print("DOCX of the shipped content", flush=True)
-    from briefgen.render.docx_tools import pandoc_path
+    from briefgen.tools import pandoc_path
 
     root, md = shipped("shipped-docx", "md")
     cold = lambda _i: rm(root / "build", root / ".briefgen-cache")  # noqa: E731

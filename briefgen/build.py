@@ -335,7 +335,7 @@ def _tools(formats: tuple[str, ...]) -> dict[str, str]:
     """The version of each outside program a format runs (pandoc for DOCX): part of its key."""
     if "docx" not in formats:
         return {}
-    from .render.docx_tools import pandoc_version
+    from .tools import pandoc_version
 
     return {"docx": pandoc_version()}
 

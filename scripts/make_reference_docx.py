@@ -31,7 +31,7 @@ from briefgen.render.docx_finish import (  # noqa: E402
     TITLE_MARK,
     normalise_zip,
 )
-from briefgen.render.docx_tools import pandoc_path  # noqa: E402
+from briefgen.tools import pandoc_path  # noqa: E402
 
 OUT = ROOT / "briefgen" / "templates" / "docx" / "reference.docx"
 SERIF, SANS, MONO = "PT Serif", "PT Sans", "DejaVu Sans Mono"

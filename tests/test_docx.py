@@ -211,7 +211,7 @@ def test_rebuilds_are_byte_identical_and_a_second_build_writes_nothing(project: 
 
 
 def test_a_reference_document_without_a_marking_placeholder_is_refused(project: Path) -> None:
-    from briefgen.render.docx_tools import pandoc_path
+    from briefgen.tools import pandoc_path
 
     plain = subprocess.run(
         [pandoc_path(), "--print-default-data-file", "reference.docx"],

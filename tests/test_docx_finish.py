@@ -12,7 +12,7 @@ from docx.shared import Mm
 
 from briefgen.project import BUILTIN_TEMPLATES
 from briefgen.render.docx_finish import Finish, finish, inert_problem, normalise_zip
-from briefgen.render.docx_tools import DocxError
+from briefgen.tools import DocxError
 
 REFERENCE = (BUILTIN_TEMPLATES / "docx" / "reference.docx").read_bytes()
 HOW = Finish(

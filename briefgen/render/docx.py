@@ -17,8 +17,8 @@ from markupsafe import Markup
 
 from ..model import Corpus, Revision
 from ..project import BUILTIN_TEMPLATES, MissingTemplate, template_dirs
+from ..tools import run_pandoc, svg_to_png
 from .docx_finish import Finish, finish
-from .docx_tools import run_pandoc, svg_to_png
 from .figures import Matrix, Timeline, gap_matrix
 from .templates import render
 from .view import context

@@ -16,7 +16,7 @@ import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from .docx_tools import DocxError
+from ..tools import DocxError
 
 TITLE_MARK = "BRIEFGEN-TITLE"
 MARKING_MARK = "BRIEFGEN-MARKING"

@@ -1,5 +1,8 @@
 """The two programs a DOCX needs besides Python: pandoc (HTML to Word) and cairo (SVG to PNG).
 
+Outside render/ (whose package imports Jinja and markdown-it): a no-op build asks for
+pandoc's version, part of every DOCX key, and must import no renderer.
+
 pandoc comes from the `pypandoc_binary` wheel, so every machine runs the same pandoc version
 and writes the same bytes (Debian bookworm's pandoc is 2.17, years older); BRIEFGEN_PANDOC
 names another binary, and a `pandoc` on PATH is the last resort. It runs sandboxed (no
