@@ -7,7 +7,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 BRIEFGEN := $(VENV)/bin/briefgen
 
-.PHONY: brief site test lint format golden bench clean deps-brief deps-test deps-bench
+.PHONY: brief site test lint format golden bench clean lock deps-brief deps-test deps-bench
 
 brief: deps-brief $(STAMP)
 	$(BRIEFGEN) build
@@ -24,11 +24,22 @@ deps-test:
 deps-bench:
 	@bash scripts/system-deps.sh bench
 
-$(STAMP): pyproject.toml
+# Installed from the lock: every package, transitive ones included, at the version the golden
+# files and benchmarks were made with. `make lock` refreshes it (then review and commit it).
+$(STAMP): pyproject.toml constraints.txt
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --disable-pip-version-check --upgrade pip
-	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[dev]'
+	$(PY) -m pip install --quiet --disable-pip-version-check -c constraints.txt -e '.[dev]'
 	@touch $(STAMP)
+
+# The newest versions pyproject.toml allows, resolved in a throw-away venv, frozen.
+lock:
+	rm -rf .lock-venv && $(PYTHON) -m venv .lock-venv
+	.lock-venv/bin/python -m pip install --quiet --disable-pip-version-check --upgrade pip
+	.lock-venv/bin/python -m pip install --quiet --disable-pip-version-check -e '.[dev]'
+	{ echo '# The lock: `make lock` writes it (pip freeze of a fresh install of .[dev]); `make` installs with it.'; \
+	  .lock-venv/bin/python -m pip freeze --exclude-editable --disable-pip-version-check; } > constraints.txt.tmp
+	mv constraints.txt.tmp constraints.txt && rm -rf .lock-venv
 
 test: deps-test $(STAMP) lint
 	$(PY) -m pytest -q -p no:cacheprovider

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any, TextIO
 
 from .diagnostics import Diagnostic, has_errors
 from .engine import plan as planning
-from .engine.keys import code_digest, file_digests, templates_digest
+from .engine.keys import YAML, code_digest, file_digests, templates_digest
 from .engine.plan import FORMAT_TEMPLATES, Inputs, Job, Target, Views
 from .engine.state import STATE_DIR, Validated, read_section, write_section
 from .engine.workers import Progress, context, parallel_map, use_context
@@ -128,8 +128,8 @@ def gather(
     `previous`: the last run's Gathered, with its whole corpus, when the caller keeps it (the
     preview server); the changed issues are then merged into it instead of loaded anew.
     """
-    digests = file_digests(root)
     last_record = previous.record if previous is not None else Validated.from_json(last)
+    digests = file_digests(root, last_record.digests if last_record is not None else ())
     record = None if force else last_record
     corpus, partial = None, False
     if record is not None and record.digests != digests:
@@ -149,6 +149,9 @@ def gather(
         if loaded.corpus is None:
             return None, diags
         corpus = loaded.corpus
+        theme_files = corpus.config.theme.files
+        if {r for r in digests if not r.endswith(YAML)} != set(theme_files):
+            digests = file_digests(root, theme_files)  # the files the config names now
         record = Validated(
             digests,
             planning.targets_of(corpus),

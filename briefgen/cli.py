@@ -136,6 +136,13 @@ def _parser() -> _Parser:
         help="markdown (a PR comment) or json",
     )
 
+    t = sub.add_parser("templates", help="list the default templates, or copy one to edit")
+    tsub = t.add_subparsers(dest="action", metavar="ACTION", parser_class=_Parser, required=True)
+    tsub.add_parser("list", help="every default template and asset; marks the overridden ones")
+    c = tsub.add_parser("copy", help="copy a default into the project's templates/ to edit it")
+    c.add_argument("name", help="its path as `templates list` prints it, or a unique file name")
+    c.add_argument("--force", action="store_true", help="replace the project's own copy")
+
     n = sub.add_parser("new", help="scaffold a new issue or book file")
     n.add_argument("kind", choices=("issue", "book"), help="issue or book")
     n.add_argument("id", help="lower-case words joined by hyphens; names the file")
@@ -334,6 +341,32 @@ def cmd_new(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     return EXIT_OK
 
 
+def cmd_templates(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from .overrides import OverrideError, copy, listing
+
+    root = _root(args)
+    if args.action == "list":
+        found = listing(root)
+        width = max(len(f.name) for f in found)
+        for f in found:
+            out.write(
+                f"{f.name:<{width}}  overridden by {f.override}\n" if f.override else f"{f.name}\n"
+            )
+        overridden = sum(1 for f in found if f.override)
+        print(f"{len(found)} default files; {overridden} overridden in templates/", file=out)
+        return EXIT_OK
+    try:
+        rel = copy(root, args.name, force=args.force)
+    except OverrideError as exc:
+        print(f"briefgen templates: {exc}", file=err)
+        return EXIT_USAGE
+    except OSError as exc:
+        print(f"briefgen templates: cannot write {exc.filename}: {exc.strerror}", file=err)
+        return EXIT_INVALID
+    print(f"wrote {rel} (a copy of the default; edit it: it overrides the default)", file=out)
+    return EXIT_OK
+
+
 COMMANDS = {
     "validate": cmd_validate,
     "schema": cmd_schema,
@@ -343,6 +376,7 @@ COMMANDS = {
     "serve": cmd_serve,
     "diff": cmd_diff,
     "new": cmd_new,
+    "templates": cmd_templates,
 }
 
 
@@ -379,4 +413,10 @@ def main(
 
 def main_entry() -> None:
     """Console-script entry point."""
-    sys.exit(main())
+    try:
+        code = main()
+        sys.stdout.flush()
+    except BrokenPipeError:  # `briefgen templates list | head`: the reader has gone
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        code = EXIT_OK
+    sys.exit(code)

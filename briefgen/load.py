@@ -3,21 +3,23 @@
 We walk parser *events* ourselves instead of using a constructor so that nothing but
 mappings, sequences and YAML 1.2 core scalars can ever be built: no tags, no anchors or
 aliases (so no alias bombs), bounded depth, size and node count, and every value keeps its
-line and column for error messages. The C parser from ruamel.yaml.clib is used when it is
-installed (about 10x faster); the pure-Python parser gives identical events otherwise.
+line and column for error messages. The events come from PyYAML's public loader API: LibYAML's
+C parser (CSafeLoader, in PyYAML's wheels), or where that is missing the pure-Python
+SafeLoader, which gives the same events about 5x slower. Scalars are resolved here by the
+YAML 1.2 core schema, never by the parser's YAML 1.1 resolver.
 """
 
 from __future__ import annotations
 
 import hashlib
-import io
 import math
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from ruamel.yaml.events import (
+import yaml
+from yaml.events import (
     AliasEvent,
     DocumentStartEvent,
     MappingEndEvent,
@@ -42,13 +44,11 @@ MAX_KEY_CHARS = 128  # field names and actor ids; a longer key is never valid an
 PathKey = tuple[str | int, ...]
 Position = tuple[int, int]
 
-try:  # pragma: no cover - which branch runs depends on the installation
-    from _ruamel_yaml import CParser as _CParser
-
-    HAVE_C_PARSER = True
-except ImportError:  # pragma: no cover
-    _CParser = None
-    HAVE_C_PARSER = False
+# PyYAML's public loader classes; CSafeLoader is LibYAML's C parser (in PyYAML's wheels), the
+# pure-Python SafeLoader gives the same events where LibYAML is missing. Only their parser
+# half runs (`get_event`): nothing is composed or constructed.
+_Loader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+HAVE_C_PARSER = _Loader is not yaml.SafeLoader
 
 _INT_RE = re.compile(r"[-+]?[0-9]+\Z")
 _OCT_RE = re.compile(r"0o[0-7]+\Z")
@@ -167,15 +167,9 @@ def _check_chars(value: str, line: int, col: int, what: str) -> None:
 
 
 def _events(text: str) -> Callable[[], Any]:
-    """The parser's next-event function, from the C parser when available (the stream ends
-    with a StreamEndEvent)."""
-    if _CParser is not None:
-        get: Callable[[], Any] = _CParser(io.StringIO(text)).get_event
-        return get
-    from ruamel.yaml import YAML  # pragma: no cover
-
-    events: Iterator[Any] = iter(YAML(typ="safe", pure=True).parse(text))  # pragma: no cover
-    return events.__next__  # pragma: no cover
+    """The parser's next-event function (the stream ends with a StreamEndEvent)."""
+    get: Callable[[], Any] = _Loader(text).get_event
+    return get
 
 
 def decode(raw: bytes) -> str:

@@ -7,6 +7,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from .theme import Theme, theme_from
+
 CONFIDENCE_WORDS = {
     "low": "Low confidence",
     "moderate": "Moderate confidence",
@@ -353,6 +355,7 @@ class Config:
     markings: tuple[Marking, ...] = DEFAULT_MARKINGS  # from most open to most restricted
     audience: str = "internal"  # public | internal
     exclude: tuple[str, ...] = ()
+    theme: Theme = field(default_factory=Theme)  # organisation, logo, colours, fonts, extra_css
 
     def rank(self, marking: str) -> int:
         """How restricted a marking is (its place in `markings`; unknown ones rank last)."""
@@ -587,4 +590,5 @@ def config_from(d: dict[str, Any]) -> Config:
         markings=markings or DEFAULT_MARKINGS,
         audience=site.get("audience", default.audience),
         exclude=tuple(site.get("exclude", ())),
+        theme=theme_from(d.get("theme")),
     )

@@ -13,7 +13,7 @@ import unicodedata
 from collections.abc import Collection, Iterable
 from typing import Any
 
-from . import model
+from . import model, theme
 from .diagnostics import Diagnostic, sort_key
 from .load import Document
 from .project import SourceFile
@@ -190,6 +190,7 @@ def check_corpus(ck: Checker, by_kind: ByKind, issue_files: Iterable[str] = ()) 
             if s.get("date"):
                 _check_partial_date(ck, doc, ("sources", i, "date"), s["date"])
     _check_markings(ck, by_kind, issue_ids)
+    _check_theme(ck, by_kind)
 
 
 def marking_names(config: dict[str, Any]) -> list[str]:
@@ -227,6 +228,34 @@ def _check_markings(ck: Checker, by_kind: ByKind, issue_ids: set[str]) -> None:
     for i, ident in enumerate((config.data.get("site") or {}).get("exclude", ())):
         if ident not in briefs:
             ck.err(config, ("site", "exclude", i), f"no issue or book has the id {ident!r}")
+
+
+def _check_theme(ck: Checker, by_kind: ByKind) -> None:
+    """The theme's logo and stylesheets are readable files inside the project that carry
+    nothing active: a missing or refused one is an error at its line in briefgen.yaml."""
+    configs = by_kind.get("config", [])
+    if not configs:
+        return
+    sf, doc = configs[0]
+    root = sf.path.parent
+    found = model.config_from(doc.data).theme
+    checks: list[tuple[tuple[Any, ...], str, int, Any]] = []
+    if found.logo:
+        checks.append((("theme", "logo"), found.logo, theme.LOGO_LIMIT, _logo_check(found)))
+    for i, rel in enumerate(found.extra_css):
+        checks.append((("theme", "extra_css", i), rel, theme.CSS_LIMIT, theme.css_problem))
+    for path, rel, limit, problem_of in checks:
+        if ".." in rel.split("/"):
+            ck.err(doc, path, f"{rel!r} must be a path inside the project, without '..'")
+            continue
+        data, why = theme.read_file(root, rel, limit)
+        why = why or (problem_of(rel, data) if data is not None else None)
+        if why:
+            ck.err(doc, path, why)
+
+
+def _logo_check(found: theme.Theme) -> Any:
+    return lambda _rel, data: theme.logo_problem(found, data)
 
 
 def _check_registry(ck: Checker, by_kind: ByKind, key: str) -> set[str]:

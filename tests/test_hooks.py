@@ -53,7 +53,8 @@ def test_pull_request_workflow_posts_the_diff() -> None:
     wf = load(".github/workflows/pr-diff.yml")
     assert "pull_request" in wf["on"]
     assert "pull_request_target" not in wf["on"]  # never run PR code with a write token
-    assert wf["permissions"] == {"contents": "read", "pull-requests": "write"}
+    assert wf["permissions"] == {}
+    assert wf["jobs"]["diff"]["permissions"] == {"contents": "read", "pull-requests": "write"}
     steps = wf["jobs"]["diff"]["steps"]
     checkout = next(s for s in steps if str(s.get("uses", "")).startswith("actions/checkout@"))
     assert checkout["with"]["fetch-depth"] == 0

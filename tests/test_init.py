@@ -66,7 +66,9 @@ def test_the_starter_project_is_internal_and_ignores_its_outputs(tmp_path: Path)
     ci = (tmp_path / ".github/workflows/ci.yml").read_text("utf-8")
     assert "briefgen validate --format github" in ci and "briefgen site" in ci
     assert "needs.build.outputs.public == 'true'" in ci  # an internal site is never deployed
-    assert f"BRIEFGEN: briefgen=={__version__}\n" in ci  # CI installs the version it began with
+    # CI installs the version it began with, from git (briefgen is not on PyPI: a bare name
+    # would install whatever someone else publishes under it)
+    assert f'BRIEFGEN: "briefgen @ git+https://github.com/OWNER/briefgen@v{__version__}"\n' in ci
 
 
 def test_every_modeline_points_at_a_schema_in_the_project(tmp_path: Path) -> None:
@@ -185,7 +187,8 @@ def test_the_starter_workflow_and_hook_are_wired_right(tmp_path: Path) -> None:
         return doc.data
 
     wf = load(".github/workflows/ci.yml")
-    assert wf["permissions"] == {"contents": "read"}
+    assert wf["permissions"] == {}  # each job asks for what it uses
+    assert wf["jobs"]["build"]["permissions"] == {"contents": "read"}
     steps = wf["jobs"]["build"]["steps"]
     runs = [str(s.get("run", "")) for s in steps]
     assert "briefgen validate --format github" in runs

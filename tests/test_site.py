@@ -625,7 +625,8 @@ def test_ci_workflow_validates_builds_and_publishes() -> None:
     assert deploy["permissions"] == {"pages": "write", "id-token": "write"}
     assert deploy["environment"]["name"] == "github-pages"
     assert any(s.get("uses", "").startswith("actions/deploy-pages@") for s in deploy["steps"])
-    assert wf.get("permissions") == {"contents": "read"}
+    assert wf.get("permissions") == {}
+    assert jobs["build"]["permissions"] == {"contents": "read"}
 
 
 def test_the_actors_folder_has_an_index_of_every_actor(site: Path) -> None:

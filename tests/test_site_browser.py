@@ -445,3 +445,38 @@ def test_standalone_html_renders_under_its_own_strict_csp(
     assert driver.execute_script("return window.ran === undefined")
     refused = [m for m in console_errors(driver) if "Content Security Policy" in m]
     assert refused, console_errors(driver)
+
+
+def test_a_themed_site_and_brief_apply_their_colours_and_logo(
+    driver: webdriver.Chrome, tmp_path: Path
+) -> None:
+    """Issue 19: briefgen.yaml's theme in a real browser: the configured accent colours the
+    site's header in the light scheme (dark mode keeps its palette), the logo loads under
+    the site's CSP and the standalone brief's, and axe finds nothing serious."""
+    from tests.conftest import run
+    from tests.test_theme import started
+
+    root = started(tmp_path)
+    assert run("-C", root, "site", "--no-pdf", "-j", "1", "--quiet").code == 0
+    assert run("-C", root, "build", "--format", "html", "-j", "1", "--quiet").code == 0
+    site = root / "build" / "site"
+    header = "return getComputedStyle(document.querySelector('.site-header')).backgroundColor"
+    loaded = "return [...document.images].map(i => [i.className, i.complete && i.naturalWidth])"
+    for dark, colour in ((False, "rgb(11, 110, 79)"), (True, "rgb(11, 26, 44)")):
+        emulate(driver, *DESKTOP, dark=dark)
+        for page in ("index.html", "gerd-filling.html", "actors/egypt.html"):
+            load(driver, (site / page).as_uri())
+            assert console_errors(driver) == [], page  # a CSP violation would be reported
+            assert driver.execute_script(header) == colour, (page, dark)
+            images = dict(driver.execute_script(loaded))
+            assert images.get("site-logo") == 40, (page, images)
+            if page == "gerd-filling.html":
+                assert images.get("cover-logo") == 40, images
+            assert axe(driver) == [], page
+    emulate(driver, *DESKTOP)
+    load(driver, (root / "build" / "html" / "gerd-filling.html").as_uri())
+    assert console_errors(driver) == []
+    images = dict(driver.execute_script(loaded))
+    assert images.get("cover-logo") == 40, images  # inline data: image, allowed by its CSP
+    title = "return getComputedStyle(document.querySelector('.doc-title')).textTransform"
+    assert driver.execute_script(title) == "uppercase"  # the extra stylesheet applied

@@ -68,7 +68,9 @@ def installed(tmp_path_factory: pytest.TempPathFactory) -> Installed:
     (wheel,) = (base / "dist").glob("briefgen-*.whl")
     venv = base / "venv"
     _pip(sys.executable, "-m", "venv", venv)
-    _pip(venv / "bin" / "python", "-m", "pip", "install", "-q", wheel)
+    # the lock `make` installs with, so the wheel runs on the versions the goldens know
+    lock = REPO / "constraints.txt"
+    _pip(venv / "bin" / "python", "-m", "pip", "install", "-q", "-c", lock, wheel)
     work = base / "work"
     work.mkdir()
     return Installed(venv / "bin", work)
@@ -181,3 +183,99 @@ def test_a_missing_template_is_one_message_not_a_traceback(installed: Installed)
         rf"\(looked in: {ours}, .+/site-packages/briefgen/templates\)",
         first,
     ), first
+
+
+LOGO = (
+    '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 10 10" width="40" height="40">'
+    '<rect width="10" height="10" fill="#0b6e4f"/></svg>\n'
+)
+
+
+def one_line_error(res: subprocess.CompletedProcess[str], code: int) -> str:
+    """The single line a failure prints (stdout empty, no traceback)."""
+    assert res.returncode == code, (res.returncode, res.stderr)
+    assert "Traceback" not in res.stderr
+    lines = [line for line in res.stderr.splitlines() if not line.startswith("1 error(s)")]
+    assert len(lines) == 1, res.stderr
+    return lines[0]
+
+
+def test_a_restyled_project_changes_the_pdf_and_the_site(installed: Installed) -> None:
+    """The second run: one partial overridden (`templates copy`, then edited), extra_css,
+    colours and a logo; the PDF text and the site's page and stylesheets show them."""
+    from pypdf import PdfReader
+
+    root = installed.work / "restyled"
+    assert installed.briefgen("init", root).returncode == 0
+    res = installed.briefgen("templates", "copy", "cover.html.j2", cwd=root)
+    assert res.returncode == 0, res.stderr
+    cover = root / "templates" / "html" / "partials" / "cover.html.j2"
+    cover.write_text(
+        cover.read_text("utf-8").replace(
+            '<p class="kicker">', '<p class="kicker">Restyled for the Nile desk: '
+        ),
+        "utf-8",
+    )
+    listed = installed.briefgen("templates", "list", cwd=root).stdout
+    assert re.search(
+        r"^html/partials/cover\.html\.j2 +overridden by templates/html/partials/cover\.html\.j2$",
+        listed,
+        re.M,
+    ), listed
+    (root / "theme").mkdir()
+    (root / "theme" / "logo.svg").write_text(LOGO, "utf-8")
+    (root / "theme" / "extra.css").write_text(
+        ".cover .doc-title { text-transform: uppercase; } /* wheel-extra */\n", "utf-8"
+    )
+    with (root / "briefgen.yaml").open("a", encoding="utf-8") as fh:
+        fh.write(
+            "theme:\n"
+            "  organisation: Nile Basin Policy Unit\n"
+            "  logo: theme/logo.svg\n"
+            '  colors: {accent: "#0b6e4f"}\n'
+            "  extra_css: [theme/extra.css]\n"
+        )
+    res = installed.briefgen("build", "--quiet", cwd=root)
+    assert (res.returncode, res.stderr) == (0, ""), res.stderr
+    reader = PdfReader(root / "build" / "pdf" / "gerd-filling.pdf")
+    first = " ".join((reader.pages[0].extract_text() or "").split())
+    assert "RESTYLED FOR THE NILE DESK: ISSUE BRIEF" in first  # the partial (kicker: capitals)
+    assert "Nile Basin Policy Unit" in first  # the organisation
+    assert TITLE.upper() in first  # extra_css: the title in capitals
+    assert reader.pages[0]["/Resources"].get("/XObject"), "the logo is drawn on the cover"
+
+    res = installed.briefgen("site", "--no-pdf", "--quiet", cwd=root)
+    assert (res.returncode, res.stderr) == (0, ""), res.stderr
+    site = root / "build" / "site"
+    page = (site / "gerd-filling.html").read_text("utf-8")
+    assert "Restyled for the Nile desk" in page
+    assert '<link rel="stylesheet" href="assets/theme.css">' in page
+    assert '<link rel="stylesheet" href="assets/extra/01-extra.css">' in page
+    assert '<img class="site-logo" src="assets/logo.svg" alt="">' in page
+    assert "--accent: #0b6e4f;" in (site / "assets" / "theme.css").read_text("utf-8")
+    assert "wheel-extra" in (site / "assets" / "extra" / "01-extra.css").read_text("utf-8")
+    assert (site / "assets" / "logo.svg").read_text("utf-8") == LOGO
+
+
+def test_an_unknown_template_name_is_one_line_and_exit_2(installed: Installed) -> None:
+    root = installed.work / "unknown-template"
+    assert installed.briefgen("init", root).returncode == 0
+    res = installed.briefgen("templates", "copy", "covr.html.j2", cwd=root)
+    assert res.stdout == ""
+    assert one_line_error(res, 2) == (
+        "briefgen templates: no default template 'covr.html.j2' "
+        "(did you mean 'html/partials/cover.html.j2'?); `briefgen templates list` names them"
+    )
+
+
+def test_a_missing_logo_is_one_located_line_and_exit_1(installed: Installed) -> None:
+    root = installed.work / "missing-logo"
+    assert installed.briefgen("init", root).returncode == 0
+    with (root / "briefgen.yaml").open("a", encoding="utf-8") as fh:
+        fh.write("theme:\n  logo: theme/logo.svg\n")
+    line = len((root / "briefgen.yaml").read_text("utf-8").splitlines())
+    for command in (("validate",), ("build", "--quiet"), ("site", "--quiet")):
+        res = installed.briefgen(*command, cwd=root)
+        assert one_line_error(res, 1) == (
+            f"briefgen.yaml:{line}:9: error: file 'theme/logo.svg' not found"
+        ), command

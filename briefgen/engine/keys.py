@@ -21,10 +21,15 @@ NOT_BRIEF_CODE = frozenset(
     {"cli.py", "__main__.py", "serve.py", "diff.py", "scaffold.py", "init.py"}
 )
 NOT_BRIEF_FOLDERS = ("site/",)
+YAML = (".yaml", ".yml")  # briefs and config; every other input is a theme file
+THEME_FILE_LIMIT = 1024 * 1024  # over theme.LOGO_LIMIT and theme.CSS_LIMIT: validation says so
 
 
-def file_digests(root: Path) -> dict[str, str]:
+def file_digests(root: Path, also: Iterable[str] = ()) -> dict[str, str]:
     """The sha256 of every input file of the project, by project-relative path.
+
+    `also`: more files the project's config names (its theme's logo and stylesheets); only
+    names that are not YAML count, so a brief file that went away is not hashed as missing.
 
     Read as read_source reads (never through a link out, a device or a FIFO), with its
     per-file path resolution done once per folder: a plain file in a folder that lies inside
@@ -41,6 +46,9 @@ def file_digests(root: Path) -> dict[str, str]:
         if data is None:
             data, _ = read_source(root, sf.path)
         out[sf.rel] = hashlib.sha256(data).hexdigest() if data is not None else "missing"
+    for rel in sorted(r for r in also if not r.endswith(YAML) and r not in out):
+        data, _ = read_source(root, root / rel, THEME_FILE_LIMIT)
+        out[rel] = hashlib.sha256(data).hexdigest() if data is not None else "missing"
     return out
 
 

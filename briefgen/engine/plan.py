@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from .. import __version__
 from ..project import BRIEFS_DIR, CONFIG_NAME
-from .keys import KeyMaker
+from .keys import YAML, KeyMaker
 
 if TYPE_CHECKING:  # the model is imported by validation, which a no-op never runs
     from ..model import Corpus, Revision
@@ -140,11 +140,14 @@ class Inputs:
 def plan(targets: Iterable[Target], formats: Iterable[str], inputs: Inputs) -> list[Job]:
     """A job per target and format, keyed by everything its bytes depend on."""
     formats = list(formats)
+    # The theme's logo and stylesheets (the inputs that are not YAML) shape HTML and PDF.
+    theme = {r: d for r, d in sorted(inputs.digests.items()) if not r.endswith(YAML)}
     makers = {
         fmt: KeyMaker(
             {"v": __version__, "code": inputs.code, "fmt": fmt, "templates": inputs.templates[fmt]}
             | ({} if fmt == "md" else {"page": inputs.page_size})
             | ({"tool": inputs.tools[fmt]} if fmt in inputs.tools else {})
+            | ({"theme": theme} if theme and fmt != "md" else {})
         )
         for fmt in formats
     }

@@ -12,6 +12,7 @@ from markupsafe import Markup
 from ..model import Corpus, Revision
 from ..project import BUILTIN_TEMPLATES as BUILTIN
 from ..project import template_dirs
+from ..theme import Theme, extra_css_text, logo_data_uri, variables_css
 from .figures import gap_matrix
 from .templates import render
 from .view import BriefView, book_view, context, issue_view
@@ -49,6 +50,21 @@ def asset_text(root: Path | None, name: str) -> str:
     return (BUILTIN / "assets" / name).read_text("utf-8")
 
 
+def theme_css(root: Path | None, theme: Theme) -> str:
+    """The project's CSS variables, and the rules for its organisation and logo when it has
+    them: '' for a project without a theme, whose briefs are then those of the default."""
+    brand = asset_text(root, "brand.css") if theme.has_brand else ""
+    return variables_css(theme) + brand
+
+
+@dataclass(frozen=True)
+class Brand:
+    """What a cover (and the site's header) shows of the organisation."""
+
+    organisation: str | None
+    logo: str | None  # an image URL: the logo inline as data: for a standalone brief
+
+
 def _related_href(corpus: Corpus, target: Target, ext: str) -> Any:
     in_book = set(corpus.books[target.id].issues) if target.kind == "book" else set()
 
@@ -66,16 +82,24 @@ def render_html(
     revisions: list[Revision] | None = None,
     page_size: str | None = None,
     css_href: str | None = None,
+    logo_href: str | None = None,
     template: str = "html/brief.html.j2",
     **extra: Any,
 ) -> str:
-    """Standalone HTML of one brief (CSS inlined), or a site page when css_href is given."""
+    """Standalone HTML of one brief (CSS and logo inlined), or a site page when css_href is
+    given (the site links its stylesheets and the logo by `logo_href`)."""
     view = view_for(corpus, target, revisions or [], page_size)
+    theme = corpus.config.theme
+    css = asset_text(root, "brief.css") + theme_css(root, theme)
+    if root is not None and theme.extra_css:
+        css += extra_css_text(root, theme) + "\n"
+    logo = logo_href if css_href is not None or root is None else logo_data_uri(root, theme)
     ctx = context(
         corpus,
         view,
-        css=Markup(asset_text(root, "brief.css")),
+        css=Markup(css),
         css_href=css_href,
+        brand=Brand(theme.organisation, logo if theme.logo else None),
         issue_matrix=lambda issue: gap_matrix([issue]),
         related_href=_related_href(corpus, target, ".html"),
         **extra,

@@ -9,9 +9,11 @@ as an in-process render and serial and parallel builds stay identical.
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import logging
 import os
+import re
 import select
 import signal
 import struct
@@ -33,6 +35,9 @@ class PdfError(Exception):
     """A PDF could not be produced (for example, the page budget was exceeded)."""
 
 
+DATA_IMAGE = re.compile(r"data:(image/(?:svg\+xml|png|jpeg));base64,")
+
+
 def _fetcher_class() -> Any:
     from weasyprint.urls import URLFetcher
 
@@ -49,6 +54,10 @@ def _fetcher_class() -> Any:
 
             from weasyprint.urls import URLFetcherResponse
 
+            image = DATA_IMAGE.match(url)
+            if image:  # the theme's logo, inlined by the renderer (checked when validated)
+                body = base64.b64decode(url[image.end() :], validate=True)
+                return URLFetcherResponse(url, body, {"Content-Type": image.group(1)})
             parts = urlsplit(url)
             if parts.scheme == "file" and not parts.netloc:
                 path = Path(unquote(parts.path)).resolve()

@@ -47,6 +47,9 @@ class SiteInfo:
     csp: str
     live_reload: bool
     pdf: bool
+    organisation: str | None = None  # the theme's, for the header
+    logo: str | None = None  # the logo's path in the site
+    stylesheets: tuple[str, ...] = ()  # linked after assets/site.css: theme, then extra_css
 
 
 @dataclass(frozen=True)
@@ -359,6 +362,7 @@ def brief_page(item: tuple[str, str]) -> tuple[bytes, str]:
         root=st.render.root,
         revisions=st.render.revisions.get(target.own, []),
         css_href="assets/site.css",
+        logo_href=site.logo,
         template="site/brief.html.j2",
         site=site,
         up="",

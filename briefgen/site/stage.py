@@ -12,6 +12,7 @@ from ..engine.keys import KeyMaker, code_digest, output_key, templates_digest
 from ..engine.plan import SHARED, target_inputs
 from ..engine.state import history_json
 from ..engine.workers import Progress, parallel_map, use_context
+from ..theme import Theme, site_files, site_logo, site_stylesheets
 from .audience import publishing_problems, site_marking, site_targets
 from .errors import render_failure
 from .pages import (
@@ -76,7 +77,7 @@ def stage_site(
         if gathered.corpus is None:
             return None
         search = search_index(run, briefs, listing)
-        add_assets(root, staging)
+        add_assets(root, staging, gathered.corpus.config.theme)
     except Exception as exc:  # a template error must not leave a half-written site
         report.diagnostics.append(render_failure(exc, root))
         return None
@@ -125,6 +126,9 @@ def site_info(gathered: Gathered, opts: SiteOptions) -> SiteInfo:
         csp=CSP,
         live_reload=opts.live_reload,
         pdf=opts.pdf or opts.live_reload,  # the preview server makes PDFs on request
+        organisation=cfg.theme.organisation,
+        logo=site_logo(cfg.theme),
+        stylesheets=tuple(site_stylesheets(cfg.theme)),
     )
 
 
@@ -350,9 +354,10 @@ def _entry(
     return index_part(kind, title, rel, sections)
 
 
-def add_assets(root: Path, staging: Site) -> None:
-    """The site's stylesheet (the brief's and the site's own), script and icon."""
-    from ..render import asset_text
+def add_assets(root: Path, staging: Site, theme: Theme) -> None:
+    """The site's stylesheet (the brief's and the site's own), script and icon, and the
+    project theme's stylesheets and logo."""
+    from ..render import asset_text, theme_css
 
     asset_text.cache_clear()  # assets may have changed since the last build (serve)
     staging.add(
@@ -360,6 +365,8 @@ def add_assets(root: Path, staging: Site) -> None:
     )
     for name in ("search.js", "favicon.svg"):
         staging.add(f"assets/{name}", asset_text(root, name))
+    for path, data in site_files(root, theme, theme_css(root, theme)).items():
+        staging.add(path, data)
 
 
 def link_downloads(staging: Site, gathered: Gathered, downloads: BuildOptions) -> None:
