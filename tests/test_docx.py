@@ -293,7 +293,7 @@ def test_edits_rebuild_only_the_word_documents_they_touch(project: Path) -> None
         "md/us-russia-summit.md",
         "docx/us-russia-summit.docx",
     }
-    cover = project / "templates" / "docx" / "partials" / "cover.html.j2"
+    cover = project / "templates" / "docx" / "partials" / "word_cover.html.j2"
     cover.write_text(cover.read_text("utf-8") + "\n", "utf-8")  # a Word template: Word only
     assert {w.split("/")[0] for w in wrote()} == {"docx"}
     svg = project / "templates" / "html" / "partials" / "timeline.svg.j2"
