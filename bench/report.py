@@ -65,6 +65,8 @@ TARGETS: list[tuple[str, str, Value, Callable[[float], bool] | None]] = [
     ("PDF of the shipped content at -j1 vs bare WeasyPrint", "≤ 1.10×",
      ratio("pdf.j1", "pdf.weasyprint"), lambda r: r <= 1.10),
     ("PDF: -j2 speed-up over -j1", "≥ 1.75×", ratio("pdf.j1", "pdf.j2"), lambda r: r >= 1.75),
+    ("DOCX of the shipped content at -j1 vs bare pandoc on its Markdown", "",
+     ratio("docx.j1", "docx.pandoc"), None),
     (f"No-op site of {N} vs `mkdocs build --dirty`", "< 1×",
      ratio(f"site.{N}.noop", f"mkdocs.{N}.noop"), lambda r: r < 1),
     (f"No-op site of {N} vs Hugo rerun", "< 1×",
@@ -93,6 +95,9 @@ HOW = """\
   briefgen writes for the same issues; yamllint (default rules) checks the same `briefs/`.
 - PDF: from no `build/` and no `.briefgen-cache/`; bare WeasyPrint renders the HTML that
   `briefgen build --format html` writes, with the same PDF/UA-1 options, in one process.
+- DOCX: from no `build/` and no cache, `briefgen build --format docx -j1` (templates, figures
+  drawn to PNG, pandoc, finishing) next to the same pandoc binary converting the Markdown that
+  `briefgen build --format md` writes for the same six briefs, one process per file.
 - Site: `briefgen site --no-pdf` (the HTML site with its Markdown downloads, as a static-site
   generator builds it), whole processes: from no `build/` and no cache, with nothing changed,
   and with one issue's subtitle (title for 5,000) changed, taking turns.
@@ -139,6 +144,7 @@ def write_report(
         "## Every figure",
     ]
     sections = [("pdf", "PDF of the shipped content (five issues and one book)")]
+    sections += [("docx", "Word output of the shipped content (five issues and one book)")]
     sections += [(str(n), f"Corpus of {n:,} issues") for n in (10, 100, N, BIG)]
     for group, title in sections:
         keys = [k for k in f if group in k.split(".")[:2]]

@@ -277,18 +277,25 @@ def other_projects(root: Path, n: int) -> tuple[Path, Path]:
 # --- the benchmark -----------------------------------------------------------------------------
 
 
-def bench_pdf(figs: dict[str, Figure], runs: int) -> None:
-    """PDFs of the shipped content from nothing at -j1 and -j2, next to bare WeasyPrint."""
-    print("PDF of the shipped content", flush=True)
-    root = WORK / "shipped"
+def shipped(name: str, fmt: str) -> tuple[Path, Path]:
+    """A git copy of the shipped content in WORK/name, and a folder with its briefs built in
+    `fmt` (what the bare tool is given)."""
+    root = WORK / name
     rm(root)
     shutil.copytree(REPO / "briefs", root / "briefs")
     shutil.copy2(REPO / "briefgen.yaml", root)
     git_commit_all(root)
-    subprocess.run([BRIEFGEN, "build", "-q", "--format", "html"], cwd=root, env=ENV, check=True)
-    html = WORK / "shipped-html"
-    rm(html)
-    shutil.copytree(root / "build" / "html", html)
+    subprocess.run([BRIEFGEN, "build", "-q", "--format", fmt], cwd=root, env=ENV, check=True)
+    out = WORK / f"{name}-{fmt}"
+    rm(out)
+    shutil.copytree(root / "build" / fmt, out)
+    return root, out
+
+
+def bench_pdf(figs: dict[str, Figure], runs: int) -> None:
+    """PDFs of the shipped content from nothing at -j1 and -j2, next to bare WeasyPrint."""
+    print("PDF of the shipped content", flush=True)
+    root, html = shipped("shipped", "html")
     cold = lambda _i: rm(root / "build", root / ".briefgen-cache")  # noqa: E731
     pdf, label = [BRIEFGEN, "build", "-q", "--format", "pdf"], "`briefgen build --format pdf -j"
     weasy: list[str | Path] = [PY, "-c", WEASYPRINT, *sorted(html.glob("*.html"))]
@@ -296,6 +303,28 @@ def bench_pdf(figs: dict[str, Figure], runs: int) -> None:
         Spec("pdf.weasyprint", "bare WeasyPrint on the same HTML, one process", weasy, root),
         Spec("pdf.j1", f"{label}1`, from nothing", [*pdf, "-j1"], root, cold),
         Spec("pdf.j2", f"{label}2`, from nothing", [*pdf, "-j2"], root, cold),
+    ], runs))  # fmt: skip
+
+
+PANDOC_EACH = """set -e
+for md in "$@"; do "$PANDOC" -f gfm -t docx -o "${md%.md}.docx" "$md"; done
+"""
+
+
+def bench_docx(figs: dict[str, Figure], runs: int) -> None:
+    """Word documents of the shipped content from nothing at -j1, next to bare pandoc (the
+    same pandoc binary) converting the Markdown briefgen writes for the same briefs."""
+    print("DOCX of the shipped content", flush=True)
+    from briefgen.tools import pandoc_path
+
+    root, md = shipped("shipped-docx", "md")
+    cold = lambda _i: rm(root / "build", root / ".briefgen-cache")  # noqa: E731
+    docx = [BRIEFGEN, "build", "-q", "--format", "docx", "-j1"]
+    bare: list[str | Path] = ["env", f"PANDOC={pandoc_path()}", "sh", "-c", PANDOC_EACH, "sh"]
+    bare += sorted(md.glob("*.md"))
+    figs.update(interleaved([
+        Spec("docx.pandoc", "bare pandoc on the same briefs' Markdown, a process each", bare, md),
+        Spec("docx.j1", "`briefgen build --format docx -j1`, from nothing", docx, root, cold),
     ], runs))  # fmt: skip
 
 
@@ -394,6 +423,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap.add_argument("--quick", action="store_true", help="3 runs, no 5,000-issue corpus")
     ap.add_argument("--runs", type=int, help="runs of each command (default 5; --quick 3)")
     ap.add_argument("--out", type=Path, default=REPO / "docs" / "benchmarks.md")
+    ap.add_argument("--only", help="run one part (PDF, DOCX, '10 issues', ...), for a quick look")
     args = ap.parse_args(argv)
     runs = args.runs or (3 if args.quick else 5)
     started, load = time.time(), os.getloadavg()
@@ -401,9 +431,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     bins = tools()
     figs: dict[str, Figure] = {}
     parts: list[tuple[str, Callable[[], None]]] = [("PDF", lambda: bench_pdf(figs, runs))]
+    parts.append(("DOCX", lambda: bench_docx(figs, runs)))
     parts += [(f"{n} issues", partial(bench_corpus, figs, n, runs, bins)) for n in (10, 100, 500)]
     if not args.quick:
         parts.append(("5,000 issues", lambda: bench_large(figs, 5000, min(runs, 3))))
+    if args.only:
+        parts = [(name, part) for name, part in parts if name == args.only]
     failed = []
     for name, part in parts:  # one part failing leaves the others' figures standing
         try:

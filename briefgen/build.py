@@ -45,7 +45,7 @@ FORMATS = planning.FORMATS
 class BuildOptions:
     """What to build and how."""
 
-    formats: tuple[str, ...] = ("md", "html", "pdf")
+    formats: tuple[str, ...] = ("md", "html", "pdf", "docx")
     out: Path | None = None
     page_size: str | None = None
     jobs: int = 0
@@ -367,6 +367,7 @@ def plan_jobs(root: Path, opts: BuildOptions, gathered: Gathered) -> list[Job]:
         code=code_digest(),
         page_size=opts.page_size or gathered.record.page_size,
         overdue=overdue_reviews(opts, gathered),
+        tools=_tools(opts.formats),
     )
     return planning.plan(gathered.targets, opts.formats, inputs)
 
@@ -391,6 +392,15 @@ def overdue_warnings(
 def overdue_reviews(opts: BuildOptions, gathered: Gathered) -> dict[str, str]:
     """Issues whose review is overdue today, with the date it fell due."""
     return planning.overdue(gathered.record.due, opts.today or dt.date.today())
+
+
+def _tools(formats: tuple[str, ...]) -> dict[str, str]:
+    """The version of each outside program a format runs (pandoc for DOCX): part of its key."""
+    if "docx" not in formats:
+        return {}
+    from .tools import pandoc_version
+
+    return {"docx": pandoc_version()}
 
 
 def _all(jobs: list[Job]) -> dict[tuple[str, str], tuple[str, ...]]:
@@ -458,13 +468,14 @@ def render_stale(
     finally:
         progress.close()
     return {
-        f"{kind}/{ident}": (res, sec if "pdf" in fmts else None)
+        f"{kind}/{ident}": (res, sec if planning.SLOW_FORMATS & set(fmts) else None)
         for (kind, ident, fmts), (res, sec) in zip(items, results, strict=True)
     }
 
 
 def render_target(item: tuple[str, str, tuple[str, ...]]) -> tuple[dict[str, bytes], float]:
-    """Render one brief in the requested formats (the PDF is made from the HTML)."""
+    """Render one brief in the requested formats (the PDF is made from the HTML, the DOCX by
+    pandoc from the docx/ templates)."""
     from .render import Target as RenderTarget
     from .render import render_html, render_markdown
 
@@ -492,6 +503,12 @@ def render_target(item: tuple[str, str, tuple[str, ...]]) -> tuple[dict[str, byt
             from .render.pdf import pdf_links, render_pdf
 
             result["pdf"] = render_pdf(pdf_links(html), root=ctx.root)
+    if "docx" in fmts:
+        from .render.docx import render_docx
+
+        result["docx"] = render_docx(
+            corpus, target, root=ctx.root, revisions=revs, page_size=ctx.page_size
+        )
     return result, time.perf_counter() - started
 
 

@@ -126,8 +126,8 @@ def _parser() -> _Parser:
         "--write", action="store_true", help="write every schema into the project's schemas/"
     )
 
-    b = command("build", "render Markdown, HTML and PDF for every issue and book")
-    b.add_argument("--format", default="md,html,pdf", help="comma-separated: md,html,pdf")
+    b = command("build", "render Markdown, HTML, PDF and Word for every issue and book")
+    b.add_argument("--format", default="md,html,pdf,docx", help="comma-separated: md,html,pdf,docx")
     b.add_argument("--out", type=Path, default=None, help="output directory (default: build/)")
     b.add_argument(
         "--page-size",
@@ -151,7 +151,9 @@ def _parser() -> _Parser:
     )
     site.add_argument("--force", action="store_true", help="render every page again")
     site.add_argument(
-        "--no-pdf", action="store_true", help="leave out the PDF downloads (HTML and Markdown only)"
+        "--no-pdf",
+        action="store_true",
+        help="leave out the PDF and Word downloads (HTML and Markdown only)",
     )
     site.add_argument(
         "--today", help="date overdue reviews are measured from (YYYY-MM-DD; default: today)"
@@ -338,7 +340,7 @@ def cmd_build(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from .build import BuildOptions, build
 
     formats = tuple(f.strip() for f in args.format.split(",") if f.strip())
-    bad = [f for f in formats if f not in ("md", "html", "pdf")]
+    bad = [f for f in formats if f not in ("md", "html", "pdf", "docx")]
     if bad or not formats:
         print(f"briefgen build: unknown format {', '.join(bad) or '(none)'}", file=err)
         return EXIT_USAGE

@@ -44,7 +44,8 @@ from .render import asset_text
 from .site import CSP, LIVE_PATH, preview_download, preview_site
 from .site import Preview as PreviewSite
 
-PDF_PATH = re.compile(r"/pdf/([a-z0-9]+(?:-[a-z0-9]+)*)\.pdf")
+# The downloads made on request, each by a `briefgen build` of its format in a child process.
+MADE_ON_REQUEST = re.compile(r"/(pdf|docx)/([a-z0-9]+(?:-[a-z0-9]+)*)\.(pdf|docx)")
 WATCH_READY_SECONDS = 10.0
 LOOPBACK_NAMES = ("127.0.0.1", "localhost", "[::1]")  # what a browser on this machine sends
 LISTEN_BACKLOG = 128
@@ -172,26 +173,28 @@ class Preview:
         path = self.root / "build" / "md" / f"{ident}.md"
         return path if path.is_file() else None
 
-    def pdf(self, ident: str) -> Path | None:
-        """Bring build/pdf up to date (in a child process, all cores) and return one PDF.
+    def pdf(self, ident: str, fmt: str = "pdf") -> Path | None:
+        """Bring build/pdf (or build/docx) up to date (in a child process, all cores) and
+        return one PDF (or Word document).
 
         Under its own lock, not the build lock: rebuilds and live reload go on meanwhile."""
         command = [sys.executable, "-m", "briefgen", "-C", str(self.root), "build"]
-        command += ["--format", "pdf", "--quiet"]
+        command += ["--format", fmt, "--quiet"]
+        kind = "PDFs" if fmt == "pdf" else "Word documents"
         with self._pdf_lock:
-            self._log(f"making PDFs for {ident}.pdf", self.out)
+            self._log(f"making {kind} for {ident}.{fmt}", self.out)
             try:
                 proc = subprocess.run(
                     command, capture_output=True, text=True, timeout=PDF_SECONDS, check=False
                 )
             except subprocess.TimeoutExpired:
-                self._log(f"PDF build stopped after {PDF_SECONDS} s", self.err)
+                self._log(f"{fmt.upper()} build stopped after {PDF_SECONDS} s", self.err)
                 return None
             if proc.returncode != 0:
-                self._log("PDF build failed", self.err)
+                self._log(f"{fmt.upper()} build failed", self.err)
                 print(proc.stderr.rstrip(), file=self.err)
                 return None
-        path = self.root / "build" / "pdf" / f"{ident}.pdf"
+        path = self.root / "build" / fmt / f"{ident}.{fmt}"
         return path if path.is_file() else None
 
     def _watch(self) -> None:
@@ -255,6 +258,7 @@ TYPES = {
     ".txt": "text/plain; charset=utf-8",
     ".md": "text/markdown; charset=utf-8",
     ".pdf": "application/pdf",
+    ".docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
 }
 DOWNLOAD_PATH = re.compile(r"/md/([a-z0-9]+(?:-[a-z0-9]+)*)\.md")
 
@@ -417,9 +421,10 @@ class _Handler(BaseHTTPRequestHandler):
             script = asset_text(self.preview.root, "live.js").encode()
             self._send(script, TYPES[".js"])
             return
-        pdf = PDF_PATH.fullmatch(path)
-        if pdf:
-            self._file(self.preview.pdf(pdf.group(1)), TYPES[".pdf"])
+        made = MADE_ON_REQUEST.fullmatch(path)
+        if made and made.group(1) == made.group(3):
+            fmt = made.group(1)
+            self._file(self.preview.pdf(made.group(2), fmt), TYPES[f".{fmt}"])
             return
         if not self.preview.site.files:
             self._send(self.preview.error_page(), TYPES[".html"])
@@ -455,7 +460,7 @@ class _Handler(BaseHTTPRequestHandler):
         """Endpoints that start work or show state: only the preview's own pages may ask."""
         return (
             path.startswith(f"/{LIVE_PATH}")
-            or PDF_PATH.fullmatch(path) is not None
+            or MADE_ON_REQUEST.fullmatch(path) is not None
             or DOWNLOAD_PATH.fullmatch(path) is not None
         )
 

@@ -5,11 +5,12 @@ set -euo pipefail
 
 # fonts-noto-core and fonts-noto-cjk draw the scripts beyond PT Serif/Sans the briefs use
 # (Devanagari, Chinese); fontconfig's fc-list lets the build check that every character is drawn.
-need=(python3-venv libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fontconfig fonts-paratype fonts-dejavu-core
+# libcairo2: cairosvg draws the figures as PNG for Word.
+need=(python3-venv libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 libcairo2 fontconfig fonts-paratype fonts-dejavu-core
   fonts-noto-core fonts-noto-cjk)
 case "${1:-brief}" in
   brief) ;;
-  test) need+=(poppler-utils chromium chromium-driver default-jre-headless git cmark-gfm pandoc zsh) ;;
+  test) need+=(poppler-utils chromium chromium-driver default-jre-headless git cmark-gfm pandoc zsh libreoffice-writer-nogui) ;;
   bench) need+=(hugo time git) ;;
   *) echo "usage: $0 brief|test|bench" >&2; exit 2 ;;
 esac

@@ -83,6 +83,7 @@ SLOW_MODULES = frozenset(
         "test_hooks",
         "test_site_serve",
         "test_wheel",
+        "test_docx",
     }
 )
 SLOW_TESTS = frozenset(  # each lays out PDFs or builds a whole site: seconds apiece

@@ -18,7 +18,7 @@ import pytest
 
 from tests.conftest import REPO, copy_project, run, search_files
 
-ALL = "md,html,pdf"
+ALL = "md,html,pdf,docx"  # every format, as `briefgen build` builds by default
 
 
 def snapshot(folder: Path) -> dict[str, bytes]:
@@ -86,7 +86,7 @@ def test_parallel_build_matches_clean_serial_build(pdf_pair: tuple[Path, Path, P
     _, serial, parallel = pdf_pair
     a, b = snapshot(serial), snapshot(parallel)
     assert sorted(a) == sorted(b)
-    assert {k.split("/")[0] for k in a} == {"md", "html", "pdf"}
+    assert {k.split("/")[0] for k in a} == {"md", "html", "pdf", "docx"}
     for name in a:
         assert a[name] == b[name], name
 

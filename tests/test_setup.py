@@ -66,6 +66,7 @@ def test_system_deps_quiet_when_all_present(tmp_path: Path) -> None:
         "libpango-1.0-0",
         "libpangoft2-1.0-0",
         "libharfbuzz-subset0",
+        "libcairo2",
         "fonts-paratype",
         "fonts-dejavu-core",
         "fontconfig",

@@ -179,7 +179,7 @@ def test_site_has_every_page_and_download(site: Path) -> None:
     expected |= {"assets/site.css", "assets/search.js", "assets/favicon.svg"}
     expected |= set(search_files(site))
     for ident in ISSUES + BOOKS:
-        expected |= {f"{ident}.html", f"pdf/{ident}.pdf", f"md/{ident}.md"}
+        expected |= {f"{ident}.html", f"pdf/{ident}.pdf", f"md/{ident}.md", f"docx/{ident}.docx"}
     loaded = load_project(site.parent.parent)
     assert loaded.corpus is not None
     expected |= {f"actors/{a}.html" for a in loaded.corpus.actors}
@@ -190,6 +190,7 @@ def test_site_has_every_page_and_download(site: Path) -> None:
     ), "the search page loads every index shard, and no other is left over"
     assert not {h for h in have if h.startswith("__briefgen")}, "serve-only files leaked"
     assert (site / "pdf" / "nato.pdf").read_bytes().startswith(b"%PDF-")
+    assert (site / "docx" / "nato.docx").read_bytes().startswith(b"PK\x03\x04")
     assert "NATO" in (site / "md" / "nato.md").read_text("utf-8")
 
 
@@ -197,6 +198,7 @@ def test_every_brief_page_links_its_pdf_and_markdown(site: Path) -> None:
     for ident in ISSUES + BOOKS:
         hrefs = {v for _, a, v in facts(site / f"{ident}.html").links if a == "href"}
         assert f"pdf/{ident}.pdf" in hrefs and f"md/{ident}.md" in hrefs, ident
+        assert f"docx/{ident}.docx" in hrefs, ident  # the Word document beside the PDF
     index = {v for _, a, v in facts(site / "index.html").links if a == "href"}
     assert {f"pdf/{i}.pdf" for i in ISSUES + BOOKS} <= index
     assert {f"md/{i}.md" for i in ISSUES + BOOKS} <= index

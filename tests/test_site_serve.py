@@ -133,6 +133,19 @@ def test_preview_makes_pdfs_on_request(preview: Preview) -> None:
     assert b'href="pdf/new-start.pdf"' in page
 
 
+def test_preview_makes_word_documents_on_request(preview: Preview) -> None:
+    code, page = fetch(preview.url + "new-start.html")
+    assert code == 200 and b'href="docx/new-start.docx"' in page
+    code, body = fetch(preview.url + "docx/new-start.docx")
+    assert code == 200 and body.startswith(b"PK\x03\x04")
+    from docx import Document
+
+    doc = Document(io.BytesIO(body))
+    assert "New START" in " ".join(p.text for p in doc.paragraphs[:6])
+    code, _ = fetch(preview.url + "docx/new-start.pdf")  # the suffix names the folder
+    assert code == 404
+
+
 def test_preview_starts_even_when_content_is_broken(preview_root: Path) -> None:
     nato = preview_root / "briefs" / "issues" / "nato.yaml"
     edit(nato, "status: draft", "status: <sketchy>")

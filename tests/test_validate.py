@@ -180,7 +180,7 @@ def test_paths_filter(project: Path) -> None:
 def test_usage_errors_exit_2(project: Path, tmp_path: Path) -> None:
     assert run("-C", project, "frobnicate").code == 2
     assert run("-C", project, "schema", "nonsense").code == 2
-    assert run("-C", project, "build", "--format", "docx").code == 2
+    assert run("-C", project, "build", "--format", "doc").code == 2
     nowhere = run("-C", tmp_path / "empty", "validate")
     assert nowhere.code == 2 and "no briefgen.yaml found" in nowhere.err
 

@@ -103,7 +103,7 @@ def test_init_validate_build_site_new(installed: Installed) -> None:
     assert (res.returncode, res.stderr) == (0, ""), res.stderr
     build = root / "build"
     for ident in ("gerd-filling", "nile-waters"):
-        for fmt in ("md", "html", "pdf"):
+        for fmt in ("md", "html", "pdf", "docx"):  # docx: the .lua and reference are package data
             assert (build / fmt / f"{ident}.{fmt}").stat().st_size > 500, (ident, fmt)
     md = (build / "md" / "gerd-filling.md").read_text("utf-8")
     assert f"# {TITLE}: Rules for Filling and Drought\n" in md

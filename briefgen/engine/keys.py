@@ -85,7 +85,7 @@ def code_digest(brief_only: bool = True) -> str:
     """
     h = hashlib.sha256(__version__.encode())
     package = Path(__file__).resolve().parent.parent
-    for p in sorted(package.rglob("*.py")):
+    for p in sorted([*package.rglob("*.py"), *package.rglob("*.lua")]):  # docx.lua too
         rel = p.relative_to(package).as_posix()
         if brief_only and (rel in NOT_BRIEF_CODE or rel.startswith(NOT_BRIEF_FOLDERS)):
             continue

@@ -21,15 +21,17 @@ from .keys import YAML, KeyMaker
 if TYPE_CHECKING:  # the model is imported by validation, which a no-op never runs
     from ..model import Corpus, Revision
 
-FORMATS = {"md": ".md", "html": ".html", "pdf": ".pdf"}
+FORMATS = {"md": ".md", "html": ".html", "pdf": ".pdf", "docx": ".docx"}
 SHARED = [CONFIG_NAME, f"{BRIEFS_DIR}/actors.yaml", f"{BRIEFS_DIR}/sources.yaml"]
 # Template folders each output format reads. A site template edit must not re-render a PDF.
 FORMAT_TEMPLATES = {
     "md": ("md", "shared"),
     "html": ("html", "shared", "assets"),
     "pdf": ("html", "shared", "assets"),
+    "docx": ("docx", "html", "shared"),  # html/: the figures' SVG templates
 }
 FIGURES_PREFIX = f"{BRIEFS_DIR}/figures/"
+SLOW_FORMATS = frozenset({"pdf", "docx"})  # seconds a brief: last build's time is recorded
 SAFE_ID = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*\Z")
 
 
@@ -157,6 +159,7 @@ class Inputs:
     code: str
     page_size: str
     overdue: dict[str, str] = field(default_factory=dict)  # issue id -> review due date
+    tools: dict[str, str] = field(default_factory=dict)  # format -> its outside program's version
 
 
 def plan(targets: Iterable[Target], formats: Iterable[str], inputs: Inputs) -> list[Job]:
@@ -168,6 +171,7 @@ def plan(targets: Iterable[Target], formats: Iterable[str], inputs: Inputs) -> l
         fmt: KeyMaker(
             {"v": __version__, "code": inputs.code, "fmt": fmt, "templates": inputs.templates[fmt]}
             | ({} if fmt == "md" else {"page": inputs.page_size})
+            | ({"tool": inputs.tools[fmt]} if fmt in inputs.tools else {})
             | ({"theme": theme} if theme and fmt != "md" else {})
         )
         for fmt in formats
@@ -242,9 +246,10 @@ def estimate(
 ) -> float:
     """Seconds a target will take, so the longest start first: last build's time, else size."""
     last = costs.get(f"{kind}/{ident}")
-    if isinstance(last, int | float) and "pdf" in fmts:
+    if isinstance(last, int | float) and SLOW_FORMATS & set(fmts):
         return float(last)
     brief: Any = corpus.books[ident] if kind == "book" else corpus.issues[ident]
     parts = [brief, *(corpus.issues[i] for i in getattr(brief, "issues", ()))]
     size = sum(len(repr(p)) for p in parts)  # characters of content: a fair proxy for pages
-    return size * (7.5e-5 if "pdf" in fmts else 2e-7)  # seconds per character, measured
+    # seconds per character, measured: a PDF lays out pages, a DOCX runs pandoc and cairo
+    return size * (7.5e-5 if "pdf" in fmts else 2.5e-5 if "docx" in fmts else 2e-7)

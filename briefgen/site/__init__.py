@@ -60,7 +60,7 @@ def _build_site(
     section = f"site:{dest.name}"
     state = read_section(dest.parent, section)
     downloads = BuildOptions(
-        formats=("md", "pdf") if opts.pdf else ("md",),
+        formats=("md", "pdf", "docx") if opts.pdf else ("md",),
         out=(root / "build").resolve(),
         jobs=opts.jobs,
         force=opts.force,

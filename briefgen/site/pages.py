@@ -239,11 +239,17 @@ def actor_issues(corpus: Corpus, actor: Actor) -> list[ActorIssue]:
     return found
 
 
+DOCX_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+
+
 def downloads(ident: str, up: str, pdf: bool) -> list[tuple[str, str, str]]:
     """(label, href, media type) of a brief's downloads, relative to the page."""
     links = [("Markdown", f"{up}md/{ident}.md", "text/markdown")]
-    if pdf:
-        links.insert(0, ("PDF", f"{up}pdf/{ident}.pdf", "application/pdf"))
+    if pdf:  # the Word document beside the PDF: both are made by the same build
+        links[:0] = [
+            ("PDF", f"{up}pdf/{ident}.pdf", "application/pdf"),
+            ("Word", f"{up}docx/{ident}.docx", DOCX_TYPE),
+        ]
     return links
 
 

@@ -22,6 +22,6 @@ class SiteOptions:
     jobs: int = 0
     force: bool = False
     quiet: bool = False
-    pdf: bool = True  # the preview server makes PDFs on demand instead
+    pdf: bool = True  # PDFs and Word documents; the preview server makes them on demand
     live_reload: bool = False  # add the preview's reload script (serve only)
     today: dt.date | None = None  # the day overdue reviews are measured from (None: not shown)
