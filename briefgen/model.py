@@ -547,7 +547,7 @@ def issue_from(d: dict[str, Any], rel: str, digest: str) -> Issue:
             TalkingPoint(t["text"], _t(t.get("sources"))) for t in d.get("talking_points") or ()
         ),
         related=_t(d.get("related")),
-        changes=changes_from(d),
+        changes=tuple(sorted((_date(c["date"]), c["change"]) for c in d.get("changes") or ())),
         digest=digest,
     )
 
@@ -572,14 +572,9 @@ def book_from(d: dict[str, Any], rel: str, digest: str) -> Book:
             Section(s["id"], s["heading"], s["body"], _t(s.get("sources")), s["kind"])
             for s in d.get("sections") or ()
         ),
-        changes=changes_from(d),
+        changes=tuple(sorted((_date(c["date"]), c["change"]) for c in d.get("changes") or ())),
         digest=digest,
     )
-
-
-def changes_from(d: dict[str, Any]) -> tuple[tuple[dt.date, str], ...]:
-    """A brief's `changes:` notes as (date, change), oldest first."""
-    return tuple(sorted((_date(c["date"]), c["change"]) for c in d.get("changes") or ()))
 
 
 def config_from(d: dict[str, Any]) -> Config:
