@@ -512,7 +512,7 @@ def issue_from(d: dict[str, Any], rel: str, digest: str) -> Issue:
             for t in d.get("talking_points") or ()
         ),
         related=_t(d.get("related")),
-        changes=changes_from(d),
+        changes=tuple(sorted((_date(c["date"]), c["change"]) for c in d.get("changes") or ())),
         digest=digest,
         topic=topic_parts(d),
     )
@@ -538,15 +538,10 @@ def book_from(d: dict[str, Any], rel: str, digest: str) -> Book:
             Section(s["id"], s["heading"], s["body"], cites(s.get("sources")), s["kind"])
             for s in d.get("sections") or ()
         ),
-        changes=changes_from(d),
+        changes=tuple(sorted((_date(c["date"]), c["change"]) for c in d.get("changes") or ())),
         digest=digest,
         topic=topic_parts(d),
     )
-
-
-def changes_from(d: dict[str, Any]) -> tuple[tuple[dt.date, str], ...]:
-    """A brief's `changes:` notes as (date, change), oldest first."""
-    return tuple(sorted((_date(c["date"]), c["change"]) for c in d.get("changes") or ()))
 
 
 def config_from(d: dict[str, Any]) -> Config:
