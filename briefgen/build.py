@@ -139,8 +139,6 @@ def gather(
     last_record = previous.record if previous is not None else Validated.from_json(last)
     digests = file_digests(root, last_record.digests if last_record is not None else ())
     record = None if force else last_record
-    if record is not None and record.today != (today.isoformat() if today else ""):
-        record = None  # its warnings were judged for another day
     corpus, partial = None, False
     if record is not None and record.digests != digests:
         found = _revalidated(root, record, digests)
@@ -169,8 +167,7 @@ def gather(
             corpus.config.page_size,
             planning.markings_of(corpus),
             planning.due_of(corpus),
-            [d for d in diags if d.severity is Severity.WARNING],
-            today.isoformat() if today else "",
+            [d for d in diags if d.severity is Severity.WARNING and not dated(d)],
         )
     own = [t.own for t in record.targets]
     gathered = Gathered(record, corpus, partial, git_revisions(root, own), validated)
@@ -218,8 +215,7 @@ def _revalidated(
     due = {**last.due, **planning.due_of(corpus)}
     kept = [d for d in last.warnings if d.path not in changed]
     warnings = sorted([*kept, *validate.warnings_of(root, changed)], key=sort_key)
-    record = Validated(digests, targets, views, last.page_size, markings, due, warnings, last.today)
-    return record, corpus
+    return Validated(digests, targets, views, last.page_size, markings, due, warnings), corpus
 
 
 # --- the build ----------------------------------------------------------------------------------
@@ -370,6 +366,12 @@ def plan_jobs(root: Path, opts: BuildOptions, gathered: Gathered) -> list[Job]:
         tools=_tools(opts.formats),
     )
     return planning.plan(gathered.targets, opts.formats, inputs)
+
+
+def dated(d: Diagnostic) -> bool:
+    """A warning that depends on the day it is judged (a stale review, a judgment past its
+    horizon): not kept for later runs, which may be judged for another day."""
+    return d.code == "TC004" or d.message.startswith("last reviewed ")
 
 
 def overdue_warnings(

@@ -189,7 +189,7 @@ def test_zsh_completion_registers_with_compinit(tmp_path: Path) -> None:
     first, body = out.stdout.split("\n", 1)
     assert first == "_briefgen"  # compinit found it on the fpath, for the briefgen command
     assert "_shtab_briefgen_commands" in body
-    assert "build:'render Markdown, HTML and PDF for every issue and book'" in body
+    assert "build:'render Markdown, HTML, PDF and Word for every issue and book'" in body
 
 
 def test_build_prints_the_warnings_and_repeats_them_when_up_to_date(base: Path) -> None:

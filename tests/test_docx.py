@@ -74,7 +74,11 @@ def test_every_brief_is_a_word_document_with_its_sections(docx_built: Path) -> N
     book = Document(str(docx_built / f"{BOOK}.docx"))
     chapters = [h for h in headings(book, 1) if h.startswith("Issue ")]
     assert len(chapters) == 5 and chapters[0].startswith("Issue 1: Ukraine")
-    assert headings(book, 1)[0] == "Executive summary"
+    assert headings(book, 1)[:2] == ["Top sheet", "Executive summary"]  # as the PDF opens
+    top = [p.text for p in book.paragraphs]
+    top = top[: top.index("Executive summary")]
+    assert "The judgments that matter most" in top and "What to watch" in top
+    assert any("Very likely (80–95%)" in t or "Likely (55–80%)" in t for t in top)
 
 
 def test_key_judgments_carry_their_confidence(docx_built: Path) -> None:

@@ -45,7 +45,7 @@ def test_html_names_each_rows_pair_and_embeds_its_figures(arctic_built: Path) ->
     assert '<span class="pair">US–Canada</span>' in html
     assert '<span class="pair">US–Denmark</span>' in html
     assert '<span class="gap-badge gap-not-applicable">Not applicable</span>' in html
-    assert "Gap within each row&#39;s pair:" in html
+    assert "Gap within each row’s pair:" in html
     assert len(re.findall(r'<img src="data:image/(?:png|svg\+xml);base64,', html)) == 2
     assert 'alt="Bar chart: five of the eight Arctic states' in html
     for heading in ("Actors on this issue", "In their words", "Figures", "Watch list"):

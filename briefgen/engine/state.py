@@ -74,9 +74,9 @@ class Validated:
     page_size: str
     markings: dict[str, str]  # brief id -> its own marking ("" for the project's default)
     due: dict[str, str]  # issue id -> the ISO date its next review is due (stale_after_days)
-    # The warnings of that validation, so a run that validates nothing still shows them.
+    # The warnings of that validation that hold on any day, so a run that validates nothing
+    # still shows them (the overdue ones are worked out each run from `due`).
     warnings: list[Diagnostic] = field(default_factory=list)
-    today: str = ""  # the --today its date-dependent warnings were judged by ("" for none)
 
     def to_json(self) -> dict[str, Any]:
         """The record as stored."""
@@ -88,7 +88,6 @@ class Validated:
             "markings": self.markings,
             "due": self.due,
             "warnings": [d.as_json() for d in self.warnings],
-            "today": self.today,
         }
 
     @staticmethod
@@ -110,10 +109,7 @@ class Validated:
         warnings = _warnings(raw.get("warnings"))
         if warnings is None:
             return None
-        today = raw.get("today")
-        if not isinstance(today, str):
-            return None
-        return Validated(digests, targets, views, page_size, markings, due, warnings, today)
+        return Validated(digests, targets, views, page_size, markings, due, warnings)
 
 
 def _warnings(raw: Any) -> list[Diagnostic] | None:
