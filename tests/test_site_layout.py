@@ -119,7 +119,8 @@ def test_bottom_line_is_on_the_first_screen_at_1280(driver: webdriver.Chrome, ba
         open_page(driver, f"{base}{ident}.html")
         tops[ident] = js(
             driver,
-            "const b = document.querySelector('.top-sheet, .brief > .summary, .issue-body > .bluf');"
+            "const b = document.querySelector("
+            "'.top-sheet, .brief > .summary, .issue-body > .bluf');"
             "return b.getBoundingClientRect().top + window.scrollY;",
         )
     assert all(top < 800 for top in tops.values()), tops
