@@ -6,4 +6,4 @@ docs/architecture.md for which module owns each stage.
 
 from __future__ import annotations
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"
