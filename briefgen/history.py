@@ -5,10 +5,22 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
+from dataclasses import dataclass
 from pathlib import Path
 
 from .chars import scrub
-from .model import Revision
+
+
+@dataclass(frozen=True)
+class Revision:
+    """One commit that touched a brief's file (defined here, not in the model: a no-op build
+    reads histories without importing the model's ~40 dataclasses)."""
+
+    date: str
+    short_hash: str
+    subject: str
+    note: str = ""  # its `Brief-Change:` trailers: what changed for readers ("" for most)
+
 
 MAX_REVISIONS = 20
 _SEP = "\x1f"

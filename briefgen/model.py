@@ -13,6 +13,7 @@ from .analytic import LIKELIHOODS as LIKELIHOODS
 from .analytic import Claim, Indicator, claim, judgment, shown
 from .dates import MONTHS as MONTHS
 from .dates import PartialDate as PartialDate
+from .history import Revision as Revision
 from .theme import Theme, theme_from
 from .topic import Citation, SourcePart, TopicParts, cites, parts_from, topic_parts
 
@@ -205,16 +206,6 @@ class TalkingPoint:
     text: str
     sources: tuple[Citation, ...] = ()
     they_say: str | None = None
-
-
-@dataclass(frozen=True)
-class Revision:
-    """One commit that touched a brief's file."""
-
-    date: str
-    short_hash: str
-    subject: str
-    note: str = ""  # its `Brief-Change:` trailers: what changed for readers ("" for most)
 
 
 @dataclass(frozen=True)

@@ -123,16 +123,24 @@ def overdue(due: dict[str, str], today: dt.date) -> dict[str, str]:
     return {i: d for i, d in sorted(due.items()) if d < today.isoformat()}
 
 
+def figures_of(digests: dict[str, str]) -> list[str]:
+    """The figure files among the inputs."""
+    return [r for r in digests if r.startswith(FIGURES_PREFIX)]
+
+
 def target_inputs(
     target: Target,
     digests: dict[str, str],
     revisions: dict[str, list[Revision]],
     views: Views,
     links: dict[str, tuple[str, ...]] | None = None,
+    figures: list[str] | None = None,
 ) -> dict[str, Any]:
-    """What one brief's bytes depend on among the project's files (part of each of its keys)."""
+    """What one brief's bytes depend on among the project's files (part of each of its keys).
+    `figures`: figures_of(digests), found once by a caller that asks for every target (a
+    scan of all inputs per target made planning quadratic in the number of issues)."""
     files = [target.own] if target.kind == "issue" else list(target.deps)
-    files += [r for r in digests if r.startswith(FIGURES_PREFIX)]  # any brief may show one
+    files += figures_of(digests) if figures is None else figures  # any brief may show one
     parts: dict[str, Any] = {
         "inputs": {r: digests.get(r, "missing") for r in sorted({*SHARED, *files})},
         "history": [
@@ -179,8 +187,9 @@ def plan(targets: Iterable[Target], formats: Iterable[str], inputs: Inputs) -> l
     jobs: list[Job] = []
     targets = list(targets)
     links = links_of(targets)
+    figures = figures_of(inputs.digests)
     for t in targets:
-        own = target_inputs(t, inputs.digests, inputs.revisions, inputs.views, links)
+        own = target_inputs(t, inputs.digests, inputs.revisions, inputs.views, links, figures)
         # page 1 says when a review is overdue (a book: in its chapters' lines)
         issues = [t.id] if t.kind == "issue" else [stem(r) for r in t.deps[1:]]
         own["overdue"] = [inputs.overdue.get(i) for i in issues]
