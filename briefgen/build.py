@@ -371,7 +371,12 @@ def plan_jobs(root: Path, opts: BuildOptions, gathered: Gathered) -> list[Job]:
 def dated(d: Diagnostic) -> bool:
     """A warning that depends on the day it is judged (a stale review, a judgment past its
     horizon): not kept for later runs, which may be judged for another day."""
-    return d.code == "TC004" or d.message.startswith("last reviewed ")
+    return d.code == "TC004" or _stale_review(d)
+
+
+def _stale_review(d: Diagnostic) -> bool:
+    """validate's warning at a brief's `last_reviewed` line that its review is overdue."""
+    return d.severity is Severity.WARNING and d.message.startswith("last reviewed ")
 
 
 def overdue_warnings(
@@ -381,7 +386,7 @@ def overdue_warnings(
     `last_reviewed` line: a build that validated nothing (nothing changed) still warns."""
     if opts.today is None:
         return []
-    told = {d.path for d in said if d.severity is Severity.WARNING and "last reviewed" in d.message}
+    told = {d.path for d in said if _stale_review(d)}
     own = {t.id: t.own for t in gathered.targets if t.kind == "issue"}
     hint = "review the brief and update last_reviewed"
     return [

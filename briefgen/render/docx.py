@@ -11,6 +11,7 @@ import datetime as dt
 import io
 import struct
 import zlib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -52,14 +53,20 @@ class Figures:
     drawn: dict[str, str] = field(default_factory=dict)
     real: dict[bytes, bytes] = field(default_factory=dict)
 
-    def _png(self, template: str, fig_id: str, **values: object) -> Markup:
+    def _keep(self, fig_id: str, draw: Callable[[], bytes]) -> Markup:
+        """The stand-in's data: URL of figure `fig_id`, drawn (to PNG) the first time only."""
         if fig_id not in self.drawn:
-            svg = render("html", template, self.root, fig_id=fig_id, **values)
-            png = svg_to_png(svg)
+            png = draw()
             blank = stand_in(png, fig_id)
             self.real[blank] = png
             self.drawn[fig_id] = f"data:image/png;base64,{base64.b64encode(blank).decode()}"
         return Markup(self.drawn[fig_id])
+
+    def _png(self, template: str, fig_id: str, **values: object) -> Markup:
+        return self._keep(
+            fig_id,
+            lambda: svg_to_png(render("html", template, self.root, fig_id=fig_id, **values)),
+        )
 
     def matrix(self, matrix: Matrix, fig_id: str) -> Markup:
         """The gap matrix as a PNG."""
@@ -71,21 +78,20 @@ class Figures:
 
     def picture(self, image: Image, fig_id: str) -> Markup:
         """A figure from briefs/figures/ (checked, SVG made inert) as a PNG, as Word takes it."""
-        if fig_id not in self.drawn:
-            if image.mime == "image/svg+xml":
-                png = svg_to_png(image.data.decode("utf-8"))
-            elif image.mime == "image/png":
-                png = image.data
-            else:  # a JPEG: Word takes it, but our filter admits PNG only
-                from PIL import Image as Pil
+        return self._keep(fig_id, lambda: _as_png(image))
 
-                out = io.BytesIO()
-                Pil.open(io.BytesIO(image.data)).save(out, "PNG")
-                png = out.getvalue()
-            blank = stand_in(png, fig_id)
-            self.real[blank] = png
-            self.drawn[fig_id] = f"data:image/png;base64,{base64.b64encode(blank).decode()}"
-        return Markup(self.drawn[fig_id])
+
+def _as_png(image: Image) -> bytes:
+    """A checked figure's bytes as PNG (our filter admits PNG only; Word would take JPEG)."""
+    if image.mime == "image/svg+xml":
+        return svg_to_png(image.data.decode("utf-8"))
+    if image.mime == "image/png":
+        return image.data
+    from PIL import Image as Pil
+
+    out = io.BytesIO()
+    Pil.open(io.BytesIO(image.data)).save(out, "PNG")
+    return out.getvalue()
 
 
 def _chunk(kind: bytes, data: bytes) -> bytes:
