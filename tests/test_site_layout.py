@@ -21,7 +21,7 @@ from selenium.webdriver.support.ui import WebDriverWait
 
 from tests.conftest import run
 from tests.test_site import with_build
-from tests.test_site_browser import WAIT, driver, emulate, load, screenshot, serve_under
+from tests.test_site_browser import AXE, WAIT, driver, emulate, load, screenshot, serve_under
 
 __all__ = ["driver"]  # the browser fixture, shared with test_site_browser
 
@@ -282,6 +282,74 @@ def test_index_lists_issues_as_the_book_does_and_shows_overdue_reviews(
     box = js(driver, "return getComputedStyle(document.getElementById('site-q')).backgroundColor")
     assert dark == "rgb(255, 255, 255)" and box != dark, "the search box follows dark mode"
     assert not driver.find_elements(By.CSS_SELECTOR, ".site-footer a[href$='sitemap.xml']")
+
+
+# --- touch targets (WCAG 2.2 target size) -----------------------------------------------------
+
+# Each source number and download button on the page that is too small for a finger (under
+# 24 x 24 CSS px) and is not a word in a sentence (axe's rule: its block holds more plain text
+# than other links' text) must keep every other target outside a 24 px circle round its centre.
+CRAMPED_TARGETS = """
+const targets = [...document.querySelectorAll('a[href], button, input, summary')]
+  .filter(e => e.getClientRects().length);
+const inSentence = el => {
+  const block = el.closest('p, li, td, th, dd, dt, caption, figcaption, h2, h3, h4, div');
+  let plain = 0, linked = 0;
+  const walk = n => { for (const c of n.childNodes) {
+    if (c.nodeType === 3) plain += c.textContent.trim().length;
+    else if (c.nodeType !== 1 || c === el) continue;
+    else if (c.matches('a, button, input')) linked += c.textContent.trim().length;
+    else walk(c);
+  } };
+  walk(block);
+  return plain > linked;
+};
+return [...document.querySelectorAll('a.noteref, a.download')].filter(e => {
+  const r = e.getBoundingClientRect();
+  if (!r.width || (r.width >= 24 && r.height >= 24) || inSentence(e)) return false;
+  const x = r.left + r.width / 2, y = r.top + r.height / 2;
+  return targets.some(o => o !== e && !o.contains(e) && [...o.getClientRects()].some(q =>
+    Math.hypot(Math.max(q.left - x, 0, x - q.right), Math.max(q.top - y, 0, y - q.bottom)) < 12));
+}).map(e => [e.closest('[id]')?.id, e.textContent, e.getBoundingClientRect().toJSON()]);
+"""
+
+
+def axe_rules(drv: webdriver.Chrome, *rules: str) -> dict[str, list[str]]:
+    """axe-core's violations of the given rules on the open page: rule -> offending nodes."""
+    drv.execute_script(AXE.read_text("utf-8"))
+    found = drv.execute_async_script(
+        "const done = arguments[arguments.length - 1];"
+        "axe.run(document, {runOnly: {type: 'rule', values: arguments[0]}})"
+        ".then(r => done(r.violations.map(v => [v.id, v.nodes.map(n => n.target.join(' '))])),"
+        " e => done([['error', [String(e)]]]));",
+        list(rules),
+    )
+    return {rule: nodes[:5] for rule, nodes in found}
+
+
+def test_touch_targets_are_big_enough_or_far_enough_apart(
+    driver: webdriver.Chrome, base: str
+) -> None:
+    cramped, axe_found = {}, {}
+    for size in (PHONE, DESKTOP):
+        emulate(driver, *size)
+        for page in [*KINDS.values(), "actors/united-states.html"]:
+            open_page(driver, base + page)
+            # each chapter of a book holds its content (no box smaller than what it lays out,
+            # as content-visibility's placeholders were): what a checker measures is on screen
+            spill = js(
+                driver,
+                "return [...document.querySelectorAll('.chapter')].filter(c =>"
+                " c.lastElementChild.getBoundingClientRect().bottom"
+                " > c.getBoundingClientRect().bottom + 1).map(c => c.id)",
+            )
+            assert spill == [], f"{page}: chapters smaller than their content: {spill}"
+            if found := js(driver, CRAMPED_TARGETS):
+                cramped[f"{page}@{size[0]}"] = found
+            if found := axe_rules(driver, "target-size", "color-contrast"):
+                axe_found[f"{page}@{size[0]}"] = found
+    assert cramped == {}
+    assert axe_found == {}
 
 
 # --- screenshots compared with stored references -------------------------------------------------
