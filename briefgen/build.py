@@ -427,7 +427,7 @@ class RenderContext:
     views: Views
     page_size: str
     targets: dict[tuple[str, str], Target]
-    overdue: dict[str, str] = field(default_factory=dict)  # none on site pages: keyed without
+    overdue: dict[str, str] = field(default_factory=dict)  # issue id -> review due date
 
 
 Rendered = dict[str, tuple[dict[str, bytes], float | None]]  # "kind/id" -> bytes, PDF seconds

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from .conftest import run
@@ -49,3 +50,30 @@ def test_a_draft_says_so_on_page_one(project: Path) -> None:
     path.write_text(path.read_text("utf-8").replace("status: draft", "status: final", 1))
     assert run("-C", project, "build", "--format", "html", "--today", ON_TIME).code == 0
     assert '<p class="draft-note">' not in _html(project, "nato")
+
+
+def _overdue_notes(html: str) -> list[str]:
+    """The overdue notices under a brief's title and in its chapters' revision lines."""
+    return re.findall(r'<p class="overdue-note">.*?</p>|<strong class="overdue">.*?</strong>', html)
+
+
+def test_site_pages_say_a_review_is_overdue_in_the_words_of_page_one(project: Path) -> None:
+    site = project / "build" / "site"
+    assert run("-C", project, "build", "--format", "html", "--quiet", "--today", LATE).code == 0
+    res = run("-C", project, "site", "--no-pdf", "--today", LATE)
+    assert res.code == 0, res.err
+    for name, count in (("nato", 1), ("us-russia-summit", 6)):  # a book: cover and chapters
+        page = (site / f"{name}.html").read_text("utf-8")
+        assert _overdue_notes(page) == _overdue_notes(_html(project, name)), name
+        assert len(_overdue_notes(page)) == count, name
+    nato = (site / "nato.html").read_text("utf-8")
+    cover = nato[nato.index('<header class="cover">') :]
+    assert cover[: cover.index("</header>")].endswith(
+        '<p class="overdue-note">Review overdue since <time datetime="2026-02-06">'
+        "6 February 2026</time>: last reviewed 10 August 2025.</p>\n"
+    )
+    # Measured on another day on which the review is not yet due: the pages are rendered again.
+    res = run("-C", project, "site", "--no-pdf", "--today", ON_TIME)
+    assert res.code == 0 and "page nato.html" in res.err, res.err
+    assert not _overdue_notes((site / "nato.html").read_text("utf-8"))
+    assert not _overdue_notes((site / "us-russia-summit.html").read_text("utf-8"))

@@ -352,6 +352,50 @@ def test_touch_targets_are_big_enough_or_far_enough_apart(
     assert axe_found == {}
 
 
+# --- overdue reviews --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("dark", [False, True], ids=["light", "dark"])
+def test_issue_pages_and_book_chapters_show_an_overdue_review(
+    driver: webdriver.Chrome, base: str, dark: bool
+) -> None:
+    emulate(driver, *PHONE, dark=dark)
+    for ident in ISSUES:
+        open_page(driver, f"{base}{ident}.html")
+        note = js(
+            driver,
+            "const n = document.querySelector('.cover .overdue-note');"
+            "if (!n) return null; const s = getComputedStyle(n);"
+            "return [n.textContent, n.getBoundingClientRect().top, s.color, s.backgroundColor,"
+            " getComputedStyle(document.body).backgroundColor];",
+        )
+        assert note is not None, f"{ident}.html says nothing of its overdue review"
+        text, top, ink, paper, page = note
+        assert text == "Review overdue since 6 February 2026: last reviewed 10 August 2025."
+        assert top < PHONE[1], f"{ident}.html: the notice is below the first screen ({top} px)"
+        assert paper != page, "the notice stands out from the page"
+        assert contrast(ink, paper) >= 4.5, (ident, ink, paper)
+    open_page(driver, base + "us-russia-summit.html")
+    lines = js(
+        driver,
+        "return [...document.querySelectorAll('.chapter .revision-line .overdue')]"
+        ".map(s => s.textContent)",
+    )
+    assert lines == ["review overdue since 6 February 2026"] * len(ISSUES)
+
+
+def contrast(ink: str, paper: str) -> float:
+    """WCAG contrast ratio of two CSS rgb()/rgba() colours (opaque ones)."""
+
+    def lum(css: str) -> float:
+        parts = [float(v) / 255 for v in css[css.index("(") + 1 : -1].split(",")[:3]]
+        lin = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in parts]
+        return 0.2126 * lin[0] + 0.7152 * lin[1] + 0.0722 * lin[2]
+
+    hi, lo = sorted((lum(ink), lum(paper)), reverse=True)
+    return (hi + 0.05) / (lo + 0.05)
+
+
 # --- screenshots compared with stored references -------------------------------------------------
 
 SHOTS = [

@@ -123,6 +123,13 @@ def overdue(due: dict[str, str], today: dt.date) -> dict[str, str]:
     return {i: d for i, d in sorted(due.items()) if d < today.isoformat()}
 
 
+def overdue_of(target: Target, overdue: dict[str, str]) -> list[str | None]:
+    """When the reviews of a brief's issues fell due, if overdue: page 1 says so (a book: in
+    its chapters' lines), so it is part of the key of a brief's HTML, PDF and site page."""
+    issues = [target.id] if target.kind == "issue" else [stem(r) for r in target.deps[1:]]
+    return [overdue.get(i) for i in issues]
+
+
 def figures_of(digests: dict[str, str]) -> list[str]:
     """The figure files among the inputs."""
     return [r for r in digests if r.startswith(FIGURES_PREFIX)]
@@ -190,9 +197,7 @@ def plan(targets: Iterable[Target], formats: Iterable[str], inputs: Inputs) -> l
     figures = figures_of(inputs.digests)
     for t in targets:
         own = target_inputs(t, inputs.digests, inputs.revisions, inputs.views, links, figures)
-        # page 1 says when a review is overdue (a book: in its chapters' lines)
-        issues = [t.id] if t.kind == "issue" else [stem(r) for r in t.deps[1:]]
-        own["overdue"] = [inputs.overdue.get(i) for i in issues]
+        own["overdue"] = overdue_of(t, inputs.overdue)
         jobs.extend(Job(t.kind, t.id, fmt, makers[fmt].key(own)) for fmt in formats)
     return jobs
 

@@ -419,6 +419,7 @@ def brief_page(item: tuple[str, str]) -> tuple[bytes, str]:
         css_href="assets/site.css",
         logo_href=site.logo,
         template="site/brief.html.j2",
+        overdue={i: dt.date.fromisoformat(d) for i, d in st.render.overdue.items()},
         site=site,
         up="",
         current=kind,
