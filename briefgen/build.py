@@ -20,7 +20,7 @@ from .diagnostics import Diagnostic, Severity, has_errors, sort_key
 from .engine import plan as planning
 from .engine.keys import YAML, code_digest, file_digests, templates_digest
 from .engine.plan import FORMAT_TEMPLATES, Inputs, Job, Target, Views
-from .engine.state import STATE_DIR, Validated, read_section, write_section
+from .engine.state import STATE_DIR, Validated, read_store, write_sections
 from .engine.workers import Progress, context, parallel_map, use_context
 from .history import revisions as git_revisions
 from .project import BRIEFS_DIR, MissingTemplate
@@ -282,9 +282,11 @@ def _build(
     """The build's stages, with the output folder's lock held."""
     out, err = streams
     # 1. Gather: hash every input, validate what changed since the last clean validation.
-    state = read_section(out_dir, "build")
+    store = read_store(out_dir)
     if gathered is None:
-        gathered, diags = gather(root, state, force=opts.force, today=opts.today)
+        gathered, diags = gather(
+            root, store.get("validated", {}), force=opts.force, today=opts.today
+        )
         report.diagnostics.extend(diags)
         if gathered is None:
             report.validated = True
@@ -298,8 +300,8 @@ def _build(
     present = {fmt: files_in(out_dir / fmt) for fmt in opts.formats}
     todo = planning.stale(jobs, recorded, present) if not opts.force else _all(jobs)
     orphans = planning.orphans(jobs, recorded)
-    costs = state.get("costs") if isinstance(state.get("costs"), dict) else {}
-    assert isinstance(costs, dict)
+    costs = store.get("build", {}).get("costs", {})
+    costs = costs if isinstance(costs, dict) else {}
     if not todo and not any(orphans.values()):
         report.kept = sorted(f"{j.fmt}/{j.rel}" for j in jobs)
         if gathered.validated:  # inputs changed, outputs did not: the next run is a no-op
@@ -582,7 +584,7 @@ def write_formats(
 
 def save_build_state(out_dir: Path, gathered: Gathered, costs: dict[str, Any]) -> None:
     """Record a build whose inputs all validated: what the next build compares against."""
-    write_section(out_dir, "build", {**gathered.record.to_json(), "costs": costs})
+    write_sections(out_dir, {"validated": gathered.record.to_json(), "build": {"costs": costs}})
 
 
 def _show(root: Path, path: Path) -> str:
