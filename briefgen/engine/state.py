@@ -70,17 +70,19 @@ class Validated:
     # The warnings of that validation that hold on any day, so a run that validates nothing
     # still shows them (the overdue ones are worked out each run from `due`).
     warnings: list[Diagnostic] = field(default_factory=list)
+    theme: tuple[str, ...] = ()  # the files the config's theme names (logo, stylesheets)
 
     def to_json(self) -> dict[str, Any]:
         """The record as stored."""
         return {
             "digests": self.digests,
-            "targets": [[t.kind, t.id, list(t.deps)] for t in self.targets],
+            "targets": [[t.kind, t.id, list(t.deps), list(t.figures)] for t in self.targets],
             "views": self.views,
             "page_size": self.page_size,
             "markings": self.markings,
             "due": self.due,
             "warnings": [d.as_json() for d in self.warnings],
+            "theme": list(self.theme),
         }
 
     @staticmethod
@@ -99,10 +101,12 @@ class Validated:
         due = raw.get("due")
         if not isinstance(due, dict) or not all(isinstance(v, str) for v in due.values()):
             return None
-        warnings = _warnings(raw.get("warnings"))
-        if warnings is None:
+        warnings, theme = _warnings(raw.get("warnings")), raw.get("theme")
+        if warnings is None or not isinstance(theme, list):
             return None
-        return Validated(digests, targets, views, page_size, markings, due, warnings)
+        if not all(isinstance(f, str) for f in theme):
+            return None
+        return Validated(digests, targets, views, page_size, markings, due, warnings, tuple(theme))
 
 
 def _warnings(raw: Any) -> list[Diagnostic] | None:
@@ -131,14 +135,16 @@ def _targets(raw: Any) -> list[Target] | None:
         return None
     out = []
     for item in raw:
-        if not (isinstance(item, list) and len(item) == 3):
+        if not (isinstance(item, list) and len(item) == 4):
             return None
-        kind, ident, deps = item
+        kind, ident, deps, figures = item
         if kind not in ("issue", "book") or not isinstance(ident, str) or not SAFE_ID.match(ident):
             return None
         if not isinstance(deps, list) or not deps or not all(isinstance(d, str) for d in deps):
             return None
-        out.append(Target(kind, ident, tuple(deps)))
+        if not isinstance(figures, list) or not all(isinstance(f, str) for f in figures):
+            return None
+        out.append(Target(kind, ident, tuple(deps), tuple(figures)))
     return out
 
 
