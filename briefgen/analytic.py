@@ -81,7 +81,6 @@ GRADE_LABELS = {
     "F": "Reliability cannot be judged",
 }
 WEAK_GRADES = frozenset({"D", "E", "F"})
-CREDIBILITY = (1, 2, 3, 4, 5, 6)
 CREDIBILITY_LABELS = {
     1: "Confirmed by other sources",
     2: "Probably true",
@@ -93,7 +92,6 @@ CREDIBILITY_LABELS = {
 
 # --- the status of a claim or precedent ----------------------------------------------------
 
-STATUSES = ("unverified", "disputed", "likely-false")
 STATUS_LABELS = {
     "unverified": "Unverified",
     "disputed": "Disputed",

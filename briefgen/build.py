@@ -18,9 +18,9 @@ from typing import TYPE_CHECKING, Any, TextIO
 
 from .diagnostics import Diagnostic, Severity, has_errors, sort_key
 from .engine import plan as planning
-from .engine.keys import YAML, code_digest, file_digests, templates_digest
+from .engine.keys import code_digest, file_digests, templates_digest
 from .engine.plan import FORMAT_TEMPLATES, Inputs, Job, Target, Views
-from .engine.state import STATE_DIR, Validated, read_section, write_section
+from .engine.state import STATE_DIR, Validated, read_store, write_sections
 from .engine.workers import Progress, context, parallel_map, use_context
 from .history import revisions as git_revisions
 from .project import BRIEFS_DIR, MissingTemplate
@@ -137,7 +137,7 @@ def gather(
     `today`: when given, a full validation also warns about briefs whose review is overdue.
     """
     last_record = previous.record if previous is not None else Validated.from_json(last)
-    digests = file_digests(root, last_record.digests if last_record is not None else ())
+    digests = file_digests(root, last_record.theme if last_record is not None else ())
     record = None if force else last_record
     corpus, partial = None, False
     if record is not None and record.digests != digests:
@@ -158,7 +158,7 @@ def gather(
             return None, diags
         corpus = loaded.corpus
         theme_files = corpus.config.theme.files
-        if {r for r in digests if not r.endswith(YAML)} != set(theme_files):
+        if set(theme_files) != set(last_record.theme if last_record is not None else ()):
             digests = file_digests(root, theme_files)  # the files the config names now
         record = Validated(
             digests,
@@ -168,6 +168,7 @@ def gather(
             planning.markings_of(corpus),
             planning.due_of(corpus),
             [d for d in diags if d.severity is Severity.WARNING and not dated(d)],
+            tuple(theme_files),
         )
     own = [t.own for t in record.targets]
     gathered = Gathered(record, corpus, partial, git_revisions(root, own), validated)
@@ -191,31 +192,47 @@ def _merged(previous: Gathered, changed: Corpus | None, last: Validated | None) 
 def _revalidated(
     root: Path, last: Validated, digests: dict[str, str]
 ) -> tuple[Validated, Corpus] | None:
-    """Validate only the changed issue files, when nothing but issue files changed since the
-    last clean validation; None when the full validation must run."""
+    """Validate only the changed issue files (and the issues showing a changed figure), when
+    nothing but issue and figure files changed since the last clean validation; None when the
+    full validation must run."""
     from . import validate
 
     if set(last.digests) != set(digests):
         return None  # a file came or went
     changed = [r for r in digests if last.digests[r] != digests[r]]
     issues = f"{BRIEFS_DIR}/issues/"
-    if not all(r.startswith(issues) for r in changed):
+    figures = {r for r in changed if r.startswith(planning.FIGURES_PREFIX)}
+    if not all(r.startswith(issues) or r in figures for r in changed):
         return None
-    corpus = validate.revalidate_changed(root, changed)
+    shows = {f for t in last.targets for f in t.figures}
+    if figures and not shows <= set(digests):
+        return None  # a brief shows a figure by a path that is not hashed (a link?)
+    # An edited figure is checked again (size, format, SVG) by validating the issues showing it.
+    files = sorted(
+        {r for r in changed if r.startswith(issues)}
+        | {t.own for t in last.targets if t.kind == "issue" and figures & set(t.figures)}
+    )
+    corpus = validate.revalidate_changed(root, files)
     if corpus is None:
         return None
+    shown = {
+        t.id: planning.issue_target(t.id, corpus.issues[t.id]) if t.id in corpus.issues else t
+        for t in last.targets
+        if t.kind == "issue"
+    }
     targets = [
-        Target(t.kind, t.id, planning.target_deps(t.kind, t.id, corpus.issues[t.id].related))
-        if t.kind == "issue" and t.id in corpus.issues
-        else t
+        shown[t.id]
+        if t.kind == "issue"
+        else planning.book_target(t.id, [planning.stem(r) for r in t.deps[1:]], shown)
         for t in last.targets
     ]
     views = {**last.views, **planning.views_of(corpus)}
     markings = {**last.markings, **planning.markings_of(corpus)}
     due = {**last.due, **planning.due_of(corpus)}
-    kept = [d for d in last.warnings if d.path not in changed]
-    warnings = sorted([*kept, *validate.warnings_of(root, changed)], key=sort_key)
-    return Validated(digests, targets, views, last.page_size, markings, due, warnings), corpus
+    kept = [d for d in last.warnings if d.path not in files]
+    warnings = sorted([*kept, *validate.warnings_of(root, files)], key=sort_key)
+    record = Validated(digests, targets, views, last.page_size, markings, due, warnings, last.theme)
+    return record, corpus
 
 
 # --- the build ----------------------------------------------------------------------------------
@@ -282,9 +299,11 @@ def _build(
     """The build's stages, with the output folder's lock held."""
     out, err = streams
     # 1. Gather: hash every input, validate what changed since the last clean validation.
-    state = read_section(out_dir, "build")
+    store = read_store(out_dir)
     if gathered is None:
-        gathered, diags = gather(root, state, force=opts.force, today=opts.today)
+        gathered, diags = gather(
+            root, store.get("validated", {}), force=opts.force, today=opts.today
+        )
         report.diagnostics.extend(diags)
         if gathered is None:
             report.validated = True
@@ -298,8 +317,8 @@ def _build(
     present = {fmt: files_in(out_dir / fmt) for fmt in opts.formats}
     todo = planning.stale(jobs, recorded, present) if not opts.force else _all(jobs)
     orphans = planning.orphans(jobs, recorded)
-    costs = state.get("costs") if isinstance(state.get("costs"), dict) else {}
-    assert isinstance(costs, dict)
+    costs = store.get("build", {}).get("costs", {})
+    costs = costs if isinstance(costs, dict) else {}
     if not todo and not any(orphans.values()):
         report.kept = sorted(f"{j.fmt}/{j.rel}" for j in jobs)
         if gathered.validated:  # inputs changed, outputs did not: the next run is a no-op
@@ -364,6 +383,7 @@ def plan_jobs(root: Path, opts: BuildOptions, gathered: Gathered) -> list[Job]:
         page_size=opts.page_size or gathered.record.page_size,
         overdue=overdue_reviews(opts, gathered),
         tools=_tools(opts.formats),
+        theme=gathered.record.theme,
     )
     return planning.plan(gathered.targets, opts.formats, inputs)
 
@@ -582,7 +602,7 @@ def write_formats(
 
 def save_build_state(out_dir: Path, gathered: Gathered, costs: dict[str, Any]) -> None:
     """Record a build whose inputs all validated: what the next build compares against."""
-    write_section(out_dir, "build", {**gathered.record.to_json(), "costs": costs})
+    write_sections(out_dir, {"validated": gathered.record.to_json(), "build": {"costs": costs}})
 
 
 def _show(root: Path, path: Path) -> str:

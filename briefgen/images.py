@@ -93,38 +93,40 @@ def _check_raster(data: bytes, file: str, fmt: str) -> None:
         )
 
 
-def check_svg(data: bytes, file: str) -> None:
-    """Refuse an SVG that could run code, embed a document or fetch anything."""
+def check_svg(data: bytes, file: str, what: str = "figure") -> None:
+    """Refuse an SVG that could run code, embed a document or fetch anything: the one policy
+    for figures and for the theme's logo (`what`, which the message names)."""
     from defusedxml import DefusedXmlException
     from defusedxml.ElementTree import ParseError, fromstring
 
+    label = f"{what} '{file}'"
     try:
         tree = fromstring(data, forbid_dtd=True)
     except (DefusedXmlException, ParseError, ValueError):
-        raise FigureError(f"figure '{file}' is not a well-formed SVG without a DTD") from None
+        raise FigureError(f"{label} is not a well-formed SVG without a DTD") from None
     if tree.tag != f"{SVG_NS}svg":
-        raise FigureError(f"figure '{file}' is not an SVG document (its root is not <svg>)")
+        raise FigureError(f"{label} is not an SVG document (its root is not <svg>)")
     for el in tree.iter():
         tag = str(el.tag).removeprefix(SVG_NS)
         if tag in FORBIDDEN or "xhtml" in str(el.tag):
-            raise FigureError(f"figure '{file}' holds a <{tag}> element; SVG figures may not")
+            raise FigureError(f"{label} holds a <{tag}> element; SVG {what}s may not")
         for name, value in el.attrib.items():
-            _check_attribute(file, tag, name, value)
+            _check_attribute(label, tag, name, value)
         if tag == "style" and el.text and ("@import" in el.text or _external(el.text)):
-            raise FigureError(f"figure '{file}' has a stylesheet that fetches another file")
+            raise FigureError(f"{label} has a stylesheet that fetches another file")
 
 
 def _external(text: str) -> bool:
     return any(not u.startswith("#") and u for u in _URL.findall(text))
 
 
-def _check_attribute(file: str, tag: str, name: str, value: str) -> None:
+def _check_attribute(label: str, tag: str, name: str, value: str) -> None:
     local = name.rsplit("}", 1)[-1].lower()
     if local.startswith("on"):
-        raise FigureError(f"figure '{file}' has an event handler ({local}) on <{tag}>")
+        raise FigureError(f"{label} has an event handler ({local}) on <{tag}>")
     if (name == XLINK_HREF or local == "href") and not value.startswith("#"):
         raise FigureError(
-            f"figure '{file}' refers to '{value[:60]}' from <{tag}>; only #fragments are allowed"
+            f"{label} refers to '{value[:60]}' from <{tag}>; only #fragments are allowed"
         )
     if _external(value):
-        raise FigureError(f"figure '{file}' refers to an external resource from <{tag}>")
+        raise FigureError(f"{label} refers to an external resource from <{tag}>")

@@ -48,7 +48,6 @@ Position = tuple[int, int]
 # pure-Python SafeLoader gives the same events where LibYAML is missing. Only their parser
 # half runs (`get_event`): nothing is composed or constructed.
 _Loader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-HAVE_C_PARSER = _Loader is not yaml.SafeLoader
 
 _INT_RE = re.compile(r"[-+]?[0-9]+\Z")
 _OCT_RE = re.compile(r"0o[0-7]+\Z")

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import base64
 import re
-import xml.etree.ElementTree as ET
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -25,12 +24,6 @@ CSS_LIMIT = 256 * 1024
 LOGO_TYPES = {".svg": "image/svg+xml", ".png": "image/png", ".jpg": "image/jpeg"}
 LOGO_TYPES[".jpeg"] = LOGO_TYPES[".jpg"]
 MAGIC = {"image/png": b"\x89PNG\r\n\x1a\n", "image/jpeg": b"\xff\xd8\xff"}
-SVG_NS = "{http://www.w3.org/2000/svg}"
-# Elements that run, embed or fetch something: a logo is a picture, nothing more.
-SVG_REFUSED = frozenset(
-    {"script", "foreignObject", "image", "iframe", "embed", "object", "audio", "video"}
-)
-EXTERNAL_URL = re.compile(r"url\(\s*['\"]?\s*(?!#)", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -96,40 +89,13 @@ def logo_problem(theme: Theme, data: bytes) -> str | None:
     """Why the logo's bytes may not be shown, or None."""
     kind = theme.logo_type
     if kind in MAGIC:
-        return None if data.startswith(MAGIC[kind]) else f"{theme.logo} is not a {kind} file"
-    return svg_problem(data)
+        return None if data.startswith(MAGIC[kind]) else f"{theme.logo} is not {kind} data"
+    from .images import FigureError, check_svg
 
-
-def svg_problem(data: bytes) -> str | None:
-    """Why an SVG may not be a logo: a DOCTYPE or entities (expansion bombs), scripts,
-    event handlers, embedded documents or links to anything outside itself."""
     try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError:
-        return "the SVG logo is not UTF-8 text"
-    if re.search(r"<!(DOCTYPE|ENTITY)", text, re.IGNORECASE):
-        return "the SVG logo may not have a DOCTYPE or entities"
-    try:
-        top = ET.fromstring(text)
-    except ET.ParseError as exc:
-        return f"the SVG logo is not well-formed XML ({exc})"
-    if top.tag != f"{SVG_NS}svg":
-        return "the logo is not an SVG document (its root element is not <svg>)"
-    for el in top.iter():
-        name = str(el.tag).rsplit("}", 1)[-1]
-        if name in SVG_REFUSED:
-            return f"the SVG logo may not contain <{name}>"
-        style = (el.text or "") if name == "style" else ""
-        if EXTERNAL_URL.search(style) or "@import" in style:
-            return "the SVG logo's <style> may not load anything (url(...) or @import)"
-        for attr, value in el.attrib.items():
-            local = attr.rsplit("}", 1)[-1].lower()
-            if local.startswith("on"):
-                return f"the SVG logo may not have event handlers ({local}=...)"
-            if local == "href" and not value.startswith("#"):
-                return 'the SVG logo may link only inside itself (href="#...")'
-            if EXTERNAL_URL.search(value):
-                return "the SVG logo may not load anything (url(...))"
+        check_svg(data, theme.logo or "", "logo")
+    except FigureError as exc:
+        return str(exc)
     return None
 
 

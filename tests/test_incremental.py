@@ -6,6 +6,7 @@ byte, so incremental and parallel builds can never drift from what a first build
 
 from __future__ import annotations
 
+import base64
 import os
 import re
 import shutil
@@ -235,6 +236,39 @@ def test_changes_beyond_issues_validate_everything(
     build(project, out, formats="md")
     assert len(full_loads) == 2
     assert snapshot(out) == clean_serial(project, tmp_path / "clean", "md")
+
+
+def test_an_edited_figure_rebuilds_only_the_briefs_that_show_it(
+    project: Path, tmp_path: Path, full_loads: list[Path]
+) -> None:
+    """A figure is an input of the briefs that show it (and their books), not of every brief;
+    its new bytes are checked again by validating just those issues."""
+    figure = project / "briefs" / "figures" / "allies.svg"
+    figure.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copy(
+        REPO / "tests" / "data" / "arctic" / "briefs" / "figures" / "arctic-allies.svg", figure
+    )
+    with (project / "briefs" / "issues" / "nato.yaml").open("a", encoding="utf-8") as fh:
+        fh.write(
+            "figures:\n  - id: allies\n    file: allies.svg\n    caption: Arctic states in NATO.\n"
+            "    alt: A bar chart of Arctic states in NATO.\n    source: gap-analysis\n"
+        )
+    out = tmp_path / "out"
+    build(project, out, formats="md,html")
+    assert len(full_loads) == 1
+    edit(figure, "Before April 2023", "Before 4 April 2023")
+    _, books = linking(project, "nato")
+    assert books  # the summit book prints nato whole, figure and all
+    expected = sorted(f"{fmt}/{name}.{fmt}" for fmt in ("md", "html") for name in {"nato", *books})
+    assert build(project, out, formats="md,html") == expected
+    assert len(full_loads) == 1  # only nato was validated again
+    html = (out / "html" / "nato.html").read_text("utf-8")
+    svgs = re.findall(r"data:image/svg\+xml;base64,([A-Za-z0-9+/=]+)", html)
+    assert any(b"Before 4 April 2023" in base64.b64decode(d) for d in svgs)
+    assert snapshot(out) == clean_serial(project, tmp_path / "clean", "md,html")
+    figure.write_text("<svg xmlns='http://www.w3.org/2000/svg'><script/></svg>", "utf-8")
+    res = run("-C", project, "build", "--format", "md", "--out", out)
+    assert res.code == 1 and "nato.yaml" in res.err and "script" in res.err, res.err
 
 
 def test_an_added_or_removed_issue_validates_everything(

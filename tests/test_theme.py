@@ -110,19 +110,31 @@ def test_a_missing_logo_or_stylesheet_is_one_located_error(tmp_path: Path) -> No
 @pytest.mark.parametrize(
     ("svg", "message"),
     [
-        (LOGO.replace("<circle", "<script>alert(1)</script><circle"), "may not contain <script>"),
-        (LOGO.replace("<circle", '<circle onclick="x()"'), "may not have event handlers"),
+        (
+            LOGO.replace("<circle", "<script>alert(1)</script><circle"),
+            "holds a <script> element; SVG logos may not",
+        ),
+        (
+            LOGO.replace("<circle", '<circle onclick="x()"'),
+            "has an event handler (onclick) on <circle>",
+        ),
         (
             LOGO.replace("<circle", '<a href="https://evil.example/"><circle').replace(
                 "</svg>", "</a></svg>"
             ),
-            'may link only inside itself (href="#...")',
+            "holds a <a> element; SVG logos may not",
         ),
-        (LOGO.replace('fill="#0b6e4f"', 'fill="url(https://x.example/p)"'), "may not load"),
-        ('<!DOCTYPE svg [<!ENTITY a "aaaa">]>' + LOGO, "may not have a DOCTYPE or entities"),
-        (LOGO.replace("<circle", "<foreignObject/><circle"), "may not contain <foreignObject>"),
-        ("<html><body/></html>", "the logo is not an SVG document"),
-        ("<svg", "the SVG logo is not well-formed XML"),
+        (
+            LOGO.replace('fill="#0b6e4f"', 'fill="url(https://x.example/p)"'),
+            "refers to an external resource from <circle>",
+        ),
+        ('<!DOCTYPE svg [<!ENTITY a "aaaa">]>' + LOGO, "is not a well-formed SVG without a DTD"),
+        (
+            LOGO.replace("<circle", "<foreignObject/><circle"),
+            "holds a <foreignObject> element; SVG logos may not",
+        ),
+        ("<html><body/></html>", "is not an SVG document (its root is not <svg>)"),
+        ("<svg", "logo 'theme/logo.svg' is not a well-formed SVG without a DTD"),
     ],
 )
 def test_an_unsafe_svg_logo_is_refused(tmp_path: Path, svg: str, message: str) -> None:
@@ -139,7 +151,7 @@ def test_a_logo_must_be_what_its_name_says_and_stay_in_the_project(tmp_path: Pat
     root = started(tmp_path, THEME.replace("theme/logo.svg", "theme/logo.png"))
     (root / "theme" / "logo.png").write_text(LOGO, "utf-8")
     res = run("-C", root, "validate")
-    assert "error: theme/logo.png is not a image/png file" in res.err
+    assert "error: theme/logo.png is not image/png data" in res.err
     outside = tmp_path / "secret.png"
     outside.write_bytes(b"\x89PNG\r\n\x1a\n" + b"0" * 64)
     (root / "theme" / "logo.png").unlink()

@@ -12,14 +12,15 @@ import datetime as dt
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field, fields, replace
+from pathlib import PurePosixPath
 from typing import TYPE_CHECKING, Any
 
 from .. import __version__
 from ..project import BRIEFS_DIR, CONFIG_NAME
-from .keys import YAML, KeyMaker
+from .keys import KeyMaker
 
 if TYPE_CHECKING:  # the model is imported by validation, which a no-op never runs
-    from ..model import Corpus, Revision
+    from ..model import Corpus, Issue, Revision
 
 FORMATS = {"md": ".md", "html": ".html", "pdf": ".pdf", "docx": ".docx"}
 SHARED = [CONFIG_NAME, f"{BRIEFS_DIR}/actors.yaml", f"{BRIEFS_DIR}/sources.yaml"]
@@ -42,6 +43,7 @@ class Target:
     kind: str  # "issue" | "book"
     id: str
     deps: tuple[str, ...]
+    figures: tuple[str, ...] = ()  # the files under briefs/figures/ it shows
 
     @property
     def own(self) -> str:
@@ -88,10 +90,26 @@ def target_deps(kind: str, ident: str, links: Iterable[str]) -> tuple[str, ...]:
     return (own, *(f"{BRIEFS_DIR}/issues/{i}.yaml" for i in links))
 
 
+def issue_target(ident: str, issue: Issue) -> Target:
+    """An issue's target: its file, its related issues' files and the figures it shows."""
+    figures = sorted(
+        {PurePosixPath(FIGURES_PREFIX + f.file).as_posix() for f in issue.topic.figures}
+    )
+    return Target("issue", ident, target_deps("issue", ident, issue.related), tuple(figures))
+
+
+def book_target(ident: str, issues: Iterable[str], shown: dict[str, Target]) -> Target:
+    """A book's target: its file, its issues' files, and the figures its chapters show."""
+    issues = list(issues)
+    figures = sorted({f for i in issues if i in shown for f in shown[i].figures})
+    return Target("book", ident, target_deps("book", ident, issues), tuple(figures))
+
+
 def targets_of(corpus: Corpus) -> list[Target]:
     """Every issue and book of a corpus with the files it reads."""
-    out = [Target("issue", i, target_deps("issue", i, x.related)) for i, x in corpus.issues.items()]
-    out += [Target("book", b, target_deps("book", b, x.issues)) for b, x in corpus.books.items()]
+    out = [issue_target(i, x) for i, x in corpus.issues.items()]
+    shown = {t.id: t for t in out}
+    out += [book_target(b, x.issues, shown) for b, x in corpus.books.items()]
     return out
 
 
@@ -130,24 +148,18 @@ def overdue_of(target: Target, overdue: dict[str, str]) -> list[str | None]:
     return [overdue.get(i) for i in issues]
 
 
-def figures_of(digests: dict[str, str]) -> list[str]:
-    """The figure files among the inputs."""
-    return [r for r in digests if r.startswith(FIGURES_PREFIX)]
-
-
 def target_inputs(
     target: Target,
     digests: dict[str, str],
     revisions: dict[str, list[Revision]],
     views: Views,
     links: dict[str, tuple[str, ...]] | None = None,
-    figures: list[str] | None = None,
 ) -> dict[str, Any]:
-    """What one brief's bytes depend on among the project's files (part of each of its keys).
-    `figures`: figures_of(digests), found once by a caller that asks for every target (a
-    scan of all inputs per target made planning quadratic in the number of issues)."""
+    """What one brief's bytes depend on among the project's files (part of each of its keys)."""
     files = [target.own] if target.kind == "issue" else list(target.deps)
-    files += figures_of(digests) if figures is None else figures  # any brief may show one
+    files += target.figures
+    if any(f not in digests for f in target.figures):  # not a plain file there (a link?):
+        files += [r for r in digests if r.startswith(FIGURES_PREFIX)]  # any figure may be it
     parts: dict[str, Any] = {
         "inputs": {r: digests.get(r, "missing") for r in sorted({*SHARED, *files})},
         "history": [
@@ -175,13 +187,14 @@ class Inputs:
     page_size: str
     overdue: dict[str, str] = field(default_factory=dict)  # issue id -> review due date
     tools: dict[str, str] = field(default_factory=dict)  # format -> its outside program's version
+    theme: tuple[str, ...] = ()  # the theme's files (logo, stylesheets)
 
 
 def plan(targets: Iterable[Target], formats: Iterable[str], inputs: Inputs) -> list[Job]:
     """A job per target and format, keyed by everything its bytes depend on."""
     formats = list(formats)
     # The theme's logo and stylesheets (the inputs that are not YAML) shape HTML and PDF.
-    theme = {r: d for r, d in sorted(inputs.digests.items()) if not r.endswith(YAML)}
+    theme = {r: inputs.digests.get(r, "missing") for r in inputs.theme}
     makers = {
         fmt: KeyMaker(
             {"v": __version__, "code": inputs.code, "fmt": fmt, "templates": inputs.templates[fmt]}
@@ -194,9 +207,8 @@ def plan(targets: Iterable[Target], formats: Iterable[str], inputs: Inputs) -> l
     jobs: list[Job] = []
     targets = list(targets)
     links = links_of(targets)
-    figures = figures_of(inputs.digests)
     for t in targets:
-        own = target_inputs(t, inputs.digests, inputs.revisions, inputs.views, links, figures)
+        own = target_inputs(t, inputs.digests, inputs.revisions, inputs.views, links)
         own["overdue"] = overdue_of(t, inputs.overdue)
         jobs.extend(Job(t.kind, t.id, fmt, makers[fmt].key(own)) for fmt in formats)
     return jobs

@@ -1,8 +1,9 @@
 """The one record a build keeps between runs: `<output folder>/.briefgen/state.json`.
 
-One versioned, signed JSON file with a section per job: "build" (what the last clean build
-validated, its targets, views and PDF timings) and "site:<folder>" (the site's fingerprint,
-page keys and listing record). Signed with this user's key (cache.py), so a state file
+One versioned, signed JSON file in sections: "validated" (what the last clean validation
+established: input digests, targets, views; shared by the build and a site written beside
+it), "build" (PDF timings) and "site:<folder>" (the site's fingerprint, page keys and
+listing record). Signed with this user's key (cache.py), so a state file
 committed in a pull request, or a broken one, is ignored: the build then starts afresh.
 Each output folder's own keys stay in its `.manifest.json`, which is swapped in with the
 folder in the same atomic step, so files and keys can never disagree.
@@ -10,7 +11,6 @@ folder in the same atomic step, so files and keys can never disagree.
 
 from __future__ import annotations
 
-import contextlib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -26,7 +26,7 @@ if TYPE_CHECKING:  # the model is imported by validation, which a no-op never ru
     from ..model import Revision
 
 STATE_DIR = ".briefgen"
-FORMAT = 4  # 4: one store for the build and the site
+FORMAT = 5  # 5: the validation record kept once, in its own section
 
 
 def store_path(folder: Path) -> Path:
@@ -34,8 +34,10 @@ def store_path(folder: Path) -> Path:
     return folder / STATE_DIR / "state.json"
 
 
-def read_section(folder: Path, name: str) -> dict[str, Any]:
-    """One section of the store; {} when absent, unsigned, of another format or another tool."""
+def read_store(folder: Path) -> dict[str, Any]:
+    """The store's sections by name; {} when absent, unsigned, of another format or another
+    tool. Sections: "validated" (what the last clean validation established, shared by the
+    build and a site written beside it), "build" (PDF timings) and "site:<folder>"."""
     try:
         data = signed_load(store_path(folder).read_bytes())
     except OSError:
@@ -44,24 +46,15 @@ def read_section(folder: Path, name: str) -> dict[str, Any]:
         return {}
     if data.get("v") != __version__ or data.get("code") != code_digest(False):
         return {}  # a new rule may reject input the old code accepted
-    section = data.get(name)
-    return section if isinstance(section, dict) else {}
+    return {k: v for k, v in data.items() if isinstance(v, dict)}
 
 
-def write_section(folder: Path, name: str, section: dict[str, Any]) -> None:
-    """Replace one section of the store (the others are kept), atomically."""
-    path = store_path(folder)
-    data: Any = None
-    with contextlib.suppress(OSError):
-        data = signed_load(path.read_bytes())
-    if not (isinstance(data, dict) and data.get("format") == FORMAT):
-        data = {}
-    if data.get("v") != __version__ or data.get("code") != code_digest(False):
-        data = {}
-    data.update({"format": FORMAT, "v": __version__, "code": code_digest(False), name: section})
-    blob = signed_dump(data)
+def write_sections(folder: Path, sections: dict[str, dict[str, Any]]) -> None:
+    """Replace these sections of the store (the others are kept), atomically."""
+    data = {"format": FORMAT, "v": __version__, "code": code_digest(False)}
+    blob = signed_dump({**data, **read_store(folder), **sections})
     if blob is not None:  # no signing key (no writable home): every build starts afresh
-        atomic_write(path, blob)
+        atomic_write(store_path(folder), blob)
 
 
 @dataclass(frozen=True)
@@ -77,17 +70,19 @@ class Validated:
     # The warnings of that validation that hold on any day, so a run that validates nothing
     # still shows them (the overdue ones are worked out each run from `due`).
     warnings: list[Diagnostic] = field(default_factory=list)
+    theme: tuple[str, ...] = ()  # the files the config's theme names (logo, stylesheets)
 
     def to_json(self) -> dict[str, Any]:
         """The record as stored."""
         return {
             "digests": self.digests,
-            "targets": [[t.kind, t.id, list(t.deps)] for t in self.targets],
+            "targets": [[t.kind, t.id, list(t.deps), list(t.figures)] for t in self.targets],
             "views": self.views,
             "page_size": self.page_size,
             "markings": self.markings,
             "due": self.due,
             "warnings": [d.as_json() for d in self.warnings],
+            "theme": list(self.theme),
         }
 
     @staticmethod
@@ -106,10 +101,12 @@ class Validated:
         due = raw.get("due")
         if not isinstance(due, dict) or not all(isinstance(v, str) for v in due.values()):
             return None
-        warnings = _warnings(raw.get("warnings"))
-        if warnings is None:
+        warnings, theme = _warnings(raw.get("warnings")), raw.get("theme")
+        if warnings is None or not isinstance(theme, list):
             return None
-        return Validated(digests, targets, views, page_size, markings, due, warnings)
+        if not all(isinstance(f, str) for f in theme):
+            return None
+        return Validated(digests, targets, views, page_size, markings, due, warnings, tuple(theme))
 
 
 def _warnings(raw: Any) -> list[Diagnostic] | None:
@@ -138,14 +135,16 @@ def _targets(raw: Any) -> list[Target] | None:
         return None
     out = []
     for item in raw:
-        if not (isinstance(item, list) and len(item) == 3):
+        if not (isinstance(item, list) and len(item) == 4):
             return None
-        kind, ident, deps = item
+        kind, ident, deps, figures = item
         if kind not in ("issue", "book") or not isinstance(ident, str) or not SAFE_ID.match(ident):
             return None
         if not isinstance(deps, list) or not deps or not all(isinstance(d, str) for d in deps):
             return None
-        out.append(Target(kind, ident, tuple(deps)))
+        if not isinstance(figures, list) or not all(isinstance(f, str) for f in figures):
+            return None
+        out.append(Target(kind, ident, tuple(deps), tuple(figures)))
     return out
 
 

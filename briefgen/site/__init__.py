@@ -18,7 +18,7 @@ from typing import Any, TextIO
 from ..build import BuildOptions, BuildReport, Gathered, build, failure, gather, waiting_note
 from ..diagnostics import Diagnostic, has_errors
 from ..engine.keys import code_digest, output_key, templates_digest
-from ..engine.state import STATE_DIR, history_json, read_section, write_section
+from ..engine.state import STATE_DIR, history_json, read_store, write_sections
 from ..write import MANIFEST, build_lock, remove_leftovers, removing
 from .publish import MemorySite, Staging, site_dir_problem
 from .settings import CSP, LIVE_PATH, SiteOptions
@@ -58,7 +58,8 @@ def _build_site(
     """The site's stages, with the lock of its folder held."""
     out, err = streams
     section = f"site:{dest.name}"
-    state = read_section(dest.parent, section)
+    store = read_store(dest.parent)
+    state = store.get(section, {})
     downloads = BuildOptions(
         formats=("md", "pdf", "docx") if opts.pdf else ("md",),
         out=(root / "build").resolve(),
@@ -68,7 +69,7 @@ def _build_site(
     )
 
     # 1. Gather, as the build does: nothing is validated when no input changed.
-    gathered, diags = gather(root, _dict(state.get("validated")), force=opts.force)
+    gathered, diags = gather(root, store.get("validated", {}), force=opts.force)
     report.diagnostics.extend(diags)
     report.validated = gathered is None or gathered.validated
     if gathered is None:
@@ -107,9 +108,8 @@ def _build_site(
 
     # 6. Record what the site was built from (the old site goes meanwhile).
     with removing(old):
-        record["validated"] = gathered.record.to_json()
         record["fingerprint"] = fingerprint
-        write_section(dest.parent, section, record)
+        write_sections(dest.parent, {"validated": gathered.record.to_json(), section: record})
     report.written = sorted(staging.hashes)
     if not opts.quiet:
         n_pages = sum(r.endswith(".html") for r in staging.hashes)

@@ -12,7 +12,7 @@ from markupsafe import Markup
 
 from ..build import BuildOptions, BuildReport, Gathered, RenderContext, compiled_templates
 from ..engine.keys import KeyMaker, code_digest, output_key, templates_digest
-from ..engine.plan import SHARED, figures_of, links_of, overdue, overdue_of, target_inputs
+from ..engine.plan import SHARED, links_of, overdue, overdue_of, target_inputs
 from ..engine.state import history_json
 from ..engine.workers import Progress, parallel_map, use_context
 from ..theme import Theme, site_files, site_logo, site_stylesheets
@@ -152,11 +152,10 @@ def brief_pages(run: SiteRun, err: TextIO) -> Rendered:
     templates, state, live = run.templates, run.state, run.live
     maker = KeyMaker({"code": code_digest(False), "templates": templates, "site": repr(site)})
     links, digests = links_of(gathered.targets), gathered.record.digests
-    figures = figures_of(digests)
     late = overdue(gathered.record.due, opts.today) if opts.today else {}  # as on page 1
     keys = {
         f"{t.id}.html": maker.key(
-            target_inputs(t, digests, gathered.revisions, gathered.views, links, figures)
+            target_inputs(t, digests, gathered.revisions, gathered.views, links)
             | {"overdue": overdue_of(t, late)}
         )
         for t in gathered.targets
