@@ -1,12 +1,12 @@
 """Live preview: serve the site on localhost and rebuild it on every change to the content.
 
-A watcher (the `watchfiles` library) sees changes to briefs/, templates/ and briefgen.yaml and
-rebuilds the preview site in memory, as `mkdocs serve` and `hugo server` do: the loaded
-project, the compiled templates and the rendered pages stay in this process between edits,
-so an edit re-validates and re-renders only what it changed. Each preview page loads one
-small external script that polls `__briefgen/status.json` and reloads the page after a good
-build. A failed build keeps the last good site on show and lists its
-problems as file:line:col over the page and in the terminal; the server never stops on bad
+A watcher (the `watchfiles` library) sees changes to briefs/, templates/, briefgen.yaml and the
+theme's logo and stylesheets, and rebuilds the preview site in memory, as `mkdocs serve` and
+`hugo server` do: the loaded project, the compiled templates and the rendered pages stay in
+this process between edits, so an edit re-validates and re-renders only what it changed.
+Each preview page loads one small external script that polls `__briefgen/status.json` and
+reloads the page after a good build. A failed build keeps the last good site on show and lists
+its problems as file:line:col over the page and in the terminal; the server never stops on bad
 content. PDFs are made only when a PDF link is followed, so a rebuild takes well under a second.
 
 The server answers only its own origin: a request whose `Host` is not a loopback name (or the
@@ -109,6 +109,9 @@ class Preview:
         self._threads.append(watcher)
         self._watching.wait(WATCH_READY_SECONDS)  # changes from now on are seen
         self.rebuild("first build")
+        if self._theme_files():  # watched again, with the theme's folders, before serving
+            self._watching.clear()
+            self._watching.wait(WATCH_READY_SECONDS)
         server = threading.Thread(
             target=self._server.serve_forever,
             kwargs={"poll_interval": 0.1},
@@ -198,34 +201,51 @@ class Preview:
         return path if path.is_file() else None
 
     def _watch(self) -> None:
-        from watchfiles import watch
-
-        paths = [
-            p
-            for p in (self.root / "briefs", self.root / "templates", self.root / CONFIG_NAME)
-            if p.exists()
-        ]
+        """Watch the inputs; watched again with new paths when the theme names other files."""
         try:
-            for changes in watch(
-                *paths,
-                debounce=self.debounce_ms,
-                step=20,  # a change is handled after 20 ms without another one
-                rust_timeout=200,
-                yield_on_timeout=True,
-                stop_event=self._stop,
-                raise_interrupt=False,
-            ):
-                self._watching.set()  # the first (empty) yield means the watch is in place
-                if changes and not self._stop.is_set():
-                    changed = {Path(p) for _, p in changes}
-                    existing = {p for p in changed if p.exists()} or changed  # no editor temps
-                    names = sorted(_rel(self.root, p) for p in existing)
-                    shown = ", ".join(names[:3]) + (" …" if len(names) > 3 else "")
-                    self.rebuild(f"changed {shown}")
+            while not self._stop.is_set():
+                self._watch_until_theme_changes(self._theme_files())
         except Exception as exc:  # the server keeps serving the last site
             self._log(f"watching stopped: {exc}", self.err)
         finally:
             self._watching.set()
+
+    def _theme_files(self) -> tuple[str, ...]:
+        """The logo and stylesheets the last good build's config named."""
+        gathered = self.site.gathered
+        return gathered.record.theme if gathered is not None else ()
+
+    def _watch_paths(self, theme: tuple[str, ...]) -> list[Path]:
+        """briefs/, templates/, the config, and the folder of each theme file (the file
+        itself when it lies in the project's top folder, so build/ and .git/ are not watched)."""
+        paths = [self.root / "briefs", self.root / "templates", self.root / CONFIG_NAME]
+        for rel in theme:
+            path = (self.root / rel).resolve()
+            if path.is_relative_to(self.root) and path != self.root:
+                paths.append(path.parent if path.parent != self.root else path)
+        return sorted({p for p in paths if p.exists()})
+
+    def _watch_until_theme_changes(self, theme: tuple[str, ...]) -> None:
+        from watchfiles import watch
+
+        for changes in watch(
+            *self._watch_paths(theme),
+            debounce=self.debounce_ms,
+            step=20,  # a change is handled after 20 ms without another one
+            rust_timeout=200,
+            yield_on_timeout=True,
+            stop_event=self._stop,
+            raise_interrupt=False,
+        ):
+            if changes and not self._stop.is_set():
+                changed = {Path(p) for _, p in changes}
+                existing = {p for p in changed if p.exists()} or changed  # no editor temps
+                names = sorted(_rel(self.root, p) for p in existing)
+                shown = ", ".join(names[:3]) + (" …" if len(names) > 3 else "")
+                self.rebuild(f"changed {shown}")
+            if self._theme_files() != theme:
+                return  # to be watched again with the paths the theme names now
+            self._watching.set()  # the first (empty) yield means the watch is in place
 
     def _log(self, message: str, stream: TextIO) -> None:
         stamp = dt.datetime.now().strftime("%H:%M:%S")

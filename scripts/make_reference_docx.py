@@ -135,6 +135,9 @@ def paragraph_styles(doc: Document) -> None:
     style_font(marking, SANS, 8, MARK_RED, True)
     marking.font.all_caps = True
     marking.paragraph_format.alignment = 1  # centred, as on the PDF's cover
+    organisation = add_style(doc, "Organisation", WD_STYLE_TYPE.PARAGRAPH, "Normal")
+    style_font(organisation, SANS, 10.5, ACCENT, True)  # brand.css .organisation
+    organisation.paragraph_format.space_before = Pt(6)
     kicker = add_style(doc, "Kicker", WD_STYLE_TYPE.PARAGRAPH, "Normal")
     style_font(kicker, SANS, 9, MUTED, True)
     kicker.font.all_caps = True

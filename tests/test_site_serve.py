@@ -478,3 +478,31 @@ def test_preview_refuses_beyond_its_thread_cap_and_drops_idle_clients(
             s.close()
         p.stop()
     assert not [t for t in threading.enumerate() if t.name.startswith("briefgen-")]
+
+
+def test_preview_sees_edits_to_theme_files_outside_briefs_and_templates(
+    preview_root: Path,
+) -> None:
+    """The logo and stylesheets briefgen.yaml names are inputs wherever they live: editing one
+    rebuilds the preview, and so does one the config starts naming while it runs."""
+    theme = preview_root / "theme"
+    theme.mkdir()
+    (theme / "extra.css").write_text("/* first-marker */\n", "utf-8")
+    (theme / "more.css").write_text("/* more-marker */\n", "utf-8")
+    config = preview_root / "briefgen.yaml"
+    with config.open("a", encoding="utf-8") as fh:
+        fh.write("theme:\n  extra_css: [theme/extra.css]\n")
+    p = Preview(preview_root, "127.0.0.1", 0, out=io.StringIO(), err=io.StringIO())
+    p.start()
+    try:
+        extra, more = p.url + "assets/extra/01-extra.css", p.url + "assets/extra/02-more.css"
+        assert b"first-marker" in fetch(extra)[1]
+        edit(theme / "extra.css", "first-marker", "second-marker")
+        until(lambda: b"second-marker" in fetch(extra)[1], "theme rebuild")
+        edit(config, "extra_css: [theme/extra.css]", "extra_css: [theme/extra.css, theme/more.css]")
+        until(lambda: b"more-marker" in fetch(more)[1], "config rebuild")
+        time.sleep(0.5)  # the watcher takes up the new file list on its next turn
+        edit(theme / "more.css", "more-marker", "changed-marker")
+        until(lambda: b"changed-marker" in fetch(more)[1], "new file")
+    finally:
+        p.stop()

@@ -244,3 +244,44 @@ def test_the_pdf_shows_the_organisation_and_the_logo(tmp_path: Path) -> None:
     resources = cover["/Resources"]
     xobjects = resources.get("/XObject", {}) if resources else {}
     assert xobjects, "the logo is drawn on the cover"
+
+
+def test_the_word_brief_takes_the_theme(tmp_path: Path) -> None:
+    """Colours and faces replace the default theme's in every Word style but the ones whose
+    colour means something (confidence, gap); the cover shows the logo and organisation."""
+    import zipfile
+
+    from docx import Document
+
+    root = started(tmp_path)
+    res = run("-C", root, "build", "--format", "docx", "-j", "1", "--quiet")
+    assert (res.code, res.err) == (0, "")
+    path = root / "build/docx/gerd-filling.docx"
+    doc = Document(str(path))
+    style = doc.styles
+    for name in ("Heading 1", "Heading 2", "Cover Title", "Organisation"):
+        assert (style[name].font.name, str(style[name].font.color.rgb)) == ("DejaVu Sans", "0B6E4F")
+    assert str(style["Hyperlink"].font.color.rgb) == "0A5C42"  # theme link
+    moderate = style["Confidence Moderate"].font
+    assert (moderate.name, str(moderate.color.rgb)) == ("DejaVu Sans", "1F4F8F")  # meaning kept
+    assert style["Normal"].font.name == "PT Serif"  # the theme sets no serif face
+    top = doc.paragraphs[:4]
+    assert [p.style.name for p in top[1:3]] == ["Organisation", "Organisation"]
+    assert top[1]._p.xpath(".//pic:pic"), "the logo is on the cover"
+    assert top[2].text == "Nile Basin Policy Unit"
+    body = zipfile.ZipFile(path).read("word/document.xml").decode()
+    assert 'w:fill="0B6E4F"' in body and 'w:fill="1F3A5F"' not in body  # table header rows
+    assert "1F3A5F" not in zipfile.ZipFile(path).read("word/styles.xml").decode()
+
+
+def test_a_word_brief_without_a_theme_keeps_the_default_look(tmp_path: Path) -> None:
+    from docx import Document
+
+    root = tmp_path / "p"
+    assert run("init", root).code == 0
+    res = run("-C", root, "build", "--format", "docx", "-j", "1", "--quiet")
+    assert (res.code, res.err) == (0, "")
+    doc = Document(str(root / "build/docx/gerd-filling.docx"))
+    h1 = doc.styles["Heading 1"].font
+    assert (h1.name, str(h1.color.rgb)) == ("PT Sans", "1F3A5F")
+    assert "Organisation" not in {p.style.name for p in doc.paragraphs}

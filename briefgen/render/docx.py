@@ -20,6 +20,7 @@ from markupsafe import Markup
 from ..images import Image
 from ..model import Corpus, Revision
 from ..project import BUILTIN_TEMPLATES, MissingTemplate, template_dirs
+from ..theme import GENERIC_FONTS, LOGO_LIMIT, Theme, read_file
 from ..tools import run_pandoc, svg_to_png
 from .docx_finish import Finish, finish
 from .figures import Matrix, Timeline, gap_matrix
@@ -76,6 +77,17 @@ class Figures:
         """The timeline of precedents as a PNG."""
         return self._png("html/partials/timeline.svg.j2", fig_id, tl=tl)
 
+    def logo(self, theme: Theme) -> Markup | None:
+        """The theme's logo for the cover, as a PNG (Word shows no SVG); None without one."""
+        if self.root is None or not theme.logo or not theme.logo_type:
+            return None
+        data, _ = read_file(self.root, theme.logo, LOGO_LIMIT)
+        if data is None:
+            return None
+        return self._keep(
+            "theme-logo", lambda: _as_png(Image(theme.logo or "", theme.logo_type or "", data))
+        )
+
     def picture(self, image: Image, fig_id: str) -> Markup:
         """A figure from briefs/figures/ (checked, SVG made inert) as a PNG, as Word takes it."""
         return self._keep(fig_id, lambda: _as_png(image))
@@ -121,13 +133,16 @@ def docx_html(
     figures: Figures | None = None,
 ) -> str:
     """The HTML pandoc reads for one brief (docx/brief.html.j2)."""
-    from . import _related_href, view_for
+    from . import Brand, _related_href, view_for
 
     view = view_for(corpus, target, revisions, page_size)  # type: ignore[arg-type]
+    png = figures or Figures(root)
+    theme = corpus.config.theme
     ctx = context(
         corpus,
         view,
-        png=figures or Figures(root),
+        png=png,
+        brand=Brand(theme.organisation, png.logo(theme)),
         issue_matrix=lambda issue: gap_matrix([issue]),
         related_href=_related_href(corpus, target, ".docx"),  # type: ignore[arg-type]
         **TopicHelpers(corpus, root).context(),
@@ -162,5 +177,11 @@ def render_docx(
         date=view.date,
         subject=view.description,
         keywords=", ".join(view.keywords),
+        colors=corpus.config.theme.colors,
+        faces=tuple(
+            (var, names[0])
+            for var, names in corpus.config.theme.fonts
+            if names[0] not in GENERIC_FONTS
+        ),
     )
     return finish(data, how, figures.real)

@@ -15,6 +15,7 @@ import re
 import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass
+from xml.sax.saxutils import escape
 
 from ..tools import DocxError
 
@@ -28,6 +29,18 @@ GAP_FILLS = {
     "GapIrreconcilable": "7A1616",
 }
 HEADER_FILL = "1F3A5F"  # brief.css --accent: thead th
+# The default theme's colours and faces as reference.docx uses them (brief.css :root): a
+# project's `theme:` puts its own wherever a style has one (text, borders, shading).
+DEFAULT_COLORS = {
+    "ink": "1B1F24",
+    "muted": "5B6470",
+    "rule": "C9CED6",
+    "accent": "1F3A5F",
+    "link": "1F4F8F",
+    "panel": "F3F5F8",
+}
+DEFAULT_FACES = {"serif": "PT Serif", "sans": "PT Sans"}
+SEMANTIC_STYLES = (b"Confidence", b"Gap")  # their colours mean something: kept
 PAGE_MM = {"A4": (210.0, 297.0), "Letter": (215.9, 279.4)}
 SIDE_MARGIN_MM = 18.0
 ALLOWED_FIELDS = ("TOC", "PAGE", "NUMPAGES")
@@ -46,6 +59,48 @@ class Finish:
     date: dt.date
     subject: str
     keywords: str
+    colors: tuple[tuple[str, str], ...] = ()  # the theme's: (variable, #rgb or #rrggbb)
+    faces: tuple[tuple[str, str], ...] = ()  # the theme's: (variable, font family)
+
+    def restyle(self, xml: bytes) -> bytes:
+        """styles.xml with the theme's colours and faces in place of the default theme's."""
+        colors = {
+            DEFAULT_COLORS[k].encode(): _hex6(v).encode()
+            for k, v in self.colors
+            if k in DEFAULT_COLORS
+        }
+        faces = {
+            DEFAULT_FACES[k].encode(): escape(v, {'"': "&quot;"}).encode()
+            for k, v in self.faces
+            if k in DEFAULT_FACES
+        }
+        if not colors and not faces:
+            return xml
+
+        def one(m: re.Match[bytes]) -> bytes:
+            out = _FACE_ATTR.sub(lambda f: f[1] + faces.get(f[2], f[2]) + f[3], m[0])
+            if any(b'w:styleId="' + name in out for name in SEMANTIC_STYLES):
+                return out
+            return _COLOR_ATTR.sub(lambda c: c[1] + colors.get(c[2].upper(), c[2]) + c[3], out)
+
+        return _STYLE.sub(one, xml)
+
+    @property
+    def header_fill(self) -> str:
+        """The table header rows' fill: the theme's accent."""
+        accent = dict(self.colors).get("accent")
+        return _hex6(accent) if accent else HEADER_FILL
+
+
+def _hex6(color: str) -> str:
+    """#rgb or #rrggbb as RRGGBB."""
+    digits = color.lstrip("#").upper()
+    return "".join(c * 2 for c in digits) if len(digits) == 3 else digits
+
+
+_STYLE = re.compile(rb"<w:style\b.*?</w:style>|<w:docDefaults>.*?</w:docDefaults>", re.DOTALL)
+_COLOR_ATTR = re.compile(rb'(w:(?:val|color|fill)=")([0-9A-Fa-f]{6})(")')
+_FACE_ATTR = re.compile(rb'(w:(?:ascii|hAnsi|cs|eastAsia)=")([^"]*)(")')
 
 
 def finish(data: bytes, how: Finish, figures: dict[bytes, bytes] | None = None) -> bytes:
@@ -57,7 +112,7 @@ def finish(data: bytes, how: Finish, figures: dict[bytes, bytes] | None = None) 
     _page_setup(doc, how.page_size)
     _marks(doc, how)
     _shade_gaps(doc)
-    _table_rows(doc)
+    _table_rows(doc, how.header_fill)
     props = doc.core_properties
     props.title, props.author = _fit(how.title), _fit(how.author)
     props.last_modified_by = _fit(how.author)
@@ -68,7 +123,11 @@ def finish(data: bytes, how: Finish, figures: dict[bytes, bytes] | None = None) 
     props.category = how.marking
     buf = io.BytesIO()
     doc.save(buf)
-    out = normalise_zip(buf.getvalue(), {"word/footnotes.xml": _footnote_style}, figures)
+    parts: dict[str, Callable[[bytes], bytes]] = {
+        "word/footnotes.xml": _footnote_style,
+        "word/styles.xml": how.restyle,
+    }
+    out = normalise_zip(buf.getvalue(), parts, figures)
     problem = inert_problem(out)
     if problem:
         raise DocxError(f"the Word document would {problem}")
@@ -143,7 +202,7 @@ def _shade_gaps(doc: object) -> None:
         _fill(tc, fill)
 
 
-def _table_rows(doc: object) -> None:
+def _table_rows(doc: object, header_fill: str) -> None:
     """Rows never split across pages (as in the PDF); a header row, which repeats on every
     page, is white on the accent blue in every reader (not all apply table-style colours)."""
     from docx.oxml import OxmlElement
@@ -157,7 +216,7 @@ def _table_rows(doc: object) -> None:
         if trpr.find(qn("w:tblHeader")) is None:
             continue
         for tc in tr.iter(qn("w:tc")):
-            _fill(tc, HEADER_FILL)
+            _fill(tc, header_fill)
             for run in tc.iter(qn("w:r")):
                 rpr = run.get_or_add_rPr()
                 for tag, value in (("w:b", None), ("w:color", "FFFFFF")):
