@@ -24,6 +24,7 @@ from .engine.state import STATE_DIR, Validated, read_store, write_sections
 from .engine.workers import Progress, context, parallel_map, use_context
 from .history import revisions as git_revisions
 from .project import BRIEFS_DIR, MissingTemplate
+from .reviews import dated, overdue_reviews, overdue_warnings
 from .write import (
     build_lock,
     files_in,
@@ -308,7 +309,9 @@ def _build(
         if gathered is None:
             report.validated = True
             return report
-        report.diagnostics.extend(overdue_warnings(opts, gathered, diags))
+        report.diagnostics.extend(
+            overdue_warnings(opts.today, gathered.record.due, gathered.targets, diags)
+        )
     report.validated = gathered.validated
 
     # 2. Plan: a key per output; which are stale, which are orphans.
@@ -381,44 +384,11 @@ def plan_jobs(root: Path, opts: BuildOptions, gathered: Gathered) -> list[Job]:
         templates={fmt: templates_digest(root, FORMAT_TEMPLATES[fmt]) for fmt in opts.formats},
         code=code_digest(),
         page_size=opts.page_size or gathered.record.page_size,
-        overdue=overdue_reviews(opts, gathered),
+        overdue=overdue_reviews(opts.today, gathered.record.due),
         tools=_tools(opts.formats),
         theme=gathered.record.theme,
     )
     return planning.plan(gathered.targets, opts.formats, inputs)
-
-
-def dated(d: Diagnostic) -> bool:
-    """A warning that depends on the day it is judged (a stale review, a judgment past its
-    horizon): not kept for later runs, which may be judged for another day."""
-    return d.code == "TC004" or _stale_review(d)
-
-
-def _stale_review(d: Diagnostic) -> bool:
-    """validate's warning at a brief's `last_reviewed` line that its review is overdue."""
-    return d.severity is Severity.WARNING and d.message.startswith("last reviewed ")
-
-
-def overdue_warnings(
-    opts: BuildOptions, gathered: Gathered, said: list[Diagnostic]
-) -> list[Diagnostic]:
-    """A warning per brief whose review is overdue, unless validation has just said so at its
-    `last_reviewed` line: a build that validated nothing (nothing changed) still warns."""
-    if opts.today is None:
-        return []
-    told = {d.path for d in said if _stale_review(d)}
-    own = {t.id: t.own for t in gathered.targets if t.kind == "issue"}
-    hint = "review the brief and update last_reviewed"
-    return [
-        Diagnostic(own[i], 0, 0, f"review overdue since {due}: {hint}", Severity.WARNING)
-        for i, due in overdue_reviews(opts, gathered).items()
-        if i in own and own[i] not in told
-    ]
-
-
-def overdue_reviews(opts: BuildOptions, gathered: Gathered) -> dict[str, str]:
-    """Issues whose review is overdue today, with the date it fell due."""
-    return planning.overdue(gathered.record.due, opts.today or dt.date.today())
 
 
 def _tools(formats: tuple[str, ...]) -> dict[str, str]:
@@ -474,7 +444,7 @@ def render_stale(
         gathered.views,
         opts.page_size or gathered.record.page_size,
         {(t.kind, t.id): t for t in gathered.targets},
-        overdue_reviews(opts, gathered),
+        overdue_reviews(opts.today, gathered.record.due),
     )
     progress = Progress(len(items), err, quiet=opts.quiet, unit="brief")
     try:
