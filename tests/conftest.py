@@ -97,6 +97,7 @@ SLOW_TESTS = frozenset(  # each lays out PDFs or builds a whole site: seconds ap
         "test_history_in_html_and_pdf",
         "test_nothing_is_written_outside_the_output_folder",
         "test_in_the_pdf_an_outside_issue_links_to_its_own_pdf",
+        "test_the_sites_pdfs_measure_overdue_reviews_from_the_sites_day",
     }
 )
 

@@ -77,3 +77,23 @@ def test_site_pages_say_a_review_is_overdue_in_the_words_of_page_one(project: Pa
     assert res.code == 0 and "page nato.html" in res.err, res.err
     assert not _overdue_notes((site / "nato.html").read_text("utf-8"))
     assert not _overdue_notes((site / "us-russia-summit.html").read_text("utf-8"))
+
+
+def test_the_sites_pdfs_measure_overdue_reviews_from_the_sites_day(tmp_path: Path) -> None:
+    """The PDFs a site links say of an overdue review what its pages say, on `--today`."""
+    import shutil
+
+    from pypdf import PdfReader
+
+    from .conftest import REPO
+
+    root = tmp_path / "arctic"
+    shutil.copytree(REPO / "tests" / "data" / "arctic", root)  # reviewed 2025-06-30, 365 days
+    pdf = root / "build" / "site" / "pdf" / "arctic-sea-routes.pdf"
+    for day, overdue in (("2026-12-01", True), ("2025-09-01", False)):
+        res = run("-C", root, "site", "-q", "-j", "1", "--today", day)
+        assert res.code == 0, res.err
+        first = PdfReader(pdf).pages[0].extract_text() or ""
+        page = (root / "build" / "site" / "arctic-sea-routes.html").read_text("utf-8")
+        assert ("Review overdue since" in " ".join(first.split())) is overdue, day
+        assert ("Review overdue since" in page) is overdue, day

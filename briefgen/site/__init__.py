@@ -66,6 +66,7 @@ def _build_site(
         jobs=opts.jobs,
         force=opts.force,
         quiet=opts.quiet,
+        today=opts.today,  # the PDFs say what the pages say of overdue reviews
     )
 
     # 1. Gather, as the build does: nothing is validated when no input changed.
