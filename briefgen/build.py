@@ -170,6 +170,7 @@ def gather(
             planning.due_of(corpus),
             [d for d in diags if d.severity is Severity.WARNING and not dated(d)],
             tuple(theme_files),
+            planning.reviewed_at_of(corpus),
         )
     own = [t.own for t in record.targets]
     gathered = Gathered(record, corpus, partial, git_revisions(root, own), validated)
@@ -232,7 +233,10 @@ def _revalidated(
     due = {**last.due, **planning.due_of(corpus)}
     kept = [d for d in last.warnings if d.path not in files]
     warnings = sorted([*kept, *validate.warnings_of(root, files)], key=sort_key)
-    record = Validated(digests, targets, views, last.page_size, markings, due, warnings, last.theme)
+    at = {**last.reviewed_at, **planning.reviewed_at_of(corpus)}
+    record = Validated(
+        digests, targets, views, last.page_size, markings, due, warnings, last.theme, at
+    )
     return record, corpus
 
 
@@ -309,9 +313,7 @@ def _build(
         if gathered is None:
             report.validated = True
             return report
-        report.diagnostics.extend(
-            overdue_warnings(opts.today, gathered.record.due, gathered.targets, diags)
-        )
+        report.diagnostics.extend(overdue_warnings(opts.today, gathered.record, diags))
     report.validated = gathered.validated
 
     # 2. Plan: a key per output; which are stale, which are orphans.

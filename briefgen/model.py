@@ -237,6 +237,7 @@ class Issue:
     changes: tuple[tuple[dt.date, str], ...] = ()  # editorial change notes, oldest first
     digest: str = ""
     topic: TopicParts = field(default_factory=TopicParts)  # issue 21: profiles, sections
+    reviewed_at: tuple[int, int] = (0, 0)  # line, column of `last_reviewed` (for warnings)
 
     def pair(self, row: PositionRow) -> tuple[str, str]:
         """The two actors a row's gap is measured between: its own pair, else the principals."""
@@ -398,9 +399,12 @@ def _note(d: dict[str, Any], text_key: str) -> ActorNote:
     return ActorNote(d["actor"], d[text_key], cites(d["sources"]), d.get("confidence"))
 
 
-def issue_from(d: dict[str, Any], rel: str, digest: str) -> Issue:
+def issue_from(
+    d: dict[str, Any], rel: str, digest: str, reviewed_at: tuple[int, int] = (0, 0)
+) -> Issue:
     """Build an Issue from validated data."""
     return Issue(
+        reviewed_at=reviewed_at,
         id=d["id"],
         rel=rel,
         title=d["title"],

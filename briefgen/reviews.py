@@ -4,11 +4,10 @@ the day a build is judged (`--today`), not on its inputs, so they stay out of wh
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
 
 from .diagnostics import Diagnostic, Severity
 from .engine import plan as planning
-from .engine.plan import Target
+from .engine.state import Validated
 
 
 def dated(d: Diagnostic) -> bool:
@@ -23,18 +22,23 @@ def _stale_review(d: Diagnostic) -> bool:
 
 
 def overdue_warnings(
-    today: dt.date | None, due: dict[str, str], targets: Iterable[Target], said: list[Diagnostic]
+    today: dt.date | None, record: Validated, said: list[Diagnostic]
 ) -> list[Diagnostic]:
-    """A warning per brief whose review is overdue, unless validation has just said so at its
-    `last_reviewed` line: a build that validated nothing (nothing changed) still warns."""
+    """A warning at its `last_reviewed` line per brief whose review is overdue, unless
+    validation has just said so there: a build that validated nothing still warns."""
     if today is None:
         return []
     told = {d.path for d in said if _stale_review(d)}
-    own = {t.id: t.own for t in targets if t.kind == "issue"}
+    own = {t.id: t.own for t in record.targets if t.kind == "issue"}
     hint = "review the brief and update last_reviewed"
     return [
-        Diagnostic(own[i], 0, 0, f"review overdue since {day}: {hint}", Severity.WARNING)
-        for i, day in overdue_reviews(today, due).items()
+        Diagnostic(
+            own[i],
+            *record.reviewed_at.get(i, (0, 0)),
+            f"review overdue since {day}: {hint}",
+            Severity.WARNING,
+        )
+        for i, day in overdue_reviews(today, record.due).items()
         if i in own and own[i] not in told
     ]
 

@@ -298,7 +298,7 @@ def revalidate_changed(root: Path, changed: Collection[str]) -> model.Corpus | N
         check_figures(ck, root, doc)
         if ck.diags or prose_images(root, doc):
             return None
-        corpus.issues[ident] = model.issue_from(doc.data, doc.rel, doc.digest)
+        corpus.issues[ident] = _issue(doc)
         corpus.digests[rel] = doc.digest
         docs[rel] = doc
     corpus.issues = dict(sorted(corpus.issues.items()))
@@ -347,7 +347,7 @@ def load_unchanged(
         if ident not in corpus.issues:
             if (doc := load("issue", ident)) is None:
                 return False
-            corpus.issues[ident] = model.issue_from(doc.data, doc.rel, doc.digest)
+            corpus.issues[ident] = _issue(doc)
     for ident in books:
         if ident not in corpus.books:
             if (doc := load("book", ident)) is None:
@@ -356,6 +356,11 @@ def load_unchanged(
     corpus.issues = dict(sorted(corpus.issues.items()))
     corpus.books = dict(sorted(corpus.books.items()))
     return True
+
+
+def _issue(doc: Document) -> model.Issue:
+    """The model of a valid issue document, knowing where its `last_reviewed` is written."""
+    return model.issue_from(doc.data, doc.rel, doc.digest, doc.locate(("last_reviewed",)))
 
 
 def freshness(
@@ -421,7 +426,7 @@ def _reviewed_only(
     for sf, doc in valid.values():
         if sf.kind == "issue":
             try:
-                corpus.issues[doc.data["id"]] = model.issue_from(doc.data, doc.rel, doc.digest)
+                corpus.issues[doc.data["id"]] = _issue(doc)
             except (KeyError, TypeError, ValueError):
                 continue
     return corpus
@@ -441,6 +446,6 @@ def _fill_corpus(corpus: model.Corpus, by_kind: rules.ByKind) -> None:
         for s in doc.data["sources"]:
             corpus.sources[s["id"]] = model.source_from(s)
     for _sf, doc in sorted(by_kind.get("issue", []), key=lambda x: x[1].data["id"]):
-        corpus.issues[doc.data["id"]] = model.issue_from(doc.data, doc.rel, doc.digest)
+        corpus.issues[doc.data["id"]] = _issue(doc)
     for _sf, doc in sorted(by_kind.get("book", []), key=lambda x: x[1].data["id"]):
         corpus.books[doc.data["id"]] = model.book_from(doc.data, doc.rel, doc.digest)

@@ -29,8 +29,15 @@ def test_overdue_review_is_on_page_one_and_warned(project: Path) -> None:
     # nothing changed: no validation runs, and the build still warns
     again = run("-C", project, "build", "--format", "html", "--today", LATE)
     assert again.code == 0 and again.out.startswith("up to date")
-    assert "briefs/issues/nato.yaml: warning: review overdue since 2026-02-06" in again.err
+    # at the same line as validation's warning: the record keeps where `last_reviewed` is
+    assert "briefs/issues/nato.yaml:7:16: warning: review overdue since 2026-02-06" in again.err
     assert "last reviewed" not in again.err  # a kept warning of another day is not replayed
+    # an edit that moves the line is validated alone, and the warning follows it
+    nato = project / "briefs" / "issues" / "nato.yaml"
+    nato.write_text("# a comment line\n" + nato.read_text("utf-8"), "utf-8")
+    run("-C", project, "build", "--format", "html", "--today", LATE)
+    again = run("-C", project, "build", "--format", "html", "--today", LATE)
+    assert "briefs/issues/nato.yaml:8:16: warning: review overdue since 2026-02-06" in again.err
 
 
 def test_on_time_briefs_say_nothing_and_rerender_when_the_date_changes(project: Path) -> None:

@@ -136,6 +136,11 @@ def due_of(corpus: Corpus) -> dict[str, str]:
     return {i: (x.last_reviewed + days).isoformat() for i, x in corpus.issues.items()}
 
 
+def reviewed_at_of(corpus: Corpus) -> dict[str, tuple[int, int]]:
+    """Where each issue's `last_reviewed` is written: an overdue warning points there."""
+    return {i: x.reviewed_at for i, x in corpus.issues.items()}
+
+
 def overdue(due: dict[str, str], today: dt.date) -> dict[str, str]:
     """The issues whose review is overdue on `today`, with the date it fell due."""
     return {i: d for i, d in sorted(due.items()) if d < today.isoformat()}

@@ -71,6 +71,7 @@ class Validated:
     # still shows them (the overdue ones are worked out each run from `due`).
     warnings: list[Diagnostic] = field(default_factory=list)
     theme: tuple[str, ...] = ()  # the files the config's theme names (logo, stylesheets)
+    reviewed_at: dict[str, tuple[int, int]] = field(default_factory=dict)  # issue -> line, col
 
     def to_json(self) -> dict[str, Any]:
         """The record as stored."""
@@ -83,6 +84,7 @@ class Validated:
             "due": self.due,
             "warnings": [d.as_json() for d in self.warnings],
             "theme": list(self.theme),
+            "reviewed_at": {i: list(at) for i, at in self.reviewed_at.items()},
         }
 
     @staticmethod
@@ -106,7 +108,24 @@ class Validated:
             return None
         if not all(isinstance(f, str) for f in theme):
             return None
-        return Validated(digests, targets, views, page_size, markings, due, warnings, tuple(theme))
+        at = _positions(raw.get("reviewed_at"))
+        if at is None:
+            return None
+        return Validated(
+            digests, targets, views, page_size, markings, due, warnings, tuple(theme), at
+        )
+
+
+def _positions(raw: Any) -> dict[str, tuple[int, int]] | None:
+    """The recorded positions (issue -> [line, col]), if each is well-formed."""
+    if not isinstance(raw, dict):
+        return None
+    out: dict[str, tuple[int, int]] = {}
+    for ident, at in raw.items():
+        if not (isinstance(at, list) and len(at) == 2 and all(type(n) is int for n in at)):
+            return None
+        out[ident] = (at[0], at[1])
+    return out
 
 
 def _warnings(raw: Any) -> list[Diagnostic] | None:

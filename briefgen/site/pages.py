@@ -325,6 +325,7 @@ def slim_issue(issue: Issue) -> Issue:
         scenarios=(),
         talking_points=(),
         digest="",
+        reviewed_at=(0, 0),
     )
 
 
