@@ -26,7 +26,7 @@ from .docx_finish import Finish, finish
 from .figures import Matrix, Timeline, gap_matrix
 from .templates import render
 from .topic_view import TopicHelpers
-from .view import context
+from .view import BriefView, context
 
 LUA_FILTER = Path(__file__).with_name("docx.lua")
 REFERENCE = "docx/reference.docx"
@@ -124,25 +124,17 @@ def stand_in(png: bytes, fig_id: str) -> bytes:
 
 
 def docx_html(
-    corpus: Corpus,
-    target: object,
-    *,
-    root: Path | None,
-    revisions: list[Revision],
-    page_size: str | None,
-    figures: Figures | None = None,
+    corpus: Corpus, target: object, view: BriefView, *, root: Path | None, figures: Figures
 ) -> str:
     """The HTML pandoc reads for one brief (docx/brief.html.j2)."""
-    from . import Brand, _related_href, view_for
+    from . import Brand, _related_href
 
-    view = view_for(corpus, target, revisions, page_size)  # type: ignore[arg-type]
-    png = figures or Figures(root)
     theme = corpus.config.theme
     ctx = context(
         corpus,
         view,
-        png=png,
-        brand=Brand(theme.organisation, png.logo(theme)),
+        png=figures,
+        brand=Brand(theme.organisation, figures.logo(theme)),
         issue_matrix=lambda issue: gap_matrix([issue]),
         related_href=_related_href(corpus, target, ".docx"),  # type: ignore[arg-type]
         **TopicHelpers(corpus, root).context(),
@@ -161,12 +153,9 @@ def render_docx(
     """One brief as a Word document; the same bytes for the same inputs."""
     from . import view_for
 
-    revisions = revisions or []
+    view = view_for(corpus, target, revisions or [], page_size)  # type: ignore[arg-type]
     figures = Figures(root)
-    html = docx_html(
-        corpus, target, root=root, revisions=revisions, page_size=page_size, figures=figures
-    )
-    view = view_for(corpus, target, revisions, page_size)  # type: ignore[arg-type]
+    html = docx_html(corpus, target, view, root=root, figures=figures)
     epoch = calendar.timegm(dt.datetime.combine(view.date, dt.time()).timetuple())
     data = run_pandoc(html, reference_doc(root), LUA_FILTER, epoch)
     how = Finish(
