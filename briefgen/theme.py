@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from .images import FigureError, check_svg
 from .project import read_source
 
 COLOR_VARS = ("ink", "muted", "rule", "paper", "accent", "link", "panel")
@@ -90,8 +91,6 @@ def logo_problem(theme: Theme, data: bytes) -> str | None:
     kind = theme.logo_type
     if kind in MAGIC:
         return None if data.startswith(MAGIC[kind]) else f"{theme.logo} is not {kind} data"
-    from .images import FigureError, check_svg
-
     try:
         check_svg(data, theme.logo or "", "logo")
     except FigureError as exc:
